@@ -1,0 +1,6 @@
+export { CertusError, defineErrorClass } from './errors.js'
+export type { CertusErrorOptions } from './errors.js'
+export { noopLogger } from './logger.js'
+export type { Logger } from './logger.js'
+export { formatSha256Digest, isSha256Digest, parseSha256Digest } from './digest.js'
+export type { Sha256Digest } from './digest.js'
