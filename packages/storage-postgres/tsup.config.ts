@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node22',
   tsconfig: 'tsconfig.build.json',
+  // `import.meta.url` locates migrations/*.sql next to dist/ in the CJS build too.
+  shims: true,
 })

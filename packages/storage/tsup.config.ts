@@ -1,11 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // `testing` is the contract suite (imports vitest, a peer dependency); `backend` holds helpers for backend authors.
+  entry: ['src/index.ts', 'src/backend.ts', 'src/testing.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node22',
   tsconfig: 'tsconfig.build.json',
+  external: ['vitest'],
 })

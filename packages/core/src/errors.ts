@@ -21,13 +21,15 @@ export interface CertusErrorOptions<Code extends string> {
 export class CertusError<Code extends string = string> extends Error {
   readonly code: Code
   readonly details: Record<string, unknown>
-  readonly [CERTUS_ERROR_MARKER] = true
 
   constructor(options: CertusErrorOptions<Code>) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'CertusError'
     this.code = options.code
     this.details = options.details ?? {}
+    // Set as a non-enumerable runtime property rather than a declared field, so the marker symbol stays
+    // out of the emitted declarations of every subclass (TS4020 otherwise).
+    Object.defineProperty(this, CERTUS_ERROR_MARKER, { value: true })
   }
 
   /** True for any Certus Trust error, whichever copy of the package created it. */

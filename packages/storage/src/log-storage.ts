@@ -77,10 +77,15 @@ export interface LogTreeHead {
 
 /** What a writer may do while it holds a tree's lock. All writes commit together or not at all. */
 export interface LogWriteTransaction {
-  /** The latest committed head of the tree, read under the lock (undefined for a tree with no head yet). */
+  /** Number of leaves in the tree, read under the lock (includes leaves appended earlier in this transaction). */
+  getLeafCount(treeId: string): Promise<number>
+  /** The latest head of the tree, read under the lock (including one put earlier in this transaction; undefined if none). */
   getLatestTreeHead(treeId: string): Promise<LogTreeHead | undefined>
   /** Reads stored perfect-subtree nodes; missing keys are absent from the result. Key: `${level}:${index}`. */
-  getNodes(treeId: string, keys: ReadonlyArray<{ level: number; index: number }>): Promise<Map<string, Uint8Array>>
+  getNodes(
+    treeId: string,
+    keys: ReadonlyArray<{ level: number; index: number }>,
+  ): Promise<Map<string, Uint8Array>>
   /** Reads leaves by leaf hash (for duplicate detection inside the lock). */
   getLeavesByHash(treeId: string, leafHashes: ReadonlyArray<Uint8Array>): Promise<LogLeaf[]>
   /**
@@ -117,7 +122,10 @@ export interface LogStorage {
   /** Leaves whose searchKeys contain `key`, as (treeId, leafIndex), oldest first, at most `limit`. */
   findLeavesBySearchKey(key: string, limit?: number): Promise<Array<{ treeId: string; leafIndex: number }>>
   /** Stored perfect-subtree nodes, as in `LogWriteTransaction.getNodes`. */
-  getNodes(treeId: string, keys: ReadonlyArray<{ level: number; index: number }>): Promise<Map<string, Uint8Array>>
+  getNodes(
+    treeId: string,
+    keys: ReadonlyArray<{ level: number; index: number }>,
+  ): Promise<Map<string, Uint8Array>>
   getLatestTreeHead(treeId: string): Promise<LogTreeHead | undefined>
   /** The committed head for exactly this size, if one was recorded. */
   getTreeHead(treeId: string, treeSize: number): Promise<LogTreeHead | undefined>

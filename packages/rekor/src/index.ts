@@ -1,0 +1,70 @@
+// Public entry of @certus-trust/rekor: the Rekor v1 client plus offline verification (pure functions, no network).
+
+export type { EntryRecordFields, EntrySigner, TransparencyLogEntryJson } from './bundle.js'
+export {
+  entryFieldsForRecord,
+  fromBundleTransparencyLogEntry,
+  toBundleTransparencyLogEntry,
+} from './bundle.js'
+export { canonicalJson } from './canonical-json.js'
+export type { Checkpoint, CheckpointContent, CheckpointSignature } from './checkpoint.js'
+export { checkpointKeyHint, parseCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.js'
+export type {
+  DsseBody,
+  DsseEnvelope,
+  DsseProposedEntry,
+  EntryBody,
+  ExpectedEntryContent,
+  HashedRekordBody,
+  HashedRekordProposedEntry,
+  IntotoBody,
+  ProposedEntry,
+} from './entry-body.js'
+export {
+  buildDsseProposedEntry,
+  buildHashedRekordProposedEntry,
+  canonicalizeProposedEntry,
+  parseDigest,
+  parseDsseEnvelope,
+  parseEntryBody,
+  verifyEntryBodyMatches,
+  verifyEntryBodySignature,
+} from './entry-body.js'
+export type { RekorErrorCode } from './errors.js'
+export { RekorError } from './errors.js'
+export type { PublicKeyInput } from './keys.js'
+export { logIdFromPublicKey, toPublicKey } from './keys.js'
+export type { CreateEntryOptions, EntryCreator, LogEntry, LogEntryInclusionProof } from './log-entry.js'
+export type { ConsistencyProofInput, InclusionProofInput, InclusionProofVerification } from './merkle.js'
+export {
+  EMPTY_TREE_ROOT,
+  hashChildren,
+  hashLeaf,
+  rootFromInclusionProof,
+  verifyConsistencyProof,
+  verifyInclusionProof,
+} from './merkle.js'
+export type {
+  CallOptions,
+  RekorClientOptions,
+  RetrieveEntriesQuery,
+  SearchIndexQuery,
+} from './rekor-client.js'
+export {
+  createRekorClient,
+  DEFAULT_REKOR_RETRIES,
+  DEFAULT_REKOR_TIMEOUT,
+  DEFAULT_REKOR_URL,
+  RekorClient,
+} from './rekor-client.js'
+export type { ConsistencyProofResponse, LogInfo, ShardInfo } from './schemas.js'
+export type { HashAlgorithm } from './signatures.js'
+export { preAuthEncoding, verifyDigestSignature } from './signatures.js'
+export type { SignedEntryTimestampInput } from './signed-entry-timestamp.js'
+export {
+  signedEntryTimestampPayload,
+  signSignedEntryTimestamp,
+  verifySignedEntryTimestamp,
+} from './signed-entry-timestamp.js'
+export type { EntryCheck, VerifyEntryOptions, VerifyEntryResult } from './verify-entry.js'
+export { verifyEntry } from './verify-entry.js'

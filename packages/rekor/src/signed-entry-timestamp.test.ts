@@ -1,0 +1,83 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { canonicalJson } from './canonical-json.js'
+import { logIdFromPublicKey } from './keys.js'
+import type { LogEntry } from './log-entry.js'
+import {
+  signedEntryTimestampPayload,
+  signSignedEntryTimestamp,
+  verifySignedEntryTimestamp,
+} from './signed-entry-timestamp.js'
+
+describe('canonicalJson (RFC 8785)', () => {
+  it('sorts keys by UTF-16 code units at every level and drops whitespace', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: true, y: null }], c: 'x' }, é: 0, Z: -0.5 })).toBe(
+      '{"Z":-0.5,"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1,"é":0}',
+    )
+    // U+1F600 (surrogate pair D83D…) sorts before U+FB01 by code units, not by code points.
+    expect(canonicalJson({ '\uFB01': 1, '\u{1F600}': 2 })).toBe('{"\u{1F600}":2,"\uFB01":1}')
+  })
+  it('formats numbers like ECMAScript and escapes like JSON', () => {
+    expect(canonicalJson([1e21, 1.5, 0, 100, '\u0007"\\'])).toBe('[1e+21,1.5,0,100,"\\u0007\\"\\\\"]')
+  })
+  it('rejects what JSON cannot carry', () => {
+    expect(() => canonicalJson({ a: Number.NaN })).toThrowError(
+      expect.objectContaining({ code: 'REKOR_INVALID_INPUT' }),
+    )
+    expect(() => canonicalJson({ a: 1n })).toThrowError(
+      expect.objectContaining({ code: 'REKOR_INVALID_INPUT' }),
+    )
+  })
+})
+
+describe('signed entry timestamps', () => {
+  const input = {
+    body: 'eyJhIjoxfQ==',
+    integratedTime: 1710869186,
+    logID: 'c0'.repeat(32),
+    logIndex: 79571823,
+  }
+  it('builds the canonical payload with keys in body, integratedTime, logID, logIndex order', () => {
+    expect(new TextDecoder().decode(signedEntryTimestampPayload(input))).toBe(
+      `{"body":"eyJhIjoxfQ==","integratedTime":1710869186,"logID":"${'c0'.repeat(32)}","logIndex":79571823}`,
+    )
+    expect(() => signedEntryTimestampPayload({ ...input, logIndex: 1.5 })).toThrowError(
+      expect.objectContaining({ code: 'REKOR_INVALID_INPUT' }),
+    )
+  })
+
+  it.each([
+    ['P-256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+    ['P-384', () => generateKeyPairSync('ec', { namedCurve: 'P-384' })],
+    ['Ed25519', () => generateKeyPairSync('ed25519')],
+    ['RSA', () => generateKeyPairSync('rsa', { modulusLength: 2048 })],
+  ])('signs and verifies with %s; tampering any field fails', (_name, generate) => {
+    const { privateKey, publicKey } = generate()
+    const fields = { ...input, logID: logIdFromPublicKey(publicKey) }
+    const entry: LogEntry = {
+      uuid: 'ab'.repeat(32),
+      ...fields,
+      verification: {
+        signedEntryTimestamp: Buffer.from(signSignedEntryTimestamp(fields, privateKey)).toString('base64'),
+      },
+    }
+    expect(() => verifySignedEntryTimestamp(entry, publicKey)).not.toThrow()
+    const invalid = expect.objectContaining({ code: 'REKOR_SET_INVALID' })
+    expect(() => verifySignedEntryTimestamp({ ...entry, body: 'eyJhIjoyfQ==' }, publicKey)).toThrowError(
+      invalid,
+    )
+    expect(() =>
+      verifySignedEntryTimestamp({ ...entry, integratedTime: entry.integratedTime + 1 }, publicKey),
+    ).toThrowError(invalid)
+    expect(() =>
+      verifySignedEntryTimestamp({ ...entry, logIndex: entry.logIndex - 1 }, publicKey),
+    ).toThrowError(invalid)
+    expect(() => verifySignedEntryTimestamp({ ...entry, verification: {} }, publicKey)).toThrowError(invalid)
+    expect(() =>
+      verifySignedEntryTimestamp({ ...entry, verification: { signedEntryTimestamp: '!!' } }, publicKey),
+    ).toThrowError(invalid)
+    const other = generateKeyPairSync('ed25519').publicKey
+    expect(() => verifySignedEntryTimestamp(entry, other)).toThrowError(invalid)
+    expect(() => verifySignedEntryTimestamp(entry, 'not a pem')).toThrowError(invalid)
+  })
+})

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { basename } from 'node:path'
+import { Readable } from 'node:stream'
+import { isSha256Digest } from '@certus-trust/core'
+import { SignerError } from './errors.js'
+
+/**
+ * What to sign:
+ * - `Uint8Array`/`Buffer` – the artifact bytes;
+ * - a string starting with `sha256:` – only the artifact's digest (`sha256:<64 hex>`);
+ * - any other string, or `{ path }` – a file, hashed as a stream;
+ * - a Node `Readable`, a web `ReadableStream` or any `AsyncIterable<Uint8Array>`, or `{ stream }` – hashed as it flows;
+ * - `{ bytes }`, `{ digest }` – explicit forms. Every object form takes an optional `name` (the in-toto subject name).
+ */
+export type ArtifactInput =
+  | Uint8Array
+  | string
+  | Readable
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | { bytes: Uint8Array; name?: string }
+  | { path: string; name?: string }
+  | { stream: Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>; name?: string }
+  | { digest: string; name?: string }
+
+/** An artifact after hashing. `bytes` is kept only when the caller gave bytes or asked for them. */
+export interface ResolvedArtifact {
+  digest: Buffer
+  bytes?: Buffer
+  name?: string
+}
+
+/** Options of artifact resolution. */
+export interface ResolveOptions {
+  /** Keep the whole artifact in memory (needed by pure Ed25519). */
+  needBytes: boolean
+  /** The most a stream or file may hold when `needBytes` is set. */
+  maxInMemoryBytes: number
+  signal?: AbortSignal
+}
+
+/** @internal */
+export async function resolveArtifact(
+  input: ArtifactInput,
+  options: ResolveOptions,
+): Promise<ResolvedArtifact> {
+  if (input instanceof Uint8Array) return fromBytes(input)
+  if (typeof input === 'string') {
+    if (input.startsWith('sha256:') || /^sha\d+:/.test(input)) return fromDigest(input)
+    if (input.length === 0) throw invalid('the artifact path is empty')
+    return fromPath(input, basename(input), options)
+  }
+  if (isStreamLike(input)) return fromStream(input, undefined, options)
+  if (typeof input === 'object' && input !== null) {
+    const name = 'name' in input ? input.name : undefined
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0))
+      throw invalid('artifact name must be a non-empty string')
+    if ('bytes' in input) {
+      if (!(input.bytes instanceof Uint8Array)) throw invalid('artifact.bytes must be a Uint8Array')
+      return { ...fromBytes(input.bytes), name }
+    }
+    if ('digest' in input) return { ...fromDigest(input.digest), name }
+    if ('path' in input) {
+      if (typeof input.path !== 'string' || input.path.length === 0)
+        throw invalid('artifact.path must be a non-empty string')
+      return fromPath(input.path, name ?? basename(input.path), options)
+    }
+    if ('stream' in input && isStreamLike(input.stream)) return fromStream(input.stream, name, options)
+  }
+  throw invalid('unsupported artifact: pass bytes, a file path, a stream, or a sha256:<hex> digest')
+}
+
+function fromBytes(bytes: Uint8Array): ResolvedArtifact {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return { digest: createHash('sha256').update(buffer).digest(), bytes: buffer }
+}
+
+function fromDigest(digest: unknown): ResolvedArtifact {
+  if (!isSha256Digest(digest)) {
+    throw new SignerError({
+      code: 'SIGNER_INVALID_DIGEST',
+      message: 'expected a digest of the form sha256:<64 hex digits>',
+      details: { received: typeof digest === 'string' ? digest.slice(0, 80) : typeof digest },
+    })
+  }
+  return { digest: Buffer.from(digest.slice('sha256:'.length), 'hex') }
+}
+
+async function fromPath(path: string, name: string, options: ResolveOptions): Promise<ResolvedArtifact> {
+  return { ...(await fromStream(createReadStream(path), name, options, path)), name }
+}
+
+async function fromStream(
+  stream: Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  name: string | undefined,
+  options: ResolveOptions,
+  path?: string,
+): Promise<ResolvedArtifact> {
+  const hash = createHash('sha256')
+  const chunks: Buffer[] = []
+  let size = 0
+  const iterable = isWebStream(stream) ? Readable.fromWeb(stream as never) : stream
+  try {
+    for await (const chunk of iterable as AsyncIterable<unknown>) {
+      if (options.signal?.aborted) throw abortError(options.signal)
+      const buffer =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk)
+          : chunk instanceof Uint8Array
+            ? Buffer.from(chunk)
+            : undefined
+      if (!buffer) throw invalid('the artifact stream yielded something other than bytes')
+      hash.update(buffer)
+      size += buffer.length
+      if (options.needBytes) {
+        if (size > options.maxInMemoryBytes) {
+          throw new SignerError({
+            code: 'SIGNER_ARTIFACT_TOO_LARGE',
+            message: `pure Ed25519 must hold the whole artifact in memory and it exceeds maxInMemoryBytes (${options.maxInMemoryBytes}); raise the limit or use an ECDSA/RSA key`,
+            details: { maxInMemoryBytes: options.maxInMemoryBytes },
+          })
+        }
+        chunks.push(buffer)
+      }
+    }
+  } catch (error) {
+    if (typeof (iterable as Readable).destroy === 'function') (iterable as Readable).destroy()
+    if (SignerError.is(error)) throw error
+    const errno = (error as NodeJS.ErrnoException)?.code
+    throw new SignerError({
+      code: 'SIGNER_ARTIFACT_UNREADABLE',
+      message: path
+        ? `could not read ${path} (${errno ?? 'read error'})`
+        : 'reading the artifact stream failed',
+      details: { ...(path ? { path } : {}), ...(errno ? { errno } : {}) },
+      cause: error,
+    })
+  }
+  return { digest: hash.digest(), ...(options.needBytes ? { bytes: Buffer.concat(chunks) } : {}), name }
+}
+
+function isWebStream(value: unknown): boolean {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as ReadableStream).getReader === 'function'
+  )
+}
+
+function isStreamLike(
+  value: unknown,
+): value is Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> {
+  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return false
+  return isWebStream(value) || typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+}
+
+function invalid(message: string): SignerError {
+  return new SignerError({ code: 'SIGNER_INVALID_INPUT', message })
+}
+
+/** @internal */
+export function abortError(signal: AbortSignal): SignerError {
+  return new SignerError({ code: 'SIGNER_ABORTED', message: 'signing was aborted', cause: signal.reason })
+}

@@ -1,0 +1,118 @@
+import type pg from 'pg'
+import {
+  ADVISORY_LOCK_NAMESPACE,
+  MIGRATION_LOCK_KEY,
+  type Row,
+  type SqlDriver,
+  type SqlSession,
+} from './driver.js'
+
+// pg sends Buffers as bytea; plain Uint8Arrays are converted without copying.
+function toPgParams(params: ReadonlyArray<unknown> | undefined): unknown[] | undefined {
+  return params?.map((value) =>
+    value instanceof Uint8Array && !Buffer.isBuffer(value)
+      ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+      : value,
+  )
+}
+
+function clientSession(client: pg.PoolClient | pg.Pool): SqlSession {
+  return {
+    async query(text, params) {
+      const result = await client.query(text, toPgParams(params))
+      return result.rows as Row[]
+    },
+    async exec(text) {
+      await client.query(text)
+    },
+  }
+}
+
+// Clients whose ROLLBACK failed: their connection is unusable and must not go back to the pool.
+const brokenClients = new WeakSet<pg.PoolClient>()
+
+async function inTransaction<T>(client: pg.PoolClient, fn: (session: SqlSession) => Promise<T>): Promise<T> {
+  await client.query('BEGIN')
+  let result: T
+  try {
+    result = await fn(clientSession(client))
+  } catch (error) {
+    // A dead connection cannot roll back; the server discards the transaction when the session ends.
+    await client.query('ROLLBACK').catch(() => brokenClients.add(client))
+    throw error
+  }
+  await client.query('COMMIT')
+  return result
+}
+
+/** Acquires a client; a client whose connection broke is destroyed rather than returned to the pool. */
+async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  const onError = (error: Error) => {
+    broken = error
+  }
+  client.on('error', onError)
+  try {
+    return await fn(client)
+  } catch (error) {
+    broken ??= error instanceof Error && isConnectionLevel(error) ? error : undefined
+    throw error
+  } finally {
+    client.off('error', onError)
+    client.release(
+      broken ??
+        (brokenClients.has(client) ? new Error('connection unusable after a failed ROLLBACK') : false),
+    )
+  }
+}
+
+function isConnectionLevel(error: Error): boolean {
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' && /^(08|57P0)/.test(code)) return true
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true
+  return /connection|terminat/i.test(error.message)
+}
+
+/**
+ * A pool-level session that retries a read once when it lands on a pooled connection the server has just
+ * terminated (the pool only learns of it when the socket reports the error). Writes are never retried:
+ * whether a write on a dying connection committed cannot be known.
+ */
+function poolSession(pool: pg.Pool): SqlSession {
+  const plain = clientSession(pool)
+  return {
+    async query(text, params) {
+      try {
+        return await plain.query(text, params)
+      } catch (error) {
+        if (!/^\s*SELECT\b/i.test(text) || !(error instanceof Error) || !isConnectionLevel(error)) throw error
+        return plain.query(text, params)
+      }
+    },
+    exec: plain.exec,
+  }
+}
+
+/** A driver over a `pg` pool. `ownsPool` decides whether `close()` ends the pool. */
+export function createPgDriver(pool: pg.Pool, ownsPool: boolean): SqlDriver {
+  return {
+    ...poolSession(pool),
+    transaction: (fn) => withClient(pool, (client) => inTransaction(client, fn)),
+    withMigrationLock: (fn) =>
+      withClient(pool, async (client) => {
+        // Session-level lock on a dedicated connection: two processes migrating at once run one after the other.
+        await client.query('SELECT pg_advisory_lock($1, $2)', [ADVISORY_LOCK_NAMESPACE, MIGRATION_LOCK_KEY])
+        try {
+          return await fn({ ...clientSession(client), transaction: (inner) => inTransaction(client, inner) })
+        } finally {
+          await client
+            .query('SELECT pg_advisory_unlock($1, $2)', [ADVISORY_LOCK_NAMESPACE, MIGRATION_LOCK_KEY])
+            .catch(() => undefined)
+        }
+      }),
+    async close() {
+      if (ownsPool) await pool.end()
+    },
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Building blocks for storage backends (`@certus-trust/storage/backend`): the shared validation,
+ * normalisation, cursor and error constructors every backend must use so that all of them behave
+ * byte-for-byte alike. Application code does not need this entry point.
+ */
+
+export {
+  assertIndex,
+  assertNodeKeys,
+  bytesEqual,
+  checkLeafBatch,
+  copyBytes,
+  dedupeNodes,
+  isStorableText,
+  isValidTreeId,
+  logErrors,
+  nodeKey,
+  normalizeDate,
+  normalizeLogLeaves,
+  normalizeLogNodes,
+  normalizeLogTree,
+  normalizeLogTreeHead,
+  resolveSearchLimit,
+  SEARCH_KEY_DEFAULT_LIMIT,
+  SEARCH_KEY_MAX_LIMIT,
+} from './log-validation.js'
+export { KeyedMutex } from './mutex.js'
+export type {
+  PageCursor,
+  ResolvedSignedArtifactQuery,
+  ResolvedVerificationRecordQuery,
+} from './record-validation.js'
+export {
+  buildSignedArtifact,
+  buildVerificationRecord,
+  byHashQuery,
+  compareNewestFirst,
+  decodePageCursor,
+  encodePageCursor,
+  entryUuidKey,
+  normalizeEntryUuidArgument,
+  normalizeNewSignedArtifact,
+  normalizeNewVerificationRecord,
+  normalizeRecordId,
+  recordErrors,
+  replayIdempotent,
+  resolveLogIndexArgument,
+  resolveSignedArtifactQuery,
+  resolveVerificationRecordQuery,
+  toPage,
+} from './record-validation.js'

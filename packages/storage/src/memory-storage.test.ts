@@ -1,0 +1,4 @@
+import { createMemoryStorage } from './index.js'
+import { runStorageContract } from './testing.js'
+
+runStorageContract({ name: 'memory', create: async () => createMemoryStorage() })

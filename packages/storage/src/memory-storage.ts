@@ -1,0 +1,209 @@
+import { StorageError } from './errors.js'
+import type { ClosedGuard } from './memory-log-storage.js'
+import { createMemoryLogStorage } from './memory-log-storage.js'
+import {
+  buildSignedArtifact,
+  buildVerificationRecord,
+  byHashQuery,
+  compareNewestFirst,
+  entryUuidKey,
+  normalizeEntryUuidArgument,
+  normalizeNewSignedArtifact,
+  normalizeNewVerificationRecord,
+  normalizeRecordId,
+  recordErrors,
+  replayIdempotent,
+  resolveLogIndexArgument,
+  resolveSignedArtifactQuery,
+  resolveVerificationRecordQuery,
+  toPage,
+} from './record-validation.js'
+import type { RecordStorage, SignedArtifact, SignedArtifactQuery, VerificationRecord } from './records.js'
+import type { Storage } from './storage.js'
+
+// Records are handed out as deep copies so callers can never mutate what is stored.
+const cloneArtifact = (record: SignedArtifact): SignedArtifact => buildSignedArtifact(structuredClone(record))
+const cloneVerification = (record: VerificationRecord): VerificationRecord =>
+  buildVerificationRecord(structuredClone(record))
+const artifactKey = (record: SignedArtifact) => ({ time: record.createdAt.getTime(), id: record.id })
+const verificationKey = (record: VerificationRecord) => ({ time: record.verifiedAt.getTime(), id: record.id })
+
+function createMemoryRecordStorage(guard: ClosedGuard): RecordStorage {
+  const artifacts = new Map<string, SignedArtifact>()
+  const artifactsByHash = new Map<string, SignedArtifact[]>()
+  const artifactsByEntry = new Map<string, SignedArtifact>()
+  const artifactsByLogIndex = new Map<number, SignedArtifact[]>()
+  const artifactsByIdempotencyKey = new Map<string, SignedArtifact>()
+  const verifications = new Map<string, VerificationRecord>()
+
+  async function listSignedArtifacts(query?: SignedArtifactQuery) {
+    guard.assertOpen()
+    const resolved = resolveSignedArtifactQuery(query)
+    const source =
+      resolved.artifactHash !== undefined
+        ? (artifactsByHash.get(resolved.artifactHash) ?? [])
+        : [...artifacts.values()]
+    const rows = source
+      .filter(
+        (record) =>
+          (resolved.artifactType === undefined || record.artifactType === resolved.artifactType) &&
+          (resolved.subject === undefined || record.subject === resolved.subject) &&
+          (resolved.createdFrom === undefined || record.createdAt >= resolved.createdFrom) &&
+          (resolved.createdTo === undefined || record.createdAt < resolved.createdTo) &&
+          (resolved.cursor === undefined || compareNewestFirst(resolved.cursor, artifactKey(record)) < 0),
+      )
+      .sort((a, b) => compareNewestFirst(artifactKey(a), artifactKey(b)))
+      .slice(0, resolved.limit + 1)
+    const page = toPage(rows, resolved.limit, artifactKey)
+    return { ...page, items: page.items.map(cloneArtifact) }
+  }
+
+  return {
+    async saveSignedArtifact(input) {
+      guard.assertOpen()
+      const record = normalizeNewSignedArtifact(input)
+      if (record.idempotencyKey !== undefined) {
+        const existing = artifactsByIdempotencyKey.get(record.idempotencyKey)
+        if (existing) return cloneArtifact(replayIdempotent(existing, record))
+      }
+      if (artifacts.has(record.id)) throw recordErrors.duplicateArtifactId()
+      const entryKey =
+        record.transparencyEntryUuid === undefined ? undefined : entryUuidKey(record.transparencyEntryUuid)
+      if (entryKey !== undefined && artifactsByEntry.has(entryKey)) throw recordErrors.duplicateEntryUuid()
+      if (record.logIndex !== undefined && record.logId !== undefined) {
+        const sameIndex = artifactsByLogIndex.get(record.logIndex) ?? []
+        if (sameIndex.some((other) => other.logId === record.logId)) throw recordErrors.duplicateLogIndex()
+      }
+      artifacts.set(record.id, record)
+      artifactsByHash.set(record.artifactHash, [...(artifactsByHash.get(record.artifactHash) ?? []), record])
+      if (entryKey !== undefined) artifactsByEntry.set(entryKey, record)
+      if (record.logIndex !== undefined) {
+        artifactsByLogIndex.set(record.logIndex, [
+          ...(artifactsByLogIndex.get(record.logIndex) ?? []),
+          record,
+        ])
+      }
+      if (record.idempotencyKey !== undefined) artifactsByIdempotencyKey.set(record.idempotencyKey, record)
+      return cloneArtifact(record)
+    },
+
+    async getSignedArtifact(id) {
+      guard.assertOpen()
+      const key = normalizeRecordId(id)
+      const record = key === undefined ? undefined : artifacts.get(key)
+      if (!record) throw recordErrors.artifactNotFound()
+      return cloneArtifact(record)
+    },
+
+    async getSignedArtifactByEntryUuid(uuid) {
+      guard.assertOpen()
+      const key = normalizeEntryUuidArgument(uuid)
+      const record = key === undefined ? undefined : artifactsByEntry.get(key)
+      if (!record) throw recordErrors.artifactNotFound()
+      return cloneArtifact(record)
+    },
+
+    async getSignedArtifactByLogIndex(logIndex, options) {
+      guard.assertOpen()
+      const query = resolveLogIndexArgument(logIndex, options)
+      const matches = (artifactsByLogIndex.get(query.logIndex) ?? [])
+        .filter((record) => query.logId === undefined || record.logId === query.logId)
+        .sort((a, b) => compareNewestFirst(artifactKey(a), artifactKey(b)))
+      if (matches.length === 0) throw recordErrors.artifactNotFound()
+      return cloneArtifact(matches[0]!)
+    },
+
+    async listSignedArtifactsByHash(artifactHash, options = {}) {
+      return listSignedArtifacts(byHashQuery(artifactHash, options))
+    },
+
+    listSignedArtifacts,
+
+    async saveVerificationRecord(input) {
+      guard.assertOpen()
+      const record = normalizeNewVerificationRecord(input)
+      if (verifications.has(record.id)) throw recordErrors.duplicateVerificationId()
+      verifications.set(record.id, record)
+      return cloneVerification(record)
+    },
+
+    async getVerificationRecord(id) {
+      guard.assertOpen()
+      const key = normalizeRecordId(id)
+      const record = key === undefined ? undefined : verifications.get(key)
+      if (!record) throw recordErrors.verificationNotFound()
+      return cloneVerification(record)
+    },
+
+    async listVerificationRecords(query) {
+      guard.assertOpen()
+      const resolved = resolveVerificationRecordQuery(query)
+      const rows = [...verifications.values()]
+        .filter(
+          (record) =>
+            (resolved.artifactHash === undefined || record.artifactHash === resolved.artifactHash) &&
+            (resolved.valid === undefined || record.valid === resolved.valid) &&
+            (resolved.verifiedFrom === undefined || record.verifiedAt >= resolved.verifiedFrom) &&
+            (resolved.verifiedTo === undefined || record.verifiedAt < resolved.verifiedTo) &&
+            (resolved.cursor === undefined ||
+              compareNewestFirst(resolved.cursor, verificationKey(record)) < 0),
+        )
+        .sort((a, b) => compareNewestFirst(verificationKey(a), verificationKey(b)))
+        .slice(0, resolved.limit + 1)
+      const page = toPage(rows, resolved.limit, verificationKey)
+      return { ...page, items: page.items.map(cloneVerification) }
+    },
+  }
+}
+
+/**
+ * Creates an in-memory {@link Storage}: records and embedded-log state in process memory, gone on exit.
+ * For tests, demos and single-process embedded use; behaves exactly like the database backends
+ * (same contract suite).
+ *
+ * @example
+ * const storage = createMemoryStorage()
+ * const saved = await storage.saveSignedArtifact({ artifactHash: 'sha256:…', artifactType: 'file', subject: 'a.txt', signature: 'MEUC…', bundle })
+ * await storage.close()
+ */
+export function createMemoryStorage(): Storage {
+  let closed = false
+  const guard: ClosedGuard = {
+    assertOpen() {
+      if (closed)
+        throw new StorageError({ code: 'STORAGE_CLOSED', message: 'storage is closed', details: {} })
+    },
+  }
+  const close = async () => {
+    closed = true
+  }
+  const records = createMemoryRecordStorage(guard)
+  const log = createMemoryLogStorage(guard)
+  const storage: Storage = {
+    backend: 'memory',
+    saveSignedArtifact: records.saveSignedArtifact,
+    getSignedArtifact: records.getSignedArtifact,
+    getSignedArtifactByEntryUuid: records.getSignedArtifactByEntryUuid,
+    getSignedArtifactByLogIndex: records.getSignedArtifactByLogIndex,
+    listSignedArtifactsByHash: records.listSignedArtifactsByHash,
+    listSignedArtifacts: records.listSignedArtifacts,
+    saveVerificationRecord: records.saveVerificationRecord,
+    getVerificationRecord: records.getVerificationRecord,
+    listVerificationRecords: records.listVerificationRecords,
+    createTree: log.createTree,
+    rotateTree: log.rotateTree,
+    listTrees: log.listTrees,
+    withTreeLock: log.withTreeLock,
+    getLeafCount: log.getLeafCount,
+    getLeafByIndex: log.getLeafByIndex,
+    getLeafByHash: log.getLeafByHash,
+    getLeafHashes: log.getLeafHashes,
+    findLeavesBySearchKey: log.findLeavesBySearchKey,
+    getNodes: log.getNodes,
+    getLatestTreeHead: log.getLatestTreeHead,
+    getTreeHead: log.getTreeHead,
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+  return storage
+}
