@@ -1,0 +1,204 @@
+import type { Logger } from '@certus-trust/core'
+import { Hono, type MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import { requestId } from 'hono/request-id'
+import { routePath } from 'hono/route'
+import { secureHeaders } from 'hono/secure-headers'
+import type { Config } from './config.js'
+import { ServerError } from './errors.js'
+import { toErrorResponse } from './http-errors.js'
+import { createMetrics, type ServerMetrics } from './metrics.js'
+import { authenticate, rejectBadCredentials, requireRole } from './middleware/auth.js'
+import { rateLimit } from './middleware/rate-limit.js'
+import { healthRoutes } from './routes/health.js'
+import { metaRoutes } from './routes/meta.js'
+import { signRoutes } from './routes/sign.js'
+import { transparencyRoutes } from './routes/transparency.js'
+import { verifyRoutes } from './routes/verify.js'
+import type { TrustService } from './service.js'
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    requestId: string
+  }
+}
+
+/** A pino-like logger: core's Logger plus `child()`; `pino()` instances fit. */
+export interface AppLogger extends Logger {
+  child?(bindings: Record<string, unknown>): Logger
+}
+
+/** Everything {@link createApp} composes. No environment is read and nothing listens. */
+export interface AppDeps {
+  /** The trust operations (sign, verify, look up); see `createTrustService`. */
+  service: TrustService
+  /** A Hono app serving the Rekor v1 API (`/api/v1/...`), e.g. tlog's `createRekorApi(log)`; omitted = not mounted. */
+  // biome-ignore lint/suspicious/noExplicitAny: any Hono app (its env and schema types do not matter here)
+  rekorApi?: Hono<any> | undefined
+  /** Authentication and anonymous-access settings (the `auth` part of `Config`). */
+  auth: Config['auth']
+  /** Per-caller rate limit. @default { max: 600, windowMs: 60_000 } */
+  rateLimit?: Config['rateLimit'] | undefined
+  /** Maximum request body in bytes. @default 1 MiB */
+  bodyLimitBytes?: number | undefined
+  /** Allowed CORS origins; empty = CORS off. @default [] */
+  corsOrigins?: readonly string[] | undefined
+  /** Request and audit log sink. @default no-op */
+  logger?: AppLogger | undefined
+  /** Prometheus metrics. @default a fresh registry */
+  metrics?: ServerMetrics | undefined
+  /** Reports whether the server is draining (shutdown in progress) so `/v1/ready` fails first. */
+  isDraining?: (() => boolean) | undefined
+}
+
+/**
+ * Builds the Certus Trust HTTP app: `/v1/sign`, `/v1/verify`, `/v1/transparency`, health, metrics,
+ * `/openapi.json`, `/docs` and (when given) the embedded log's Rekor v1 API under `/api/v1`.
+ * Pure composition: no environment, no listening — drive it with `app.request()` or `startServer()`.
+ *
+ * @example
+ * const app = createApp({ service, auth: config.auth })
+ * const response = await app.request('/v1/health')
+ */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono()
+  const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false })
+  const logger: AppLogger = deps.logger ?? { debug() {}, info() {}, warn() {}, error() {} }
+  const limits = deps.rateLimit ?? { max: 600, windowMs: 60_000 }
+  const maxBody = deps.bodyLimitBytes ?? 1024 * 1024
+
+  app.onError((error, c) => {
+    const { status, body } = toErrorResponse(error)
+    const requestIdValue = c.get('requestId')
+    if (status >= 500) {
+      // The cause chain goes to the log only; the response carries the code and the request id.
+      logger.error({ requestId: requestIdValue, code: body.error.code, err: error }, 'request failed')
+    }
+    if (body.error.code === 'SERVER_RATE_LIMITED') {
+      const retry = (error as ServerError).details?.retryAfterSeconds
+      c.header('Retry-After', String(typeof retry === 'number' ? retry : 1))
+    }
+    if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="certus-trust"')
+    // A dependency is down: tell well-behaved clients when to come back instead of hammering it.
+    if (status === 503) c.header('Retry-After', '5')
+    return c.json(body, status)
+  })
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'SERVER_NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } },
+      404,
+    ),
+  )
+
+  app.use(
+    requestId({
+      limitLength: 128,
+      // Accept a caller's id only if it is plainly safe to echo into logs and headers.
+      generator: () => crypto.randomUUID(),
+    }),
+  )
+  app.use(requestLog(logger, metrics))
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      crossOriginResourcePolicy: 'same-origin',
+      removePoweredBy: true,
+    }),
+  )
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
+    const origins = [...deps.corsOrigins]
+    app.use(
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id', 'Idempotency-Key'],
+        exposeHeaders: [
+          'X-Request-Id',
+          'Retry-After',
+          'RateLimit-Limit',
+          'RateLimit-Remaining',
+          'RateLimit-Reset',
+        ],
+        maxAge: 600,
+      }),
+    )
+  }
+  app.use(
+    bodyLimit({
+      maxSize: maxBody,
+      onError: () => {
+        throw new ServerError({
+          code: 'SERVER_PAYLOAD_TOO_LARGE',
+          message: `request body exceeds the limit of ${maxBody} bytes`,
+        })
+      },
+    }),
+  )
+
+  // Liveness and readiness stay outside auth and rate limiting: orchestrators must always reach them.
+  app.route('/', healthRoutes({ service: deps.service, isDraining: deps.isDraining }))
+
+  app.use(authenticate(deps.auth))
+  const limiter = rateLimit(limits)
+  const rejector = rejectBadCredentials()
+  const guarded: MiddlewareHandler = async (c, next) => {
+    if (c.req.path === '/openapi.json' || c.req.path === '/docs' || c.req.path === '/') return next()
+    await limiter(c, async () => {
+      await rejector(c, next)
+    })
+  }
+  app.use(guarded)
+
+  app.route('/', metaRoutes({ metrics, publicMetrics: deps.auth.publicMetrics }))
+  app.route('/', signRoutes({ service: deps.service, metrics, logger }))
+  app.route('/', verifyRoutes({ service: deps.service, metrics, logger }))
+  app.route('/', transparencyRoutes({ service: deps.service, publicReads: deps.auth.publicReads }))
+
+  if (deps.rekorApi) {
+    app.use('/api/v1/*', rekorApiGuard(deps.auth.publicReads))
+    app.route('/', deps.rekorApi)
+  }
+  return app
+}
+
+/** Rekor API: adding entries needs the signer role; reads need the verifier role unless reads are public. */
+function rekorApiGuard(publicReads: boolean): MiddlewareHandler {
+  const signer = requireRole('signer')
+  const verifier = requireRole('verifier')
+  return async function guardRekorApi(c, next) {
+    const isWrite = c.req.method === 'POST' && /^\/api\/v1\/log\/entries\/?$/.test(c.req.path)
+    if (isWrite) return signer(c, next)
+    if (publicReads) return next()
+    return verifier(c, next)
+  }
+}
+
+/** One JSON line per request (no bodies, no query strings, no credentials) plus HTTP metrics. */
+function requestLog(logger: AppLogger, metrics: ServerMetrics): MiddlewareHandler {
+  return async function logRequest(c, next) {
+    const started = performance.now()
+    try {
+      await next()
+    } finally {
+      const durationMs = Math.round((performance.now() - started) * 100) / 100
+      // The last matched route is the handler's pattern (bounded label values, no ids).
+      const last = routePath(c, -1)
+      const route = last && last !== '/*' && last !== '*' ? last : 'unmatched'
+      const status = c.res.status
+      metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) })
+      metrics.httpDuration.observe({ method: c.req.method, route }, durationMs / 1000)
+      logger.info(
+        {
+          requestId: c.get('requestId'),
+          method: c.req.method,
+          path: c.req.path,
+          status,
+          durationMs,
+          caller: c.get('caller')?.id,
+        },
+        'request',
+      )
+    }
+  }
+}

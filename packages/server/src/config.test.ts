@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest'
+import { CONFIG_VARIABLES, isLoopbackHost, loadConfig } from './config.js'
+import { ServerError } from './errors.js'
+import { hashApiKey } from './middleware/auth.js'
+
+const cwd = '/srv/app'
+
+function configError(env: Record<string, string>): ServerError {
+  try {
+    loadConfig(env, { cwd })
+  } catch (error) {
+    if (ServerError.is(error, 'SERVER_CONFIG_INVALID')) return error
+    throw error
+  }
+  throw new Error('expected loadConfig to throw')
+}
+
+describe('loadConfig', () => {
+  it('gives a durable loopback server with no configuration', () => {
+    const config = loadConfig({}, { cwd })
+    expect(config.host).toBe('127.0.0.1')
+    expect(config.port).toBe(8080)
+    expect(config.dataDir).toBe('/srv/app/.certus')
+    expect(config.storage).toEqual({ kind: 'pglite', dataDir: '/srv/app/.certus/log-db' })
+    expect(config.transparency).toEqual({ mode: 'embedded' })
+    expect(config.signingKeyPath).toBe('/srv/app/.certus/signing-key.pem')
+    expect(config.logKeyPath).toBe('/srv/app/.certus/log-key.pem')
+    expect(config.logBaseUrl).toBeUndefined()
+    expect(config.auth.anonymousRoles).toEqual(['signer', 'verifier', 'admin'])
+    expect(config.auth.anonymousLoopbackOnly).toBe(true)
+    expect(config.corsOrigins).toEqual([])
+    expect(Object.isFrozen(config)).toBe(true)
+    expect(Object.isFrozen(config.auth)).toBe(true)
+  })
+
+  it('reads every storage form', () => {
+    expect(loadConfig({ CERTUS_TRUST_STORAGE: 'memory' }, { cwd }).storage).toEqual({ kind: 'memory' })
+    expect(loadConfig({ CERTUS_TRUST_STORAGE: 'data/db' }, { cwd }).storage).toEqual({
+      kind: 'pglite',
+      dataDir: '/srv/app/data/db',
+    })
+    expect(loadConfig({ CERTUS_TRUST_STORAGE: 'postgres://u@db:5432/trust' }, { cwd }).storage).toEqual({
+      kind: 'postgres',
+      connectionString: 'postgres://u@db:5432/trust',
+    })
+    expect(loadConfig({ CERTUS_TRUST_DATABASE_URL: 'postgresql://db/trust' }, { cwd }).storage).toEqual({
+      kind: 'postgres',
+      connectionString: 'postgresql://db/trust',
+    })
+    expect(
+      loadConfig({ CERTUS_TRUST_STORAGE: 'postgres', CERTUS_TRUST_DATABASE_URL: 'postgres://db/x' }, { cwd })
+        .storage,
+    ).toEqual({ kind: 'postgres', connectionString: 'postgres://db/x' })
+  })
+
+  it('selects remote Rekor or no transparency', () => {
+    expect(loadConfig({ CERTUS_TRUST_REKOR_ADDR: 'https://rekor.example/' }, { cwd }).transparency).toEqual({
+      mode: 'remote',
+      rekorUrl: 'https://rekor.example',
+    })
+    expect(loadConfig({ CERTUS_TRUST_ENABLE_TRANSPARENCY: 'false' }, { cwd }).transparency).toEqual({
+      mode: 'off',
+    })
+  })
+
+  it('parses hashed API keys and drops anonymous access when credentials exist', () => {
+    const hash = hashApiKey('s3cret-key-value')
+    const config = loadConfig(
+      {
+        CERTUS_TRUST_API_KEYS: `ci:signer+verifier:${hash}, ops:admin:${hash.toUpperCase().replace('SHA256', 'sha256')}`,
+      },
+      { cwd },
+    )
+    expect(config.auth.apiKeys).toEqual([
+      { id: 'ci', roles: ['signer', 'verifier'], sha256: hash.slice(7) },
+      { id: 'ops', roles: ['admin'], sha256: hash.slice(7) },
+    ])
+    expect(config.auth.anonymousRoles).toEqual([])
+  })
+
+  it('names every bad variable in one error and never echoes values', () => {
+    const error = configError({
+      CERTUS_TRUST_PORT: 'eighty',
+      CERTUS_TRUST_REKOR_ADDR: 'ftp://rekor',
+      CERTUS_TRUST_API_KEYS: 'raw-secret-key-pasted-by-mistake',
+      CERTUS_TRUST_LOG_LEVEL: 'loud',
+      CERTUS_TRUST_ENABLE_KEYLESS: 'maybe',
+    })
+    expect(error.details.variables).toEqual(
+      expect.arrayContaining([
+        'CERTUS_TRUST_PORT',
+        'CERTUS_TRUST_REKOR_ADDR',
+        'CERTUS_TRUST_API_KEYS',
+        'CERTUS_TRUST_LOG_LEVEL',
+        'CERTUS_TRUST_ENABLE_KEYLESS',
+      ]),
+    )
+    expect(error.message).not.toContain('raw-secret-key-pasted-by-mistake')
+  })
+
+  it('checks cross-variable rules', () => {
+    expect(configError({ CERTUS_TRUST_HOST: '0.0.0.0' }).details.variables).toEqual(['CERTUS_TRUST_HOST'])
+    expect(configError({ CERTUS_TRUST_ENABLE_KEYLESS: 'true' }).details.variables).toEqual([
+      'CERTUS_TRUST_FULCIO_ADDR',
+      'CERTUS_TRUST_OIDC_TOKEN',
+    ])
+    expect(configError({ CERTUS_TRUST_TLS_CERT: 'cert.pem' }).details.variables).toEqual([
+      'CERTUS_TRUST_TLS_CERT',
+    ])
+    expect(configError({ CERTUS_TRUST_STORAGE: 'postgres' }).details.variables).toEqual([
+      'CERTUS_TRUST_DATABASE_URL',
+    ])
+    expect(configError({ CERTUS_TRUST_STORAGE: 'mysql://db' }).details.variables).toEqual([
+      'CERTUS_TRUST_STORAGE',
+    ])
+    expect(configError({ CERTUS_TRUST_JWT_SECRET: 'short' }).details.variables).toEqual([
+      'CERTUS_TRUST_JWT_SECRET',
+    ])
+  })
+
+  it('binds a public address when credentials or explicit anonymous access are configured', () => {
+    const key = `ci:signer:${hashApiKey('k')}`
+    expect(loadConfig({ CERTUS_TRUST_HOST: '0.0.0.0', CERTUS_TRUST_API_KEYS: key }, { cwd }).host).toBe(
+      '0.0.0.0',
+    )
+    const open = loadConfig(
+      {
+        CERTUS_TRUST_HOST: '0.0.0.0',
+        CERTUS_TRUST_ANONYMOUS_NETWORK: 'any',
+        CERTUS_TRUST_ANONYMOUS_ROLES: 'verifier',
+      },
+      { cwd },
+    )
+    expect(open.auth.anonymousRoles).toEqual(['verifier'])
+    expect(open.auth.anonymousLoopbackOnly).toBe(false)
+  })
+
+  it('lists its variables and recognises loopback hosts', () => {
+    expect(CONFIG_VARIABLES).toContain('CERTUS_TRUST_REKOR_ADDR')
+    expect(CONFIG_VARIABLES.every((name) => name.startsWith('CERTUS_TRUST_'))).toBe(true)
+    expect(['127.0.0.1', '127.8.9.1', '::1', '[::1]', 'localhost'].every(isLoopbackHost)).toBe(true)
+    expect(['0.0.0.0', '10.0.0.1', '::', 'example.com'].some(isLoopbackHost)).toBe(false)
+  })
+})

@@ -1,0 +1,439 @@
+import { isAbsolute, join, resolve } from 'node:path'
+import { z } from 'zod'
+import { ServerError } from './errors.js'
+
+/** A role a caller can hold. `admin` implies every other role. */
+export type Role = 'signer' | 'verifier' | 'admin'
+
+/** The roles, in the order they are documented. */
+export const ROLES: readonly Role[] = Object.freeze(['signer', 'verifier', 'admin'])
+
+/** One configured API key. Only the SHA-256 of the key is held; the key itself is never stored. */
+export interface ApiKeyConfig {
+  /** Caller name used in audit logs and rate limiting (never the key). */
+  id: string
+  roles: Role[]
+  /** Lower-case hex SHA-256 of the key's UTF-8 bytes. */
+  sha256: string
+}
+
+/** Where records and the embedded log live. */
+export type StorageConfig =
+  | { kind: 'memory' }
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'postgres'; connectionString: string }
+
+/** How entries reach a transparency log. */
+export type TransparencyConfig = { mode: 'embedded' } | { mode: 'remote'; rekorUrl: string } | { mode: 'off' }
+
+/** JWT bearer-token verification settings (jose). */
+export interface JwtConfig {
+  /** HS256 shared secret (UTF-8), or undefined when a public key / JWKS is used. */
+  secret?: string | undefined
+  /** Path to a PEM SPKI public key (RS256/ES256/EdDSA). */
+  publicKeyFile?: string | undefined
+  /** Remote JWKS URL. */
+  jwksUrl?: string | undefined
+  issuer?: string | undefined
+  audience?: string | undefined
+  /** Claim holding the caller's roles (array or space-separated string). */
+  rolesClaim: string
+}
+
+/** The validated, frozen server configuration. Build it with {@link loadConfig}. */
+export interface Config {
+  host: string
+  port: number
+  /**
+   * Base URL the embedded log names in its trusted root; its host is the checkpoint key name.
+   * Undefined = tlog's default (the same one `certus sign --data-dir` uses, so both share one log).
+   */
+  logBaseUrl?: string | undefined
+  dataDir: string
+  storage: StorageConfig
+  /** PEM private key path; generated (mode 0600) on first start when missing. */
+  signingKeyPath: string
+  /** PEM private key of the embedded log (checkpoints, SETs); generated (mode 0600) when missing. */
+  logKeyPath: string
+  keyless: {
+    enabled: boolean
+    fulcioUrl?: string | undefined
+    oidcToken?: string | undefined
+    oidcTokenFile?: string | undefined
+  }
+  transparency: TransparencyConfig
+  tsaUrl?: string | undefined
+  /**
+   * Trusted root JSON for bundles from other logs and CAs (and a private Rekor/Fulcio).
+   * Undefined = the public-good root embedded in @certus-trust/verifier.
+   */
+  trustedRootPath?: string | undefined
+  auth: {
+    apiKeys: ApiKeyConfig[]
+    jwt?: JwtConfig | undefined
+    /** Roles granted to callers without credentials. */
+    anonymousRoles: Role[]
+    /** Whether anonymous access is limited to loopback clients. */
+    anonymousLoopbackOnly: boolean
+    /** Whether transparency-log reads (`GET /v1/transparency*`, Rekor API reads) need no credentials. */
+    publicReads: boolean
+    /** Whether `/metrics` needs no credentials. */
+    publicMetrics: boolean
+  }
+  rateLimit: {
+    /** Requests per window per caller; 0 disables rate limiting. */
+    max: number
+    windowMs: number
+  }
+  bodyLimitBytes: number
+  /** Maximum PostgreSQL connections. */
+  databasePoolSize: number
+  corsOrigins: string[]
+  tls?: { certFile: string; keyFile: string } | undefined
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Timeout for one call to a remote Rekor/Fulcio/TSA. */
+  upstreamTimeoutMs: number
+  /** Retries of a remote call (408/429/5xx/network only). */
+  upstreamRetries: number
+  shutdownTimeoutMs: number
+}
+
+/** Default port. */
+export const DEFAULT_PORT = 8080
+/** Default bind address: loopback only. */
+export const DEFAULT_HOST = '127.0.0.1'
+/** Default data directory (relative to the working directory). */
+export const DEFAULT_DATA_DIR = '.certus'
+/** Default request body limit (1 MiB). */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'expected true or false' })
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value))
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/\S+$/, { error: 'expected a postgres:// or postgresql:// URL' })
+
+const positiveInt = (max: number) => z.coerce.number({ error: 'expected a number' }).int().min(1).max(max)
+const nonNegativeInt = (max: number) => z.coerce.number({ error: 'expected a number' }).int().min(0).max(max)
+
+const roleSchema = z.enum(['signer', 'verifier', 'admin'])
+
+const apiKeyEntry = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9._-]{1,64}:(signer|verifier|admin)(\+(signer|verifier|admin))*:sha256:[0-9a-fA-F]{64}$/,
+    {
+      error: 'expected id:role[+role]:sha256:<64 hex> entries separated by commas',
+    },
+  )
+  .transform((entry): ApiKeyConfig => {
+    const [id, roles, , hex] = entry.split(':') as [string, string, string, string]
+    return { id, roles: [...new Set(roles.split('+') as Role[])], sha256: hex.toLowerCase() }
+  })
+
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+)
+
+/** Raw environment schema: one entry per `CERTUS_TRUST_*` variable. Kept private (not API). */
+const EnvSchema = z.object({
+  CERTUS_TRUST_PORT: nonNegativeInt(65535).optional(),
+  CERTUS_TRUST_HOST: z.string().min(1).optional(),
+  CERTUS_TRUST_LOG_BASE_URL: httpUrl.optional(),
+  CERTUS_TRUST_LOG_KEY: z.string().min(1).optional(),
+  CERTUS_TRUST_DATA_DIR: z.string().min(1).optional(),
+  CERTUS_TRUST_STORAGE: z.string().min(1).optional(),
+  CERTUS_TRUST_DATABASE_URL: postgresUrl.optional(),
+  CERTUS_TRUST_SIGNING_KEY: z.string().min(1).optional(),
+  CERTUS_TRUST_ENABLE_KEYLESS: booleanString.optional(),
+  CERTUS_TRUST_FULCIO_ADDR: httpUrl.optional(),
+  CERTUS_TRUST_OIDC_TOKEN: z.string().min(1).optional(),
+  CERTUS_TRUST_OIDC_TOKEN_FILE: z.string().min(1).optional(),
+  CERTUS_TRUST_ENABLE_TRANSPARENCY: booleanString.optional(),
+  CERTUS_TRUST_REKOR_ADDR: httpUrl.optional(),
+  CERTUS_TRUST_TSA_URL: httpUrl.optional(),
+  CERTUS_TRUST_TRUSTED_ROOT: z.string().min(1).optional(),
+  CERTUS_TRUST_API_KEYS: z
+    .string()
+    .transform((value, context) => {
+      const items = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+      const keys: ApiKeyConfig[] = []
+      for (const item of items) {
+        const parsed = apiKeyEntry.safeParse(item)
+        if (!parsed.success) {
+          // Never echo the entry: it may be a mistakenly pasted raw key.
+          context.addIssue({ code: 'custom', message: 'expected id:role[+role]:sha256:<64 hex> entries' })
+          return z.NEVER
+        }
+        keys.push(parsed.data)
+      }
+      if (new Set(keys.map((key) => key.id)).size !== keys.length) {
+        context.addIssue({ code: 'custom', message: 'API key ids must be unique' })
+        return z.NEVER
+      }
+      return keys
+    })
+    .optional(),
+  CERTUS_TRUST_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  CERTUS_TRUST_JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  CERTUS_TRUST_JWT_JWKS_URL: httpUrl.optional(),
+  CERTUS_TRUST_JWT_ISSUER: z.string().min(1).optional(),
+  CERTUS_TRUST_JWT_AUDIENCE: z.string().min(1).optional(),
+  CERTUS_TRUST_JWT_ROLES_CLAIM: z.string().min(1).optional(),
+  CERTUS_TRUST_ANONYMOUS_ROLES: commaList
+    .pipe(z.array(roleSchema, { error: 'expected signer, verifier, admin or none' }))
+    .optional(),
+  CERTUS_TRUST_ANONYMOUS_NETWORK: z
+    .enum(['loopback', 'any'], { error: 'expected loopback or any' })
+    .optional(),
+  CERTUS_TRUST_PUBLIC_READS: booleanString.optional(),
+  CERTUS_TRUST_PUBLIC_METRICS: booleanString.optional(),
+  CERTUS_TRUST_RATE_LIMIT: nonNegativeInt(1_000_000_000).optional(),
+  CERTUS_TRUST_RATE_LIMIT_WINDOW_MS: positiveInt(86_400_000).optional(),
+  CERTUS_TRUST_BODY_LIMIT: positiveInt(64 * 1024 * 1024).optional(),
+  CERTUS_TRUST_DATABASE_POOL_SIZE: positiveInt(1000).optional(),
+  CERTUS_TRUST_CORS_ORIGINS: commaList
+    .pipe(
+      z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ })]), {
+        error: 'expected * or http(s) origins',
+      }),
+    )
+    .optional(),
+  CERTUS_TRUST_TLS_CERT: z.string().min(1).optional(),
+  CERTUS_TRUST_TLS_KEY: z.string().min(1).optional(),
+  CERTUS_TRUST_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected fatal, error, warn, info, debug, trace or silent',
+    })
+    .optional(),
+  CERTUS_TRUST_UPSTREAM_TIMEOUT_MS: positiveInt(600_000).optional(),
+  CERTUS_TRUST_UPSTREAM_RETRIES: nonNegativeInt(10).optional(),
+  CERTUS_TRUST_SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).optional(),
+})
+
+/** Every `CERTUS_TRUST_*` variable the server reads (documented in the README and `.env.example`). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.shape))
+
+/** True for 127.0.0.0/8, ::1 and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase()
+  return (
+    bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || bare === '::ffff:127.0.0.1'
+  )
+}
+
+function resolvePath(path: string, base: string): string {
+  return isAbsolute(path) ? path : resolve(base, path)
+}
+
+/**
+ * Parses `CERTUS_TRUST_*` variables into a frozen {@link Config}.
+ * Libraries never read the environment; this is the server's one place that does.
+ *
+ * @param env - the environment to read; tests pass a plain object.
+ * @param options.cwd - base for relative paths. @default process.cwd()
+ * @throws ServerError `SERVER_CONFIG_INVALID` naming every bad variable (values are never echoed).
+ * @example
+ * const config = loadConfig({ CERTUS_TRUST_STORAGE: 'memory', CERTUS_TRUST_PORT: '0' })
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  options: { cwd?: string } = {},
+): Config {
+  const cwd = options.cwd ?? process.cwd()
+  // Empty strings count as unset, as in most env loaders and compose files.
+  const relevant: Record<string, string> = {}
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name]
+    if (value !== undefined && value.trim() !== '') relevant[name] = value.trim()
+  }
+  if (relevant.CERTUS_TRUST_ANONYMOUS_ROLES === 'none') relevant.CERTUS_TRUST_ANONYMOUS_ROLES = ''
+
+  const problems: string[] = []
+  const parsed = EnvSchema.safeParse(relevant)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${String(issue.path[0] ?? '(env)')}: ${issue.message}`)
+    }
+    throw configError(problems)
+  }
+  const raw = parsed.data
+
+  const dataDir = resolvePath(raw.CERTUS_TRUST_DATA_DIR ?? DEFAULT_DATA_DIR, cwd)
+  const host = raw.CERTUS_TRUST_HOST ?? DEFAULT_HOST
+  const port = raw.CERTUS_TRUST_PORT ?? DEFAULT_PORT
+
+  const storage = resolveStorage(raw, dataDir, cwd, problems)
+  const transparency: TransparencyConfig =
+    raw.CERTUS_TRUST_ENABLE_TRANSPARENCY === false
+      ? { mode: 'off' }
+      : raw.CERTUS_TRUST_REKOR_ADDR
+        ? { mode: 'remote', rekorUrl: raw.CERTUS_TRUST_REKOR_ADDR.replace(/\/+$/, '') }
+        : { mode: 'embedded' }
+  if (raw.CERTUS_TRUST_ENABLE_TRANSPARENCY === false && raw.CERTUS_TRUST_REKOR_ADDR) {
+    problems.push('CERTUS_TRUST_REKOR_ADDR: set while CERTUS_TRUST_ENABLE_TRANSPARENCY is false')
+  }
+
+  const keylessEnabled = raw.CERTUS_TRUST_ENABLE_KEYLESS ?? false
+  if (keylessEnabled && !raw.CERTUS_TRUST_FULCIO_ADDR) {
+    problems.push('CERTUS_TRUST_FULCIO_ADDR: required when CERTUS_TRUST_ENABLE_KEYLESS is true')
+  }
+  if (keylessEnabled && !raw.CERTUS_TRUST_OIDC_TOKEN && !raw.CERTUS_TRUST_OIDC_TOKEN_FILE) {
+    problems.push(
+      'CERTUS_TRUST_OIDC_TOKEN: CERTUS_TRUST_OIDC_TOKEN or CERTUS_TRUST_OIDC_TOKEN_FILE is required when keyless is on',
+    )
+  }
+  if (raw.CERTUS_TRUST_OIDC_TOKEN && raw.CERTUS_TRUST_OIDC_TOKEN_FILE) {
+    problems.push(
+      'CERTUS_TRUST_OIDC_TOKEN_FILE: set only one of CERTUS_TRUST_OIDC_TOKEN and CERTUS_TRUST_OIDC_TOKEN_FILE',
+    )
+  }
+
+  const jwtSources = [
+    raw.CERTUS_TRUST_JWT_SECRET,
+    raw.CERTUS_TRUST_JWT_PUBLIC_KEY_FILE,
+    raw.CERTUS_TRUST_JWT_JWKS_URL,
+  ]
+  if (jwtSources.filter(Boolean).length > 1) {
+    problems.push(
+      'CERTUS_TRUST_JWT_SECRET: set only one of CERTUS_TRUST_JWT_SECRET, CERTUS_TRUST_JWT_PUBLIC_KEY_FILE, CERTUS_TRUST_JWT_JWKS_URL',
+    )
+  }
+  const jwt: JwtConfig | undefined = jwtSources.some(Boolean)
+    ? {
+        secret: raw.CERTUS_TRUST_JWT_SECRET,
+        publicKeyFile:
+          raw.CERTUS_TRUST_JWT_PUBLIC_KEY_FILE && resolvePath(raw.CERTUS_TRUST_JWT_PUBLIC_KEY_FILE, cwd),
+        jwksUrl: raw.CERTUS_TRUST_JWT_JWKS_URL,
+        issuer: raw.CERTUS_TRUST_JWT_ISSUER,
+        audience: raw.CERTUS_TRUST_JWT_AUDIENCE,
+        rolesClaim: raw.CERTUS_TRUST_JWT_ROLES_CLAIM ?? 'roles',
+      }
+    : undefined
+  const apiKeys = raw.CERTUS_TRUST_API_KEYS ?? []
+  const hasCredentials = apiKeys.length > 0 || jwt !== undefined
+
+  // Without credentials the only safe default is: every role, loopback clients only.
+  const anonymousRoles = raw.CERTUS_TRUST_ANONYMOUS_ROLES ?? (hasCredentials ? [] : [...ROLES])
+  const anonymousLoopbackOnly = (raw.CERTUS_TRUST_ANONYMOUS_NETWORK ?? 'loopback') === 'loopback'
+  if (!hasCredentials && !isLoopbackHost(host) && anonymousLoopbackOnly) {
+    problems.push(
+      'CERTUS_TRUST_HOST: refusing to bind a non-loopback address without credentials; set CERTUS_TRUST_API_KEYS or CERTUS_TRUST_JWT_*, or CERTUS_TRUST_ANONYMOUS_NETWORK=any to serve anonymous callers on purpose',
+    )
+  }
+
+  if (Boolean(raw.CERTUS_TRUST_TLS_CERT) !== Boolean(raw.CERTUS_TRUST_TLS_KEY)) {
+    problems.push(
+      'CERTUS_TRUST_TLS_CERT: CERTUS_TRUST_TLS_CERT and CERTUS_TRUST_TLS_KEY must be set together',
+    )
+  }
+
+  if (problems.length > 0) throw configError(problems)
+
+  const config: Config = {
+    host,
+    port,
+    logBaseUrl: raw.CERTUS_TRUST_LOG_BASE_URL?.replace(/\/+$/, ''),
+    dataDir,
+    storage,
+    signingKeyPath: resolvePath(raw.CERTUS_TRUST_SIGNING_KEY ?? join(dataDir, 'signing-key.pem'), cwd),
+    logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? join(dataDir, 'log-key.pem'), cwd),
+    keyless: {
+      enabled: keylessEnabled,
+      fulcioUrl: raw.CERTUS_TRUST_FULCIO_ADDR,
+      oidcToken: raw.CERTUS_TRUST_OIDC_TOKEN,
+      oidcTokenFile: raw.CERTUS_TRUST_OIDC_TOKEN_FILE && resolvePath(raw.CERTUS_TRUST_OIDC_TOKEN_FILE, cwd),
+    },
+    transparency,
+    tsaUrl: raw.CERTUS_TRUST_TSA_URL,
+    trustedRootPath: raw.CERTUS_TRUST_TRUSTED_ROOT && resolvePath(raw.CERTUS_TRUST_TRUSTED_ROOT, cwd),
+    auth: {
+      apiKeys,
+      jwt,
+      anonymousRoles,
+      anonymousLoopbackOnly,
+      publicReads: raw.CERTUS_TRUST_PUBLIC_READS ?? false,
+      publicMetrics: raw.CERTUS_TRUST_PUBLIC_METRICS ?? false,
+    },
+    rateLimit: {
+      max: raw.CERTUS_TRUST_RATE_LIMIT ?? 600,
+      windowMs: raw.CERTUS_TRUST_RATE_LIMIT_WINDOW_MS ?? 60_000,
+    },
+    bodyLimitBytes: raw.CERTUS_TRUST_BODY_LIMIT ?? DEFAULT_BODY_LIMIT_BYTES,
+    databasePoolSize: raw.CERTUS_TRUST_DATABASE_POOL_SIZE ?? 10,
+    corsOrigins: raw.CERTUS_TRUST_CORS_ORIGINS ?? [],
+    tls: raw.CERTUS_TRUST_TLS_CERT
+      ? {
+          certFile: resolvePath(raw.CERTUS_TRUST_TLS_CERT, cwd),
+          keyFile: resolvePath(raw.CERTUS_TRUST_TLS_KEY!, cwd),
+        }
+      : undefined,
+    logLevel: raw.CERTUS_TRUST_LOG_LEVEL ?? 'info',
+    upstreamTimeoutMs: raw.CERTUS_TRUST_UPSTREAM_TIMEOUT_MS ?? 10_000,
+    upstreamRetries: raw.CERTUS_TRUST_UPSTREAM_RETRIES ?? 2,
+    shutdownTimeoutMs: raw.CERTUS_TRUST_SHUTDOWN_TIMEOUT_MS ?? 10_000,
+  }
+  return deepFreeze(config)
+}
+
+function resolveStorage(
+  raw: { CERTUS_TRUST_STORAGE?: string | undefined; CERTUS_TRUST_DATABASE_URL?: string | undefined },
+  dataDir: string,
+  cwd: string,
+  problems: string[],
+): StorageConfig {
+  const value = raw.CERTUS_TRUST_STORAGE
+  if (value === undefined) {
+    if (raw.CERTUS_TRUST_DATABASE_URL)
+      return { kind: 'postgres', connectionString: raw.CERTUS_TRUST_DATABASE_URL }
+    return { kind: 'pglite', dataDir: join(dataDir, 'log-db') }
+  }
+  if (value === 'memory') return { kind: 'memory' }
+  if (value === 'postgres') {
+    if (!raw.CERTUS_TRUST_DATABASE_URL) {
+      problems.push('CERTUS_TRUST_DATABASE_URL: required when CERTUS_TRUST_STORAGE is postgres')
+      return { kind: 'memory' }
+    }
+    return { kind: 'postgres', connectionString: raw.CERTUS_TRUST_DATABASE_URL }
+  }
+  if (/^postgres(ql)?:/.test(value)) {
+    if (!/^postgres(ql)?:\/\/\S+$/.test(value)) {
+      problems.push(
+        'CERTUS_TRUST_STORAGE: expected memory, postgres, a postgres:// URL or a PGlite directory',
+      )
+      return { kind: 'memory' }
+    }
+    return { kind: 'postgres', connectionString: value }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    problems.push('CERTUS_TRUST_STORAGE: expected memory, postgres, a postgres:// URL or a PGlite directory')
+    return { kind: 'memory' }
+  }
+  return { kind: 'pglite', dataDir: resolvePath(value, cwd) }
+}
+
+function configError(problems: string[]): ServerError {
+  const variables = [...new Set(problems.map((problem) => problem.split(':')[0]!))]
+  return new ServerError({
+    code: 'SERVER_CONFIG_INVALID',
+    message: `invalid configuration:\n  ${problems.join('\n  ')}`,
+    details: { variables },
+  })
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}

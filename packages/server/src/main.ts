@@ -1,0 +1,45 @@
+/**
+ * The production entry point (`node packages/server/dist/main.js`, the container's CMD):
+ * config → deps → listen → on SIGTERM/SIGINT stop accepting, finish in-flight requests, close log and storage.
+ * Exit codes: 0 after a clean shutdown, 1 when start-up fails (bad configuration names every bad variable).
+ */
+import { CertusError } from '@certus-trust/core'
+import { loadConfig } from './config.js'
+import { startServer } from './start-server.js'
+
+async function main(): Promise<number> {
+  let server: Awaited<ReturnType<typeof startServer>>
+  try {
+    server = await startServer(loadConfig())
+  } catch (error) {
+    const message = CertusError.isCertusError(error)
+      ? `${error.code}: ${error.message}`
+      : 'unexpected start-up failure'
+    process.stderr.write(`certus-trust: ${message}\n`)
+    if (!CertusError.isCertusError(error))
+      process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`)
+    return 1
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (name: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      resolve(name)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+  server.deps.logger.info({ signal }, 'shutting down')
+  await server.close()
+  return 0
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(`certus-trust: fatal: ${String(error)}\n`)
+    process.exitCode = 1
+  },
+)

@@ -1,0 +1,209 @@
+import { z } from 'zod'
+import {
+  EntryIdParamSchema,
+  ErrorResponseSchema,
+  HealthSchema,
+  ListQuerySchema,
+  ReadySchema,
+  SignRequestSchema,
+  SignResponseSchema,
+  TransparencyEntrySchema,
+  TransparencyListSchema,
+  VerifyRequestSchema,
+  VerifyResponseSchema,
+} from './schemas.js'
+
+type JsonSchema = Record<string, unknown>
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  // draft-2020-12 is what OpenAPI 3.1 uses; `unrepresentable: 'any'` keeps transforms from throwing.
+  const json = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema
+  delete json.$schema
+  // A schema with a meta id comes back as { $ref, $defs }; components want the definition itself.
+  const ref = typeof json.$ref === 'string' ? /^#\/\$defs\/(.+)$/.exec(json.$ref) : null
+  const defs = json.$defs as Record<string, JsonSchema> | undefined
+  if (ref && defs?.[ref[1]!] && Object.keys(defs).length === 1) return defs[ref[1]!]!
+  return json
+}
+
+function errorResponses(codes: number[]): Record<string, unknown> {
+  const descriptions: Record<number, string> = {
+    400: 'malformed JSON, wrong types, bad digest',
+    401: 'missing or invalid credentials',
+    403: 'the caller lacks the required role',
+    404: 'unknown entry',
+    409: 'idempotency key reused with a different request',
+    413: 'body larger than the configured limit',
+    415: 'Content-Type is not application/json',
+    422: 'the request cannot be processed with this configuration',
+    429: 'rate limit exceeded (see Retry-After)',
+    502: 'a remote log, Fulcio or TSA failed',
+    503: 'storage or a remote service is unavailable',
+    504: 'a remote service timed out',
+  }
+  const out: Record<string, unknown> = {}
+  for (const code of codes) {
+    out[String(code)] = {
+      description: descriptions[code] ?? 'error',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    }
+  }
+  return out
+}
+
+function queryParameters(schema: z.ZodObject): unknown[] {
+  const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] }
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: property,
+  }))
+}
+
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas the routes validate with.
+ * @param options.serverUrl - the public base URL to list under `servers`.
+ */
+export function createOpenApiDocument(
+  options: { serverUrl?: string | undefined; version?: string } = {},
+): JsonSchema {
+  const security = [{ bearer: [] }, { apiKey: [] }]
+  const entryIdSchema = schemaOf(EntryIdParamSchema, 'input') as { properties: Record<string, JsonSchema> }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Certus Trust API',
+      version: options.version ?? '0.1.0',
+      description:
+        'Sign and verify artifacts, backed by a Rekor-compatible transparency log. The Rekor v1 API of the embedded log is served under /api/v1.',
+    },
+    ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'API key or JWT' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+      schemas: {
+        SignRequest: schemaOf(SignRequestSchema, 'input'),
+        SignResponse: schemaOf(SignResponseSchema, 'output'),
+        VerifyRequest: schemaOf(VerifyRequestSchema, 'input'),
+        VerifyResponse: schemaOf(VerifyResponseSchema, 'output'),
+        TransparencyEntry: schemaOf(TransparencyEntrySchema, 'output'),
+        TransparencyList: schemaOf(TransparencyListSchema, 'output'),
+        Error: schemaOf(ErrorResponseSchema, 'output'),
+        Health: schemaOf(HealthSchema, 'output'),
+        Ready: schemaOf(ReadySchema, 'output'),
+      },
+    },
+    paths: {
+      '/v1/sign': {
+        post: {
+          summary:
+            'Sign an artifact digest (or attest a predicate about it) and record it in the transparency log',
+          security,
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } },
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/SignRequest' } } },
+          },
+          responses: {
+            '201': {
+              description: 'signed, logged and recorded',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/SignResponse' } } },
+            },
+            ...errorResponses([400, 401, 403, 409, 413, 415, 422, 429, 502, 503, 504]),
+          },
+        },
+      },
+      '/v1/verify': {
+        post: {
+          summary: 'Verify a bundle or a signature against an artifact digest',
+          security,
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/VerifyRequest' } } },
+          },
+          responses: {
+            '200': {
+              description: 'verification result (an invalid signature is valid: false)',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/VerifyResponse' } } },
+            },
+            ...errorResponses([400, 401, 403, 413, 415, 429, 503]),
+          },
+        },
+      },
+      '/v1/transparency': {
+        get: {
+          summary: 'List transparency entries for an artifact digest (paged, oldest first)',
+          security,
+          parameters: queryParameters(ListQuerySchema),
+          responses: {
+            '200': {
+              description: 'one page of entries',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/TransparencyList' } } },
+            },
+            ...errorResponses([400, 401, 403, 429]),
+          },
+        },
+      },
+      '/v1/transparency/{entry_id}': {
+        get: {
+          summary: 'One transparency entry, optionally with an inclusion proof',
+          security,
+          parameters: [
+            { name: 'entry_id', in: 'path', required: true, schema: entryIdSchema.properties.entry_id },
+            {
+              name: 'include_proof',
+              in: 'query',
+              required: false,
+              schema: { type: 'string', enum: ['true', 'false'] },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'the entry',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/TransparencyEntry' } } },
+            },
+            ...errorResponses([400, 401, 403, 404, 429]),
+          },
+        },
+      },
+      '/v1/health': {
+        get: {
+          summary: 'Liveness',
+          responses: {
+            '200': {
+              description: 'alive',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } },
+            },
+          },
+        },
+      },
+      '/v1/ready': {
+        get: {
+          summary: 'Readiness (storage and log reachable)',
+          responses: {
+            '200': {
+              description: 'ready',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Ready' } } },
+            },
+            '503': {
+              description: 'not ready',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Ready' } } },
+            },
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (admin role unless CERTUS_TRUST_PUBLIC_METRICS=true)',
+          security,
+          responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': {} } } },
+        },
+      },
+    },
+  }
+}

@@ -1,0 +1,73 @@
+import { Hono } from 'hono'
+import type { AppLogger } from '../app.js'
+import { audit } from '../audit.js'
+import { ServerError } from '../errors.js'
+import type { ServerMetrics } from '../metrics.js'
+import { requireRole } from '../middleware/auth.js'
+import { SignRequestSchema } from '../schemas.js'
+import type { TrustService } from '../service.js'
+import { parseJsonBody } from '../validation.js'
+
+/** `POST /v1/sign` (signer role). */
+export function signRoutes(deps: { service: TrustService; metrics: ServerMetrics; logger: AppLogger }): Hono {
+  const routes = new Hono()
+  routes.post('/v1/sign', requireRole('signer'), async (c) => {
+    const body = await parseJsonBody(c, SignRequestSchema)
+    // The Idempotency-Key header is accepted as an alternative to the body field.
+    const headerKey = c.req.header('idempotency-key')
+    const request =
+      headerKey && !body.idempotency_key ? { ...body, idempotency_key: parseKey(headerKey) } : body
+    const caller = c.get('caller')
+    const started = performance.now()
+    const artifactType = deps.metrics.artifactTypeLabel(request.artifact_type)
+    try {
+      const result = await deps.service.sign(request, {
+        requestId: c.get('requestId'),
+        caller: caller.id,
+        signal: c.req.raw.signal,
+      })
+      const seconds = (performance.now() - started) / 1000
+      deps.metrics.signingTotal.inc({ status: 'success', artifact_type: artifactType })
+      deps.metrics.signingDuration.observe({ status: 'success' }, seconds)
+      audit(deps.logger, {
+        action: 'sign',
+        requestId: c.get('requestId'),
+        caller: caller.id,
+        artifact: request.artifact,
+        artifactType: request.artifact_type,
+        result: 'success',
+        entryId: result.entry_id,
+        durationMs: seconds * 1000,
+      })
+      return c.json(result, 201)
+    } catch (error) {
+      const seconds = (performance.now() - started) / 1000
+      const code = (error as { code?: string })?.code ?? 'SERVER_INTERNAL'
+      deps.metrics.signingTotal.inc({ status: 'error', artifact_type: artifactType })
+      deps.metrics.signingDuration.observe({ status: 'error' }, seconds)
+      audit(deps.logger, {
+        action: 'sign',
+        requestId: c.get('requestId'),
+        caller: caller.id,
+        artifact: request.artifact,
+        artifactType: request.artifact_type,
+        result: 'error',
+        errorCode: code,
+        durationMs: seconds * 1000,
+      })
+      throw error
+    }
+  })
+  return routes
+}
+
+function parseKey(value: string): string {
+  const key = value.trim()
+  if (!/^[A-Za-z0-9._:-]{8,128}$/.test(key)) {
+    throw new ServerError({
+      code: 'SERVER_BAD_REQUEST',
+      message: 'invalid Idempotency-Key header: expected 8–128 characters of [A-Za-z0-9._:-]',
+    })
+  }
+  return key
+}
