@@ -1,0 +1,315 @@
+/**
+ * Benchmark of the embedded transparency log.  Run: `pnpm --filter @certus-trust/tlog bench`
+ * (node --expose-gc --import tsx bench/tlog.bench.ts [--max 1000000] [--postgres postgres://…]).
+ *
+ * Sections: (1) full createEntry (zod + signature check + batch append) single and concurrent; (2) scaling of the
+ * append and proof paths with pre-validated entries at 10^4 … 10^6 leaves, with storage reads per proof and heap
+ * per entry; (3) the raw cost of the same hashing and signatures without the log, measured in the same run;
+ * (4) PostgreSQL, when a database URL is given and @certus-trust/storage-postgres is available.
+ */
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto'
+import os from 'node:os'
+import { PerformanceObserver } from 'node:perf_hooks'
+import {
+  canonicalJson,
+  hashChildren,
+  hashLeaf,
+  signCheckpoint,
+  signSignedEntryTimestamp,
+} from '@certus-trust/rekor'
+import { createMemoryStorage, type LogStorage } from '@certus-trust/storage'
+import type { ValidatedEntry } from '../src/entry-validation.js'
+import { createTransparencyLog, INTERNAL_VALIDATOR, type TransparencyLog } from '../src/transparency-log.js'
+import { hashedRekordEntry } from '../test/entries.js'
+
+const args = process.argv.slice(2)
+const argument = (name: string) => {
+  const position = args.indexOf(`--${name}`)
+  return position >= 0 ? args[position + 1] : undefined
+}
+const maxSize = Number(argument('max') ?? 1_000_000)
+const postgresUrl = argument('postgres') ?? process.env.CERTUS_BENCH_DATABASE_URL
+const sections = new Set((argument('only') ?? 'full,raw,scaling,postgres').split(','))
+const gc = (globalThis as { gc?: () => void }).gc
+
+const results: string[] = []
+const report = (line: string) => {
+  results.push(line)
+  console.log(line)
+}
+const rate = (count: number, ms: number) => `${Math.round((count / ms) * 1000).toLocaleString('en-US')}/s`
+
+// A realistic hashedrekord body (~560 bytes) with a random digest; the internal validator skips signature checks so
+// that sections 2 and 4 measure the log itself.
+const signerPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString()
+const fakeSignature = randomBytes(71).toString('base64')
+function syntheticEntry(): ValidatedEntry {
+  const digest = randomBytes(32).toString('hex')
+  const body = new Uint8Array(
+    Buffer.from(
+      canonicalJson({
+        apiVersion: '0.0.1',
+        kind: 'hashedrekord',
+        spec: {
+          data: { hash: { algorithm: 'sha256', value: digest } },
+          signature: {
+            content: fakeSignature,
+            publicKey: { content: Buffer.from(signerPem).toString('base64') },
+          },
+        },
+      }),
+    ),
+  )
+  return {
+    kind: 'hashedrekord',
+    apiVersion: '0.0.1',
+    body,
+    leafHash: hashLeaf(body),
+    searchKeys: [`sha256:${digest}`],
+  }
+}
+const passThrough = (proposed: unknown) => proposed as ValidatedEntry
+
+/** Counts storage reads, to show proofs read O(log n) nodes. */
+function countingStorage(inner: LogStorage) {
+  const counters = { nodeKeys: 0, leafHashCalls: 0 }
+  const proxy = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver)
+      if (property === 'getNodes') {
+        return (treeId: string, keys: ReadonlyArray<{ level: number; index: number }>) => {
+          counters.nodeKeys += keys.length
+          return target.getNodes(treeId, keys)
+        }
+      }
+      if (property === 'getLeafHashes') {
+        return (treeId: string, start: number, end: number) => {
+          counters.leafHashCalls++
+          return target.getLeafHashes(treeId, start, end)
+        }
+      }
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return { storage: proxy, counters }
+}
+
+async function appendConcurrently(
+  log: TransparencyLog,
+  count: number,
+  concurrency: number,
+  make: () => unknown,
+) {
+  let remaining = count
+  const worker = async () => {
+    while (remaining > 0) {
+      remaining--
+      await log.createEntry(make())
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+}
+
+// CPU time as well as wall time: the benchmark machine is shared, so wall time includes other people's load.
+async function timed<T>(operation: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
+  const start = performance.now()
+  const cpu = process.cpuUsage()
+  const value = await operation()
+  const used = process.cpuUsage(cpu)
+  return { ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000, value }
+}
+
+async function fullPath(storageName: string, makeStorage: () => Promise<LogStorage>) {
+  report(`\n### Full createEntry path (${storageName}; P-256 hashedrekord, zod + signature check + append)`)
+  const prepared = Array.from({ length: 3000 }, () => hashedRekordEntry().proposed)
+  let next = 0
+  const take = () => prepared[next++ % prepared.length]!
+  {
+    const log = await createTransparencyLog({ storage: await makeStorage() })
+    const { ms, cpuMs } = await timed(async () => {
+      for (let index = 0; index < 500; index++) await log.createEntry(take())
+    })
+    report(
+      `- single client, sequential: 500 appends in ${ms.toFixed(0)} ms (CPU ${cpuMs.toFixed(0)} ms) → ${rate(500, ms)}`,
+    )
+    await log.close()
+  }
+  {
+    const log = await createTransparencyLog({ storage: await makeStorage() })
+    const { ms, cpuMs } = await timed(() => appendConcurrently(log, 2000, 64, take))
+    report(
+      `- 64 concurrent clients: 2000 appends in ${ms.toFixed(0)} ms (CPU ${cpuMs.toFixed(0)} ms) → ${rate(2000, ms)}`,
+    )
+    await log.close()
+  }
+}
+
+async function scaling() {
+  report(
+    '\n### Scaling with log size (in-memory storage, pre-validated entries, 256 concurrent clients, batches ≤ 512)',
+  )
+  report(
+    '| leaves | append wall µs/entry (next 10^4) | append CPU µs/entry | appends/s | GC share | proof wall µs (getEntryByIndex, random) | proof CPU µs | proofs/s | GC share | storage node keys + leaf reads per proof | heap bytes per entry |',
+  )
+  report('|---|---|---|---|---|---|---|---|---|---|---|')
+  // Warm up the JIT on a throwaway log so the first row is not a compile-time measurement.
+  {
+    const warm = await createTransparencyLog({
+      storage: createMemoryStorage(),
+      [INTERNAL_VALIDATOR]: passThrough,
+    })
+    await appendConcurrently(warm, 5000, 256, syntheticEntry)
+    for (let index = 0; index < 2000; index++) await warm.getEntryByIndex(index)
+    await warm.close()
+  }
+  let gcMs = 0
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration
+  })
+  observer.observe({ entryTypes: ['gc'] })
+  const gcShare = (from: number, total: number) => `${Math.round(((gcMs - from) / total) * 100)}%`
+  gc?.()
+  const baseline = process.memoryUsage()
+  const { storage, counters } = countingStorage(createMemoryStorage())
+  const log = await createTransparencyLog({ storage, [INTERNAL_VALIDATOR]: passThrough })
+  let size = 0
+  const sizes = [10_000, 100_000, 1_000_000].filter((value) => value <= maxSize)
+  for (const target of sizes) {
+    // Grow to target − 10^4, then time the last 10^4 appends at that size.
+    const grow = target - 10_000 - size
+    if (grow > 0) await appendConcurrently(log, grow, 256, syntheticEntry)
+    const gcBeforeAppends = gcMs
+    const { ms, cpuMs } = await timed(() => appendConcurrently(log, 10_000, 256, syntheticEntry))
+    const appendGc = gcShare(gcBeforeAppends, ms)
+    size = target
+    const proofs = 2000
+    counters.nodeKeys = 0
+    counters.leafHashCalls = 0
+    const gcBeforeProofs = gcMs
+    const proofTime = await timed(async () => {
+      for (let index = 0; index < proofs; index++) await log.getEntryByIndex(Math.floor(Math.random() * size))
+    })
+    const proofGc = gcShare(gcBeforeProofs, proofTime.ms)
+    gc?.()
+    const memory = process.memoryUsage()
+    const heapPerEntry =
+      (memory.heapUsed + memory.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers) / size
+    report(
+      `| ${size.toLocaleString('en-US')} | ${((ms * 1000) / 10_000).toFixed(1)} | ${((cpuMs * 1000) / 10_000).toFixed(1)} | ${rate(10_000, ms)} | ${appendGc} | ${((proofTime.ms * 1000) / proofs).toFixed(1)} | ${((proofTime.cpuMs * 1000) / proofs).toFixed(1)} | ${rate(proofs, proofTime.ms)} | ${proofGc} | ${((counters.nodeKeys + counters.leafHashCalls) / proofs).toFixed(1)} (log2 n = ${Math.log2(size).toFixed(1)}) | ${gc ? Math.round(heapPerEntry) : 'n/a (run with --expose-gc)'} |`,
+    )
+  }
+  observer.disconnect()
+  await log.close()
+}
+
+function rawBaseline() {
+  report('\n### Raw cost without the log (same process, same run)')
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const entries = Array.from({ length: 20_000 }, syntheticEntry)
+  const batch = 512
+  const hashOnly = (() => {
+    const start = performance.now()
+    let accumulator: Uint8Array = new Uint8Array(32)
+    for (const entry of entries) {
+      const leaf = hashLeaf(entry.body)
+      // About one interior node per leaf (a perfect tree of n leaves has n−1 nodes).
+      accumulator = hashChildren(accumulator, leaf)
+    }
+    for (let index = 0; index < entries.length; index += batch) sign('sha256', accumulator, privateKey)
+    return performance.now() - start
+  })()
+  report(
+    `- leaf hash + 1 node hash per entry + 1 P-256 signature per ${batch}-entry batch: ${rate(entries.length, hashOnly)} (${((hashOnly * 1000) / entries.length).toFixed(2)} µs/entry)`,
+  )
+  const withSet = (() => {
+    const start = performance.now()
+    let root: Uint8Array = new Uint8Array(32)
+    entries.forEach((entry, index) => {
+      root = hashChildren(root, hashLeaf(entry.body))
+      signSignedEntryTimestamp(
+        {
+          body: Buffer.from(entry.body).toString('base64'),
+          integratedTime: 1,
+          logID: 'ab'.repeat(32),
+          logIndex: index,
+        },
+        privateKey,
+      )
+      if (index % batch === 0)
+        signCheckpoint(
+          { origin: 'bench - 1', treeSize: index + 1, rootHash: root },
+          { name: 'bench', privateKey },
+        )
+    })
+    return performance.now() - start
+  })()
+  report(
+    `- the same plus a SET (P-256 signature over JCS) per entry, as Rekor requires: ${rate(entries.length, withSet)} (${((withSet * 1000) / entries.length).toFixed(2)} µs/entry)`,
+  )
+}
+
+async function postgres() {
+  if (!postgresUrl) {
+    report('\n### PostgreSQL: skipped (pass --postgres <url> or CERTUS_BENCH_DATABASE_URL)')
+    return
+  }
+  const { createPostgresStorage } = await import('@certus-trust/storage-postgres')
+  const { createScratchDatabase } = await import('../test/databases.js')
+  // A scratch database per run, so every log starts empty with its own key.
+  const open = async () => {
+    const database = await createScratchDatabase(postgresUrl)
+    const storage = await createPostgresStorage({
+      connectionString: database.url,
+      migrate: true,
+      maxConnections: 8,
+    })
+    return {
+      storage,
+      close: async () => {
+        await storage.close()
+        await database.drop()
+      },
+    }
+  }
+  const opened: Array<() => Promise<void>> = []
+  await fullPath('PostgreSQL', async () => {
+    const { storage, close } = await open()
+    opened.push(close)
+    return storage
+  })
+  for (const close of opened) await close()
+  report('\n### PostgreSQL append/proof path (pre-validated entries)')
+  for (const concurrency of [1, 64, 256]) {
+    const { storage, close } = await open()
+    const log = await createTransparencyLog({ storage, [INTERNAL_VALIDATOR]: passThrough })
+    const count = concurrency === 1 ? 1000 : 10_000
+    const { ms } = await timed(() => appendConcurrently(log, count, concurrency, syntheticEntry))
+    report(`- ${concurrency} client(s): ${count} appends in ${ms.toFixed(0)} ms → ${rate(count, ms)}`)
+    if (concurrency === 256) {
+      const proofTime = await timed(async () => {
+        for (let index = 0; index < 1000; index++)
+          await log.getEntryByIndex(Math.floor(Math.random() * count))
+      })
+      report(`- proofs (getEntryByIndex, random, sequential): ${rate(1000, proofTime.ms)}`)
+    }
+    await log.close()
+    await close()
+  }
+}
+
+async function main() {
+  report(
+    `## @certus-trust/tlog benchmark — Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`,
+  )
+  if (sections.has('full')) await fullPath('in-memory', async () => createMemoryStorage())
+  if (sections.has('raw')) rawBaseline()
+  if (sections.has('scaling')) await scaling()
+  if (sections.has('postgres')) await postgres()
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})

@@ -1,0 +1,52 @@
+import { defineErrorClass } from '@certus-trust/core'
+
+/**
+ * Stable error codes of @certus-trust/tlog. Codes are API: adding one is minor, renaming one is major.
+ *
+ * - `TLOG_ENTRY_INVALID` — the proposed entry is malformed (bad JSON shape, digest, key or encoding).
+ * - `TLOG_ENTRY_UNSUPPORTED` — kind/apiVersion, hash algorithm or key type the log does not accept.
+ * - `TLOG_SIGNATURE_INVALID` — the entry's signature does not verify with its key or certificate.
+ * - `TLOG_ENTRY_CONFLICT` — an equivalent entry (same leaf hash) is already in the log; `details.entryId` names it.
+ * - `TLOG_INVALID_REQUEST` — a read request is out of range or malformed (index, tree size, tree ID, query).
+ * - `TLOG_TOO_MANY_QUERIES` — a retrieve request asked for more than the allowed number of entries.
+ * - `TLOG_KEY_INVALID` — the log key cannot be read, has an unsupported type, or cannot be saved.
+ * - `TLOG_KEY_MISMATCH` — the configured key is not the key of the active shard in storage.
+ * - `TLOG_INCONSISTENT` — stored tree state contradicts itself (a node or root does not recompute).
+ * - `TLOG_STORAGE_FAILED` — the storage backend failed; the entry was not acknowledged.
+ * - `TLOG_ABORTED` — the caller's `AbortSignal` fired before the entry was committed.
+ * - `TLOG_CLOSED` — the log was closed.
+ */
+export type TlogErrorCode =
+  | 'TLOG_ENTRY_INVALID'
+  | 'TLOG_ENTRY_UNSUPPORTED'
+  | 'TLOG_SIGNATURE_INVALID'
+  | 'TLOG_ENTRY_CONFLICT'
+  | 'TLOG_INVALID_REQUEST'
+  | 'TLOG_TOO_MANY_QUERIES'
+  | 'TLOG_KEY_INVALID'
+  | 'TLOG_KEY_MISMATCH'
+  | 'TLOG_INCONSISTENT'
+  | 'TLOG_STORAGE_FAILED'
+  | 'TLOG_ABORTED'
+  | 'TLOG_CLOSED'
+
+/** The one error class of @certus-trust/tlog. Check with `TlogError.is(error, 'TLOG_ENTRY_CONFLICT')`. */
+// The explicit annotation lets declaration emit name the base type (core's marker symbol is module-private).
+const TlogErrorBase: ReturnType<typeof defineErrorClass<TlogErrorCode>> =
+  defineErrorClass<TlogErrorCode>('TlogError')
+export class TlogError extends TlogErrorBase {}
+
+/** Throws a {@link TlogError}; `never` lets it end expressions. */
+export function fail(
+  code: TlogErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+  cause?: unknown,
+): never {
+  throw new TlogError({
+    code,
+    message,
+    ...(details ? { details } : {}),
+    ...(cause === undefined ? {} : { cause }),
+  })
+}

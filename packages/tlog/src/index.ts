@@ -1,0 +1,33 @@
+export type { ValidatedEntry, ValidateEntryOptions } from './entry-validation.js'
+export { validateProposedEntry } from './entry-validation.js'
+export type { TlogErrorCode } from './errors.js'
+export { TlogError } from './errors.js'
+export type { LogKeyAlgorithm, LogKeyPair, LogKeySource } from './log-key.js'
+export { DEFAULT_LOG_KEY_ALGORITHM, generateLogKey } from './log-key.js'
+export type { RekorApiOptions } from './rekor-api.js'
+export { createRekorApi, DEFAULT_MAX_BODY_BYTES } from './rekor-api.js'
+export type {
+  ConsistencyProof,
+  GetEntryOptions,
+  LogInfo,
+  LogShardInfo,
+  RetrieveEntriesQuery,
+  RotateKeyOptions,
+  SearchIndexQuery,
+  ShardHeadInfo,
+  TransparencyLog,
+  TransparencyLogOptions,
+} from './transparency-log.js'
+export {
+  createTransparencyLog,
+  DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_TLOG_BASE_URL,
+  MAX_RETRIEVE_QUERIES,
+  MAX_SEARCH_RESULTS,
+} from './transparency-log.js'
+export type {
+  ExportTrustedRootOptions,
+  TransparencyLogInstanceJson,
+  TrustedRootJson,
+} from './trusted-root.js'
+export { TRUSTED_ROOT_MEDIA_TYPE } from './trusted-root.js'
