@@ -1,5 +1,5 @@
-import { readdirSync, existsSync } from 'node:fs'
-import { join, dirname } from 'node:path'
+import { existsSync, readdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Alias } from 'vite'
 

@@ -7,12 +7,16 @@ import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 function run(command, args) {
-  const result = spawnSync(command, args, { stdio: 'inherit', env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env } })
+  const result = spawnSync(command, args, {
+    stdio: 'inherit',
+    env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env },
+  })
   return result.status ?? 1
 }
 
 for (const root of ['packages', 'examples'].filter((dir) => existsSync(dir))) {
-  for (const name of readdirSync(root)) rmSync(join(root, name, 'test-results'), { recursive: true, force: true })
+  for (const name of readdirSync(root))
+    rmSync(join(root, name, 'test-results'), { recursive: true, force: true })
 }
 
 const turbo = join('node_modules', '.bin', 'turbo')

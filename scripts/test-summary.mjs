@@ -23,7 +23,9 @@ for (const root of roots) {
     passed += json.numPassedTests
     failed += json.numFailedTests
     skipped += json.numPendingTests + json.numTodoTests
-    console.log(`${dir}: ${json.numPassedTests} passed, ${json.numFailedTests} failed, ${json.numPendingTests} skipped`)
+    console.log(
+      `${dir}: ${json.numPassedTests} passed, ${json.numFailedTests} failed, ${json.numPendingTests} skipped`,
+    )
   }
 }
 for (const dir of missing) console.log(`${dir}: no test report (tests did not run)`)

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { CertusError, defineErrorClass, formatSha256Digest, isSha256Digest, parseSha256Digest } from './index.js'
+import {
+  CertusError,
+  defineErrorClass,
+  formatSha256Digest,
+  isSha256Digest,
+  parseSha256Digest,
+} from './index.js'
 
 describe('sha256 digests', () => {
   const hex = 'ab'.repeat(32)
@@ -11,7 +17,9 @@ describe('sha256 digests', () => {
     'rejects %j with CORE_INVALID_DIGEST',
     (value) => {
       expect(isSha256Digest(value)).toBe(false)
-      expect(() => parseSha256Digest(value)).toThrowError(expect.objectContaining({ code: 'CORE_INVALID_DIGEST' }))
+      expect(() => parseSha256Digest(value)).toThrowError(
+        expect.objectContaining({ code: 'CORE_INVALID_DIGEST' }),
+      )
     },
   )
   it('formats bytes', () => {
@@ -22,13 +30,23 @@ describe('sha256 digests', () => {
 describe('error classes', () => {
   class DemoError extends defineErrorClass<'DEMO_A' | 'DEMO_B'>('DemoError') {}
   it('guards by marker and code, serialises without cause', () => {
-    const error = new DemoError({ code: 'DEMO_A', message: 'doing a', cause: new Error('secret-ish'), details: { n: 1 } })
+    const error = new DemoError({
+      code: 'DEMO_A',
+      message: 'doing a',
+      cause: new Error('secret-ish'),
+      details: { n: 1 },
+    })
     expect(DemoError.is(error)).toBe(true)
     expect(DemoError.is(error, 'DEMO_B')).toBe(false)
     expect(CertusError.isCertusError(error)).toBe(true)
     expect(DemoError.is(new Error('x'))).toBe(false)
     expect(error.name).toBe('DemoError')
     expect(JSON.stringify(error)).not.toContain('secret-ish')
-    expect(error.toJSON()).toEqual({ name: 'DemoError', code: 'DEMO_A', message: 'doing a', details: { n: 1 } })
+    expect(error.toJSON()).toEqual({
+      name: 'DemoError',
+      code: 'DEMO_A',
+      message: 'doing a',
+      details: { n: 1 },
+    })
   })
 })
