@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // offline.ts: the lean `./offline` subpath (no ky, zod or noble at load time).
+  entry: ['src/index.ts', 'src/offline.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

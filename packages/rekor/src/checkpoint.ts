@@ -124,12 +124,14 @@ export function signCheckpoint(
 /**
  * Verifies a checkpoint's signature with a log key. A signature line counts when its key hint equals the key's
  * hint (and its name equals `name`, when given) and its signature verifies; one good line is enough.
+ * `keyHint` overrides the Rekor v1 hint ({@link checkpointKeyHint}) for logs whose signed-note key ID is computed
+ * differently (Rekor v2 / C2SP key IDs, taken from a trusted root's `checkpointKeyId`).
  * @returns the parsed checkpoint.
  * @throws RekorError `REKOR_CHECKPOINT_INVALID` (malformed) or `REKOR_CHECKPOINT_SIGNATURE_INVALID`.
  */
 export function verifyCheckpoint(
   note: string | Checkpoint,
-  key: { publicKey: PublicKeyInput; name?: string },
+  key: { publicKey: PublicKeyInput; name?: string; keyHint?: Uint8Array },
 ): Checkpoint {
   const checkpoint = typeof note === 'string' ? parseCheckpoint(note) : note
   let publicKey: KeyObject
@@ -142,7 +144,7 @@ export function verifyCheckpoint(
       cause: error,
     })
   }
-  const hint = checkpointKeyHint(publicKey)
+  const hint = key.keyHint ?? checkpointKeyHint(publicKey)
   const data = utf8(checkpoint.signedText)
   const candidates = checkpoint.signatures.filter(
     (line) => bytesEqual(line.keyHint, hint) && (key.name === undefined || line.name === key.name),

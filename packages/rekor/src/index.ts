@@ -1,4 +1,5 @@
 // Public entry of @certus-trust/rekor: the Rekor v1 client plus offline verification (pure functions, no network).
+// `./offline` (src/offline.ts) re-exports the offline half without loading ky, zod or @noble/curves.
 
 export type { EntryRecordFields, EntrySigner, TransparencyLogEntryJson } from './bundle.js'
 export {
@@ -33,7 +34,7 @@ export {
 export type { RekorErrorCode } from './errors.js'
 export { RekorError } from './errors.js'
 export type { PublicKeyInput } from './keys.js'
-export { logIdFromPublicKey, toPublicKey } from './keys.js'
+export { logIdFromPublicKey, toPublicKey, verifyLogSignature } from './keys.js'
 export type { CreateEntryOptions, EntryCreator, LogEntry, LogEntryInclusionProof } from './log-entry.js'
 export type { ConsistencyProofInput, InclusionProofInput, InclusionProofVerification } from './merkle.js'
 export {

@@ -1,9 +1,13 @@
-import { constants, verify as cryptoVerify, type KeyObject, publicDecrypt } from 'node:crypto'
+import { constants, type KeyObject, publicDecrypt } from 'node:crypto'
 import { eddsa } from '@noble/curves/abstract/edwards.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { p256, p384, p521 } from '@noble/curves/nist.js'
 import { sha512 } from '@noble/hashes/sha2.js'
-import { bytesEqual, fromBase64, utf8 } from './encoding.js'
+import { bytesEqual, utf8 } from './encoding.js'
+
+// The message-signature helpers need no @noble/curves: they live apart so the lean `./offline` entry can share them
+// without loading noble at start-up. Re-exported here so existing imports of this module keep working.
+export { decodeDsseBase64, preAuthEncoding, verifyMessageSignature } from './message-signature.js'
 
 /** Digest algorithms Rekor's hashedrekord 0.0.1 accepts. */
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512'
@@ -94,66 +98,4 @@ export function verifyDigestSignature(
   } catch {
     return false
   }
-}
-
-/**
- * Verifies a signature over a whole message (DSSE PAE, or an artifact for pure Ed25519).
- *
- * ECDSA: SHA-256 is tried for every curve, because that is what Rekor (`LoadVerifier(key, crypto.SHA256)`) and
- * sigstore-js (node's default digest for EC keys) use; the curve's natural hash (SHA-384 for P-384, SHA-512 for
- * P-521) is accepted too, for signers that pair them. RSA: PKCS#1 v1.5 or PSS (salt length auto-detected) with
- * SHA-256; `rsa-pss` keys with SHA-256. Ed25519: pure.
- */
-export function verifyMessageSignature(key: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
-  try {
-    switch (key.asymmetricKeyType) {
-      case 'ec': {
-        const curve = key.asymmetricKeyDetails?.namedCurve
-        const natural = curve === 'secp384r1' ? 'sha384' : curve === 'secp521r1' ? 'sha512' : undefined
-        if (cryptoVerify('sha256', message, { key, dsaEncoding: 'der' }, signature)) return true
-        return natural !== undefined && cryptoVerify(natural, message, { key, dsaEncoding: 'der' }, signature)
-      }
-      case 'rsa':
-        return (
-          cryptoVerify('sha256', message, key, signature) ||
-          cryptoVerify(
-            'sha256',
-            message,
-            { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO },
-            signature,
-          )
-        )
-      case 'rsa-pss':
-        return cryptoVerify(
-          'sha256',
-          message,
-          { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO },
-          signature,
-        )
-      case 'ed25519':
-        return cryptoVerify(null, message, key, signature)
-      default:
-        return false
-    }
-  } catch {
-    return false
-  }
-}
-
-/** DSSE pre-authentication encoding: `DSSEv1 <len(type)> <type> <len(payload)> <payload>`. */
-export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
-  const typeBytes = utf8(payloadType)
-  const prefix = utf8(`DSSEv1 ${typeBytes.length} ${payloadType} ${payload.length} `)
-  const out = new Uint8Array(prefix.length + payload.length)
-  out.set(prefix, 0)
-  out.set(payload, prefix.length)
-  return out
-}
-
-/** Decodes a DSSE field that may be standard or URL-safe base64 (the DSSE spec allows either). */
-export function decodeDsseBase64(value: string): Uint8Array | undefined {
-  return (
-    fromBase64(value) ??
-    (/^[A-Za-z0-9_-]*={0,2}$/.test(value) ? new Uint8Array(Buffer.from(value, 'base64url')) : undefined)
-  )
 }

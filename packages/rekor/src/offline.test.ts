@@ -1,0 +1,73 @@
+import { createHash, generateKeyPairSync, sign } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import * as main from './index.js'
+import * as offline from './offline.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+/** Every module specifier reachable from `entry` through value (non-`import type`) imports and re-exports. */
+function reachableSpecifiers(
+  entry: string,
+  seen = new Set<string>(),
+  found = new Set<string>(),
+): Set<string> {
+  if (seen.has(entry)) return found
+  seen.add(entry)
+  const source = readFileSync(join(here, entry), 'utf8')
+  for (const match of source.matchAll(/^(?:import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'/gm)) {
+    if (match[1]) continue // type-only: erased at build time
+    const specifier = match[2]!
+    if (specifier.startsWith('./')) reachableSpecifiers(specifier.replace(/\.js$/, '.ts'), seen, found)
+    else found.add(specifier)
+  }
+  return found
+}
+
+describe('@certus-trust/rekor/offline', () => {
+  it('loads nothing but node built-ins and @certus-trust/core (no ky, zod or @noble/*)', () => {
+    const external = [...reachableSpecifiers('offline.ts')].sort()
+    expect(external.length).toBeGreaterThan(0)
+    for (const specifier of external) expect(specifier).toMatch(/^(node:|@certus-trust\/core$)/)
+    // The scan itself must see the heavy imports the main entry has, or the check above proves nothing.
+    const mainExternal = reachableSpecifiers('index.ts')
+    expect(mainExternal).toContain('zod')
+    expect(mainExternal).toContain('ky')
+    expect(mainExternal).toContain('@noble/curves/nist.js')
+  })
+
+  it('exports the same functions as the main entry, not copies', () => {
+    const offlineExports: Record<string, unknown> = { ...offline }
+    const mainExports: Record<string, unknown> = { ...main }
+    expect(Object.keys(offlineExports)).toEqual(
+      expect.arrayContaining(['hashLeaf', 'verifyInclusionProof', 'parseCheckpoint', 'verifyCheckpoint']),
+    )
+    for (const [name, value] of Object.entries(offlineExports)) expect(value, name).toBe(mainExports[name])
+  })
+})
+
+describe('verifyCheckpoint with an explicit key hint (C2SP signed-note key IDs)', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519')
+  const origin = 'log2025.example.test'
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url')
+  // C2SP Ed25519 key ID: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ raw key); the v1 hint (SHA-256(SPKI)) differs.
+  const keyId = createHash('sha256')
+    .update(Buffer.concat([Buffer.from(`${origin}\n`), Buffer.of(1), raw]))
+    .digest()
+  const body = `${origin}\n5\n${Buffer.alloc(32, 7).toString('base64')}\n`
+  const line = (hint: Uint8Array) =>
+    `\u2014 ${origin} ${Buffer.concat([hint, sign(null, Buffer.from(body), privateKey)]).toString('base64')}\n`
+  const note = `${body}\n${line(keyId.subarray(0, 4))}`
+
+  it('accepts the line whose hint is the given one, and not under the v1 hint', () => {
+    expect(offline.verifyCheckpoint(note, { publicKey, keyHint: keyId.subarray(0, 4) }).treeSize).toBe(5n)
+    expect(() => offline.verifyCheckpoint(note, { publicKey })).toThrowError(
+      expect.objectContaining({ code: 'REKOR_CHECKPOINT_SIGNATURE_INVALID' }),
+    )
+    expect(() =>
+      offline.verifyCheckpoint(note, { publicKey, keyHint: Buffer.from('zzzz'), name: origin }),
+    ).toThrowError(expect.objectContaining({ code: 'REKOR_CHECKPOINT_SIGNATURE_INVALID' }))
+  })
+})

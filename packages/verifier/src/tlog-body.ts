@@ -1,0 +1,184 @@
+import type { TlogEntry } from './bundle.js'
+import { bytesEqual, pemToDer } from './encoding.js'
+import { fail } from './errors.js'
+
+/** What the bundle says, for comparison with the log entry body. */
+export interface BodyExpectations {
+  signature: Buffer
+  /** The signer's key (DER SPKI) and, for certificates, the certificate DER. */
+  signer: { spki: Uint8Array; certificate?: Uint8Array }
+  /** Artifact digest for a hashedrekord algorithm (`sha256`…); undefined when it cannot be computed. */
+  artifactDigest(algorithm: string): Buffer | undefined
+  /** For DSSE bundles: SHA-256 of the payload and of the PAE. */
+  dsse?: { payloadSha256: Buffer; paeSha256: Buffer }
+}
+
+type Json = Record<string, unknown>
+
+function mismatch(message: string): never {
+  return fail('VERIFIER_TLOG_BODY_MISMATCH', message)
+}
+
+function get(value: unknown, ...path: string[]): unknown {
+  let current = value
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined
+    current = (current as Json)[key]
+  }
+  return current
+}
+
+function b64(value: unknown, field: string): Buffer {
+  if (typeof value !== 'string') mismatch(`log entry ${field} is missing`)
+  return Buffer.from(value, 'base64')
+}
+
+function hex(value: unknown, field: string): Buffer {
+  if (typeof value !== 'string' || !/^(?:[0-9a-fA-F]{2})+$/.test(value))
+    mismatch(`log entry ${field} is not hex`)
+  return Buffer.from(value, 'hex')
+}
+
+/** Compares a verifier in the body (PEM certificate or key, or raw DER) with the bundle's signer. */
+function checkVerifier(
+  der: Uint8Array | undefined,
+  expected: BodyExpectations['signer'],
+  field: string,
+): void {
+  if (!der) mismatch(`log entry ${field} is missing`)
+  if (expected.certificate && bytesEqual(der, expected.certificate)) return
+  if (bytesEqual(der, expected.spki)) return
+  mismatch(
+    `log entry ${field} does not match the bundle's ${expected.certificate ? 'certificate' : 'public key'}`,
+  )
+}
+
+function pemVerifier(value: unknown): Uint8Array | undefined {
+  if (typeof value !== 'string') return undefined
+  const pem = pemToDer(Buffer.from(value, 'base64').toString('utf8'))
+  return pem?.der
+}
+
+const V2_ALGORITHMS: Record<string, string> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' }
+
+/**
+ * Checks that the log entry body describes this bundle: kind/version agree with `kindVersion`, and
+ * signature, key or certificate, and digest (artifact digest, DSSE payload hash or PAE hash) match.
+ * Supports hashedrekord 0.0.1/0.0.2, dsse 0.0.1/0.0.2 and intoto 0.0.2.
+ * @throws VerifierError `VERIFIER_TLOG_BODY_MISMATCH`.
+ */
+export function verifyEntryBody(entry: TlogEntry, expected: BodyExpectations): void {
+  let body: unknown
+  try {
+    body = JSON.parse(entry.canonicalizedBody.toString('utf8'))
+  } catch {
+    mismatch('log entry body is not JSON')
+  }
+  const kind = get(body, 'kind')
+  const apiVersion = get(body, 'apiVersion')
+  if (kind !== entry.kind || apiVersion !== entry.version) {
+    mismatch(
+      `kindVersion ${entry.kind}/${entry.version} does not match the body (${String(kind)}/${String(apiVersion)})`,
+    )
+  }
+  const spec = get(body, 'spec')
+  const key = `${entry.kind}/${entry.version}`
+  switch (key) {
+    case 'hashedrekord/0.0.1': {
+      if (!bytesEqual(b64(get(spec, 'signature', 'content'), 'signature'), expected.signature))
+        mismatch('log entry signature differs from the bundle signature')
+      checkVerifier(
+        pemVerifier(get(spec, 'signature', 'publicKey', 'content')),
+        expected.signer,
+        'public key',
+      )
+      const algorithm = get(spec, 'data', 'hash', 'algorithm')
+      checkDigest(
+        typeof algorithm === 'string' ? algorithm : '',
+        hex(get(spec, 'data', 'hash', 'value'), 'digest'),
+        expected,
+      )
+      return
+    }
+    case 'hashedrekord/0.0.2': {
+      const v2 = get(spec, 'hashedRekordV002')
+      if (!bytesEqual(b64(get(v2, 'signature', 'content'), 'signature'), expected.signature))
+        mismatch('log entry signature differs from the bundle signature')
+      const verifier = get(v2, 'signature', 'verifier')
+      const raw = get(verifier, 'x509Certificate', 'rawBytes') ?? get(verifier, 'publicKey', 'rawBytes')
+      checkVerifier(typeof raw === 'string' ? b64(raw, 'verifier') : undefined, expected.signer, 'verifier')
+      const algorithm = V2_ALGORITHMS[String(get(v2, 'data', 'algorithm'))] ?? ''
+      checkDigest(algorithm, b64(get(v2, 'data', 'digest'), 'digest'), expected)
+      return
+    }
+    case 'dsse/0.0.1': {
+      if (!expected.dsse) mismatch('a dsse log entry cannot describe a message signature')
+      const signatures = get(spec, 'signatures')
+      if (!Array.isArray(signatures) || signatures.length !== 1)
+        mismatch('dsse log entry must hold exactly one signature')
+      if (!bytesEqual(b64(get(signatures[0], 'signature'), 'signature'), expected.signature))
+        mismatch('log entry signature differs from the envelope signature')
+      checkVerifier(pemVerifier(get(signatures[0], 'verifier')), expected.signer, 'verifier')
+      if (get(spec, 'payloadHash', 'algorithm') !== 'sha256') mismatch('dsse payload hash must be sha256')
+      if (!bytesEqual(hex(get(spec, 'payloadHash', 'value'), 'payloadHash'), expected.dsse.payloadSha256))
+        mismatch('log entry payload hash differs from the envelope payload')
+      return
+    }
+    case 'dsse/0.0.2': {
+      if (!expected.dsse) mismatch('a dsse log entry cannot describe a message signature')
+      const v2 = get(spec, 'dsseV002')
+      const signatures = get(v2, 'signatures')
+      if (!Array.isArray(signatures) || signatures.length !== 1)
+        mismatch('dsse log entry must hold exactly one signature')
+      if (!bytesEqual(b64(get(signatures[0], 'content'), 'signature'), expected.signature))
+        mismatch('log entry signature differs from the envelope signature')
+      const raw =
+        get(signatures[0], 'verifier', 'x509Certificate', 'rawBytes') ??
+        get(signatures[0], 'verifier', 'publicKey', 'rawBytes')
+      checkVerifier(typeof raw === 'string' ? b64(raw, 'verifier') : undefined, expected.signer, 'verifier')
+      if (get(v2, 'payloadHash', 'algorithm') !== 'SHA2_256') mismatch('dsse payload hash must be SHA2_256')
+      if (!bytesEqual(b64(get(v2, 'payloadHash', 'digest'), 'payloadHash'), expected.dsse.payloadSha256))
+        mismatch('log entry payload hash differs from the envelope payload')
+      return
+    }
+    case 'intoto/0.0.2': {
+      if (!expected.dsse) mismatch('an intoto log entry cannot describe a message signature')
+      const signatures = get(spec, 'content', 'envelope', 'signatures')
+      if (!Array.isArray(signatures) || signatures.length !== 1)
+        mismatch('intoto log entry must hold exactly one signature')
+      // The signature is base64 twice over in intoto 0.0.2 bodies.
+      const inner = b64(get(signatures[0], 'sig'), 'signature').toString('utf8')
+      if (!bytesEqual(Buffer.from(inner, 'base64'), expected.signature))
+        mismatch('log entry signature differs from the envelope signature')
+      const publicKey = get(signatures[0], 'publicKey')
+      if (publicKey !== undefined) checkVerifier(pemVerifier(publicKey), expected.signer, 'public key')
+      if (
+        !bytesEqual(
+          hex(get(spec, 'content', 'payloadHash', 'value'), 'payloadHash'),
+          expected.dsse.payloadSha256,
+        )
+      )
+        mismatch('log entry payload hash differs from the envelope payload')
+      return
+    }
+    default:
+      mismatch(`unsupported log entry kind ${key.slice(0, 60)}`)
+  }
+}
+
+function checkDigest(algorithm: string, recorded: Buffer, expected: BodyExpectations): void {
+  if (expected.dsse) {
+    // Rekor v2 logs DSSE as hashedrekord over SHA-256(PAE).
+    if (algorithm !== 'sha256' || !bytesEqual(recorded, expected.dsse.paeSha256))
+      mismatch('log entry digest differs from the envelope PAE digest')
+    return
+  }
+  const digest = expected.artifactDigest(algorithm)
+  if (!digest)
+    fail(
+      'VERIFIER_INVALID_ARTIFACT',
+      `the log entry records a ${algorithm || 'unknown'} digest, which cannot be computed from the artifact given`,
+    )
+  if (!bytesEqual(recorded, digest))
+    fail('VERIFIER_ARTIFACT_MISMATCH', 'the artifact digest differs from the digest in the log entry')
+}

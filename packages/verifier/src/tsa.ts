@@ -1,0 +1,72 @@
+import { content, readNode } from './der.js'
+import { fail } from './errors.js'
+import { type CertificateAuthority, checkAuthorityChain, within } from './trust-root.js'
+
+/** A verified RFC 3161 timestamp. */
+export interface VerifiedTimestamp {
+  time: number
+  authority: CertificateAuthority
+}
+
+type CoreModule = typeof import('@sigstore/core')
+let core: Promise<CoreModule> | undefined
+
+/**
+ * Verifies an RFC 3161 timestamp response over `signature` against the trusted timestamp
+ * authorities: the signer's issuer and serial must name a trusted TSA leaf, the TSA must be valid
+ * (closed window) at the timestamp's time, every certificate of its chain valid then, and the CMS
+ * signature and message imprint must verify. The CMS parsing is @sigstore/core's, loaded only when a
+ * bundle carries a timestamp.
+ * @throws VerifierError `VERIFIER_TIMESTAMP_INVALID`.
+ */
+export async function verifyRfc3161Timestamp(
+  token: Buffer,
+  signature: Buffer,
+  authorities: CertificateAuthority[],
+): Promise<VerifiedTimestamp> {
+  core ??= import('@sigstore/core')
+  const { RFC3161Timestamp } = await core
+  let timestamp: InstanceType<CoreModule['RFC3161Timestamp']>
+  let time: number
+  let issuer: Buffer
+  let serial: Buffer
+  try {
+    timestamp = RFC3161Timestamp.parse(token as Buffer<ArrayBuffer>)
+    time = timestamp.signingTime.getTime()
+    issuer = timestamp.signerIssuer
+    serial = timestamp.signerSerialNumber
+    if (Number.isNaN(time)) throw new Error('invalid genTime')
+  } catch (error) {
+    return fail('VERIFIER_TIMESTAMP_INVALID', 'RFC 3161 timestamp is malformed', error)
+  }
+  const candidates = authorities.filter((authority) => {
+    const leaf = authority.chain[0]!
+    return (
+      within(authority.validFor, time) &&
+      Buffer.compare(leaf.serial, serial) === 0 &&
+      Buffer.compare(content(readNode(leaf.issuerName)), issuer) === 0
+    )
+  })
+  let lastError: unknown
+  for (const authority of candidates) {
+    try {
+      if (!checkAuthorityChain(authority)) throw new Error('TSA chain is inconsistent')
+      if (
+        authority.chain.some((certificate) => time < certificate.notBefore || time > certificate.notAfter)
+      ) {
+        throw new Error('TSA certificate not valid at the timestamp time')
+      }
+      timestamp.verify(signature as Buffer<ArrayBuffer>, authority.chain[0]!.publicKey())
+      return { time, authority }
+    } catch (error) {
+      lastError = error
+    }
+  }
+  return fail(
+    'VERIFIER_TIMESTAMP_INVALID',
+    candidates.length === 0
+      ? 'RFC 3161 timestamp is not from a timestamp authority trusted at that time'
+      : 'RFC 3161 timestamp does not verify',
+    lastError,
+  )
+}
