@@ -2,8 +2,9 @@
  * Offline verification throughput next to the raw crypto it is built on, measured in the same run.
  * Run: `pnpm --filter @certus-trust/rekor bench` (or `npx tsx bench/rekor.bench.ts` in packages/rekor).
  */
-import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
+import { constants, createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
 import os from 'node:os'
+import { p256 } from '@noble/curves/nist.js'
 import {
   hashLeaf,
   type LogEntry,
@@ -70,6 +71,23 @@ const checkpoint = signCheckpoint(
 const artifact = randomBytes(1024)
 const digest = createHash('sha256').update(artifact).digest()
 const artifactSignature = sign('sha256', artifact, log.privateKey)
+const logJwk = log.publicKey.export({ format: 'jwk' })
+const rawLogPoint = new Uint8Array(
+  Buffer.concat([Buffer.of(4), Buffer.from(logJwk.x!, 'base64url'), Buffer.from(logJwk.y!, 'base64url')]),
+)
+// More signers than the point cache holds (64), used round-robin: every call is a cache miss.
+const rotatingSigners = Array.from({ length: 300 }, () => {
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  return { publicKey: pair.publicKey, signature: sign('sha256', artifact, pair.privateKey) }
+})
+let rotation = 0
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const pssAuto = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }
+const rsaPssSignature = sign('sha256', artifact, {
+  key: rsa.privateKey,
+  padding: constants.RSA_PKCS1_PSS_PADDING,
+  saltLength: 32,
+})
 
 const cases: Array<[string, () => void]> = [
   [
@@ -103,10 +121,48 @@ const cases: Array<[string, () => void]> = [
     },
   ],
   [
-    'verifyDigestSignature (@noble/curves P-256 over its SHA-256 digest)',
+    'before: @noble/curves p256.verify over the digest (the previous verifyDigestSignature, point decoded per call)',
+    () => {
+      if (
+        !p256.verify(artifactSignature, digest, rawLogPoint, { prehash: false, format: 'der', lowS: false })
+      )
+        throw new Error('noble verify failed')
+    },
+  ],
+  [
+    'verifyDigestSignature (P-256 over its SHA-256 digest), new key every call (cache miss)',
+    () => {
+      const signer = rotatingSigners[rotation++ % rotatingSigners.length]!
+      if (!verifyDigestSignature(signer.publicKey, 'sha256', digest, signer.signature))
+        throw new Error('rotating digest verify failed')
+    },
+  ],
+  [
+    'verifyDigestSignature (P-256 over its SHA-256 digest), repeated key (cached point + wNAF table)',
     () => {
       if (!verifyDigestSignature(log.publicKey, 'sha256', digest, artifactSignature))
         throw new Error('digest verify failed')
+    },
+  ],
+  [
+    'verifyDigestSignature (P-256) with { message }: SHA-256 check + node:crypto over the 1 KB artifact',
+    () => {
+      if (!verifyDigestSignature(log.publicKey, 'sha256', digest, artifactSignature, { message: artifact }))
+        throw new Error('message verify failed')
+    },
+  ],
+  [
+    'raw crypto.verify (RSA-2048 PSS, salt auto) over the 1 KB artifact',
+    () => {
+      if (!verify('sha256', artifact, { key: rsa.publicKey, ...pssAuto }, rsaPssSignature))
+        throw new Error('raw PSS verify failed')
+    },
+  ],
+  [
+    'verifyDigestSignature (RSA-2048 PSS over its SHA-256 digest)',
+    () => {
+      if (!verifyDigestSignature(rsa.publicKey, 'sha256', digest, rsaPssSignature))
+        throw new Error('PSS digest verify failed')
     },
   ],
 ]

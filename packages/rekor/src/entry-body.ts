@@ -414,10 +414,11 @@ export function verifyEntryBodySignature(
       const actual = new Uint8Array(createHash(algorithm).update(options.artifact).digest())
       if (!bytesEqual(actual, digest))
         mismatch('artifact digest differs from the recorded digest', 'spec.data.hash')
-      if (key.asymmetricKeyType === 'ed25519' && verifyMessageSignature(key, options.artifact, signature))
-        return
     }
-    if (!verifyDigestSignature(key, algorithm, digest, signature)) {
+    // With the artifact, node:crypto checks the signature over it (same outcome, far faster for ECDSA; pure
+    // Ed25519 is accepted too).
+    const message = options.artifact !== undefined ? { message: options.artifact } : {}
+    if (!verifyDigestSignature(key, algorithm, digest, signature, message)) {
       fail(
         'REKOR_SIGNATURE_INVALID',
         'the recorded signature does not verify over the recorded digest with the recorded key',

@@ -59,7 +59,7 @@ export {
   RekorClient,
 } from './rekor-client.js'
 export type { ConsistencyProofResponse, LogInfo, ShardInfo } from './schemas.js'
-export type { HashAlgorithm } from './signatures.js'
+export type { DigestSignatureOptions, HashAlgorithm } from './signatures.js'
 export { preAuthEncoding, verifyDigestSignature } from './signatures.js'
 export type { SignedEntryTimestampInput } from './signed-entry-timestamp.js'
 export {

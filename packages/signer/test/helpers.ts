@@ -2,7 +2,6 @@ import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createRequire } from 'node:module'
 import {
   canonicalizeProposedEntry,
-  canonicalJson,
   type EntryCreator,
   hashChildren,
   hashLeaf,
@@ -123,9 +122,7 @@ export interface TestLog extends EntryCreator {
  * A minimal in-process Rekor v1 log for tests: real canonical bodies, RFC 6962 tree, signed checkpoint and SET
  * (built from @certus-trust/rekor's offline functions), so bundles verify upstream.
  */
-export function createTestLog(
-  options: { baseUrl?: string; keyType?: 'ec' | 'ed25519'; checkSignatures?: boolean } = {},
-): TestLog {
+export function createTestLog(options: { baseUrl?: string; keyType?: 'ec' | 'ed25519' } = {}): TestLog {
   const baseUrl = options.baseUrl ?? 'https://log.certus.test'
   const host = new URL(baseUrl).host
   const { privateKey, publicKey } =
@@ -141,13 +138,10 @@ export function createTestLog(
     async createEntry(entry, createOptions = {}) {
       log.requests.push({ entry, ...(createOptions.artifact ? { artifact: createOptions.artifact } : {}) })
       if (log.failWith !== undefined) throw log.failWith
-      const body =
-        options.checkSignatures === false
-          ? canonicalizeUnchecked(entry)
-          : canonicalizeProposedEntry(
-              entry,
-              createOptions.artifact ? { artifact: createOptions.artifact } : {},
-            )
+      const body = canonicalizeProposedEntry(
+        entry,
+        createOptions.artifact ? { artifact: createOptions.artifact } : {},
+      )
       const bodyBase64 = Buffer.from(body).toString('base64')
       const leafHash = hashLeaf(body)
       leaves.push(leafHash)
@@ -192,31 +186,6 @@ export function flipBase64(value: string, byte = 0): string {
 
 export function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T
-}
-
-/**
- * Rekor's stored body without the signature check, for keys @certus-trust/rekor's checks do not cover yet
- * (RSA-PSS, P-384 DSSE with SHA-256; see the signer report).
- */
-function canonicalizeUnchecked(entry: ProposedEntry): Uint8Array {
-  if (entry.kind === 'hashedrekord') return Buffer.from(canonicalJson(entry))
-  const envelopeText = entry.spec.proposedContent.envelope
-  const envelope = JSON.parse(envelopeText) as { payload: string; signatures: Array<{ sig: string }> }
-  const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex')
-  return Buffer.from(
-    canonicalJson({
-      apiVersion: '0.0.1',
-      kind: 'dsse',
-      spec: {
-        envelopeHash: { algorithm: 'sha256', value: sha(envelopeText) },
-        payloadHash: { algorithm: 'sha256', value: sha(Buffer.from(envelope.payload, 'base64')) },
-        signatures: envelope.signatures.map((signature) => ({
-          signature: signature.sig,
-          verifier: entry.spec.proposedContent.verifiers[0]!,
-        })),
-      },
-    }),
-  )
 }
 
 /** Bundle JSON as a loosely typed tree, for tests that tamper with arbitrary fields. */

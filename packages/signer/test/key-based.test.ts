@@ -1,7 +1,10 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import type { EntryCreator, ProposedEntry } from '@certus-trust/rekor'
+import { createMemoryStorage } from '@certus-trust/storage'
+import { createTransparencyLog, type TransparencyLog } from '@certus-trust/tlog'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSigner, type KeyAlgorithm, SignerError } from '../src/index.js'
-import { clone, createTestLog, flipBase64, type Loose, verifyUpstream } from './helpers.js'
+import { clone, createTestLog, flipBase64, type Loose, trustedRootJson, verifyUpstream } from './helpers.js'
 
 const keys: Record<KeyAlgorithm, KeyObject> = {
   'ecdsa-p256': generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
@@ -18,11 +21,70 @@ const keys: Record<KeyAlgorithm, KeyObject> = {
 const artifact = Buffer.from('certus trust artifact\n'.repeat(10))
 
 describe.each(Object.keys(keys) as KeyAlgorithm[])('key-based %s', (algorithm) => {
-  // @certus-trust/rekor's entry checks do not (yet) accept RSA-PSS keys or SHA-256 DSSE signatures from P-384 keys
-  // (what @sigstore/verify checks); for those the test log records without checking. Reported to the lead.
-  const log = createTestLog({ checkSignatures: algorithm !== 'rsa-pss' && algorithm !== 'ecdsa-p384' })
-  const signer = createSigner({ key: keys[algorithm], witness: log })
-  const root = { tlogs: [{ baseUrl: log.baseUrl, publicKey: log.publicKey }] }
+  // The real embedded log (@certus-trust/tlog over in-memory storage) is the witness: it checks each entry's
+  // signature with @certus-trust/rekor (hashedrekord over the digest, DSSE over the PAE), P-384 and RSA-PSS
+  // signatures included. Exception: tlog refuses keys whose SPKI is id-RSASSA-PSS (`rsa-pss` KeyObjects) with
+  // TLOG_ENTRY_UNSUPPORTED — as Rekor does, whose Go x509 parser cannot read them (asserted below). For those the
+  // in-process test log records instead; it runs the same canonicalizeProposedEntry, signature check included.
+  const pssKeyType = algorithm === 'rsa-pss'
+  const testLog = pssKeyType ? createTestLog() : undefined
+  let storage: ReturnType<typeof createMemoryStorage>
+  let log: TransparencyLog
+  let rootJson: unknown
+  const requests: Array<{ entry: ProposedEntry; artifact?: Uint8Array }> = []
+  const recordIn = (entry: ProposedEntry, options: { artifact?: Uint8Array } = {}) =>
+    testLog ? testLog.createEntry(entry, options) : log.createEntry(entry, options)
+  const witness: EntryCreator = {
+    createEntry(entry, options = {}) {
+      requests.push({ entry, ...(options.artifact ? { artifact: options.artifact } : {}) })
+      return recordIn(entry, options)
+    },
+  }
+  const signer = createSigner({ key: keys[algorithm], witness })
+  beforeAll(async () => {
+    storage = createMemoryStorage()
+    log = await createTransparencyLog({ storage, baseUrl: 'https://log.certus.test' })
+    rootJson = testLog
+      ? trustedRootJson({ tlogs: [{ baseUrl: testLog.baseUrl, publicKey: testLog.publicKey }] })
+      : await log.exportTrustedRoot()
+  })
+  afterAll(async () => {
+    await log?.close()
+    await storage?.close()
+  })
+
+  it('the log checks the signatures it records: a tampered proposal is refused', async () => {
+    const signatureInvalid = { code: testLog ? 'REKOR_SIGNATURE_INVALID' : 'TLOG_SIGNATURE_INVALID' }
+    await signer.attest({
+      subjects: [{ name: 'c.txt', digest: { sha256: 'cd'.repeat(32) } }],
+      predicateType: 'https://example.com/p/v1',
+      predicate: {},
+    })
+    const dsse = clone(requests.at(-1)!.entry) as Loose
+    const envelope = JSON.parse(dsse.spec.proposedContent.envelope)
+    envelope.signatures[0].sig = flipBase64(envelope.signatures[0].sig, 7)
+    dsse.spec.proposedContent.envelope = JSON.stringify(envelope)
+    await expect(recordIn(dsse as ProposedEntry)).rejects.toMatchObject(signatureInvalid)
+    if (algorithm === 'ed25519') return // message signatures are pure Ed25519, checked against the artifact below
+    await signer.sign(Buffer.from(`tamper check ${algorithm}`))
+    const hashed = clone(requests.at(-1)!.entry) as Loose
+    expect(hashed.kind).toBe('hashedrekord')
+    hashed.spec.signature.content = flipBase64(hashed.spec.signature.content, 9)
+    await expect(recordIn(hashed as ProposedEntry)).rejects.toMatchObject(signatureInvalid)
+    // The untampered proposal passes the check: the embedded log then only finds the entry it already holds.
+    const original = recordIn(requests.at(-1)!.entry)
+    if (testLog) await expect(original).resolves.toMatchObject({ logIndex: expect.any(Number) })
+    else await expect(original).rejects.toMatchObject({ code: 'TLOG_ENTRY_CONFLICT' })
+  })
+
+  if (pssKeyType) {
+    it('the embedded log refuses id-RSASSA-PSS public keys with TLOG_ENTRY_UNSUPPORTED (as Rekor does)', async () => {
+      const direct = createSigner({ key: keys[algorithm], witness: log })
+      await expect(direct.sign(artifact)).rejects.toMatchObject({
+        cause: { code: 'TLOG_ENTRY_UNSUPPORTED' },
+      })
+    })
+  }
 
   it('DSSE attestation verifies upstream with the log in the trusted root, and tampering fails', async () => {
     const result = await signer.attest({
@@ -37,26 +99,26 @@ describe.each(Object.keys(keys) as KeyAlgorithm[])('key-based %s', (algorithm) =
       kind: 'dsse',
       version: '0.0.1',
     })
-    expect(() => verifyUpstream(result.bundle, undefined, { root, publicKeys })).not.toThrow()
+    expect(() => verifyUpstream(result.bundle, undefined, { rootJson, publicKeys })).not.toThrow()
 
     const badSig = clone(result.bundle) as Loose
     badSig.dsseEnvelope.signatures[0].sig = flipBase64(badSig.dsseEnvelope.signatures[0].sig, 10)
-    expect(() => verifyUpstream(badSig, undefined, { root, publicKeys })).toThrow()
+    expect(() => verifyUpstream(badSig, undefined, { rootJson, publicKeys })).toThrow()
     const badPayload = clone(result.bundle) as Loose
     badPayload.dsseEnvelope.payload = Buffer.from(JSON.stringify({ tampered: true })).toString('base64')
-    expect(() => verifyUpstream(badPayload, undefined, { root, publicKeys })).toThrow()
+    expect(() => verifyUpstream(badPayload, undefined, { rootJson, publicKeys })).toThrow()
     const badSet = clone(result.bundle) as Loose
     badSet.verificationMaterial.tlogEntries[0].inclusionPromise.signedEntryTimestamp = flipBase64(
       badSet.verificationMaterial.tlogEntries[0].inclusionPromise.signedEntryTimestamp,
       12,
     )
-    expect(() => verifyUpstream(badSet, undefined, { root, publicKeys })).toThrow()
+    expect(() => verifyUpstream(badSet, undefined, { rootJson, publicKeys })).toThrow()
     // Another key under the same hint must not verify.
     const otherPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
       .publicKey.export({ type: 'spki', format: 'pem' })
       .toString()
     expect(() =>
-      verifyUpstream(result.bundle, undefined, { root, publicKeys: { [result.keyHint!]: otherPem } }),
+      verifyUpstream(result.bundle, undefined, { rootJson, publicKeys: { [result.keyHint!]: otherPem } }),
     ).toThrow()
   })
 
@@ -87,12 +149,12 @@ describe.each(Object.keys(keys) as KeyAlgorithm[])('key-based %s', (algorithm) =
       const signature = Buffer.from((result.bundle as Loose).messageSignature.signature, 'base64')
       expect(verify(null, artifact, createPublicKey(result.publicKeyPem!), signature)).toBe(true)
       // The log received the artifact so it could check the pure signature.
-      expect(Buffer.from(log.requests.at(-1)!.artifact!).equals(artifact)).toBe(true)
+      expect(Buffer.from(requests.at(-1)!.artifact!).equals(artifact)).toBe(true)
       // Documented limitation (docs/decisions/signer.md): @sigstore/verify passes 'sha256' to crypto.verify for
       // message signatures, which OpenSSL refuses for Ed25519. If upstream fixes it, this assertion tells us.
       expect(() =>
         verifyUpstream(result.bundle, artifact, {
-          root,
+          rootJson,
           publicKeys: { [result.keyHint!]: result.publicKeyPem! },
         }),
       ).toThrow(/signature/i)
@@ -112,38 +174,40 @@ describe.each(Object.keys(keys) as KeyAlgorithm[])('key-based %s', (algorithm) =
       kind: 'hashedrekord',
       version: '0.0.1',
     })
-    expect(() => verifyUpstream(result.bundle, artifact, { root, publicKeys })).not.toThrow()
+    expect(() => verifyUpstream(result.bundle, artifact, { rootJson, publicKeys })).not.toThrow()
     expect(() =>
-      verifyUpstream(result.bundle, Buffer.concat([artifact, Buffer.from('x')]), { root, publicKeys }),
+      verifyUpstream(result.bundle, Buffer.concat([artifact, Buffer.from('x')]), { rootJson, publicKeys }),
     ).toThrow()
     const badSig = clone(result.bundle) as Loose
     badSig.messageSignature.signature = flipBase64(badSig.messageSignature.signature, 20)
-    expect(() => verifyUpstream(badSig, artifact, { root, publicKeys })).toThrow()
+    expect(() => verifyUpstream(badSig, artifact, { rootJson, publicKeys })).toThrow()
     const badProof = clone(result.bundle) as Loose
     badProof.verificationMaterial.tlogEntries[0].canonicalizedBody = flipBase64(
       badProof.verificationMaterial.tlogEntries[0].canonicalizedBody,
       5,
     )
-    expect(() => verifyUpstream(badProof, artifact, { root, publicKeys })).toThrow()
+    expect(() => verifyUpstream(badProof, artifact, { rootJson, publicKeys })).toThrow()
     // A trusted root without our log must not accept the entry.
     expect(() => verifyUpstream(result.bundle, artifact, { root: { tlogs: [] }, publicKeys })).toThrow()
   })
 
   it('a bare sha256 digest (prehash signing) gives a bundle that verifies against the artifact', async () => {
     const { createHash } = await import('node:crypto')
+    // Its own artifact: RSA PKCS#1 v1.5 is deterministic, and the log refuses a second copy of an entry.
+    const artifact = Buffer.from('certus trust artifact signed by digest\n')
     const digest = `sha256:${createHash('sha256').update(artifact).digest('hex')}`
     const result = await signer.sign(digest)
     expect(result.digest).toBe(digest)
-    expect(log.requests.at(-1)!.artifact).toBeUndefined()
+    expect(requests.at(-1)!.artifact).toBeUndefined()
     expect(() =>
       verifyUpstream(result.bundle, artifact, {
-        root,
+        rootJson,
         publicKeys: { [result.keyHint!]: result.publicKeyPem! },
       }),
     ).not.toThrow()
     expect(() =>
       verifyUpstream(result.bundle, Buffer.from('other'), {
-        root,
+        rootJson,
         publicKeys: { [result.keyHint!]: result.publicKeyPem! },
       }),
     ).toThrow()

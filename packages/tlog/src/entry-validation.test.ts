@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { constants, createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { buildHashedRekordProposedEntry, parseEntryBody } from '@certus-trust/rekor'
 import { ed25519ph } from '@noble/curves/ed25519.js'
 import { describe, expect, it } from 'vitest'
@@ -29,6 +29,50 @@ describe('validateProposedEntry', () => {
     expect(() => validateProposedEntry(wrong)).toThrow(
       expect.objectContaining({ code: 'TLOG_SIGNATURE_INVALID' }),
     )
+  })
+
+  it('accepts RSA-PSS hashedrekord signatures over the digest (any salt length) and P-384, and rejects tampering', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+    const artifact = randomBytes(300)
+    const hex = createHash('sha256').update(artifact).digest('hex')
+    const pem = (key: typeof rsa.publicKey) => key.export({ type: 'spki', format: 'pem' }).toString()
+    const pss = (saltLength: number) =>
+      sign('sha256', artifact, { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength })
+    const cases = [
+      { publicKeyPem: pem(rsa.publicKey), signature: pss(32) },
+      { publicKeyPem: pem(rsa.publicKey), signature: pss(0) },
+      { publicKeyPem: pem(rsa.publicKey), signature: pss(constants.RSA_PSS_SALTLEN_MAX_SIGN) },
+      { publicKeyPem: pem(p384.publicKey), signature: sign('sha256', artifact, p384.privateKey) },
+    ]
+    for (const { publicKeyPem, signature } of cases) {
+      const proposed = buildHashedRekordProposedEntry({ digest: `sha256:${hex}`, signature, publicKeyPem })
+      expect(validateProposedEntry(proposed).kind).toBe('hashedrekord')
+      // Same verdict over the artifact (node:crypto path).
+      expect(validateProposedEntry(proposed, { artifact }).kind).toBe('hashedrekord')
+      const otherDigest = createHash('sha256').update('other').digest('hex')
+      const tampered = buildHashedRekordProposedEntry({
+        digest: `sha256:${otherDigest}`,
+        signature,
+        publicKeyPem,
+      })
+      expect(() => validateProposedEntry(tampered)).toThrow(
+        expect.objectContaining({ code: 'TLOG_SIGNATURE_INVALID' }),
+      )
+      const flipped = Buffer.from(signature)
+      flipped[40]! ^= 1
+      const badSignature = buildHashedRekordProposedEntry({
+        digest: `sha256:${hex}`,
+        signature: flipped,
+        publicKeyPem,
+      })
+      expect(() => validateProposedEntry(badSignature)).toThrow(
+        expect.objectContaining({ code: 'TLOG_SIGNATURE_INVALID' }),
+      )
+      expect(() => validateProposedEntry(badSignature, { artifact })).toThrow(
+        expect.objectContaining({ code: 'TLOG_SIGNATURE_INVALID' }),
+      )
+    }
   })
 
   it('rejects small RSA keys and unknown curves as unsupported', () => {
