@@ -67,7 +67,7 @@ TS
 TS
 [ -f "$dir/vitest.config.ts" ] || cat > "$dir/vitest.config.ts" <<'TS'
 import { defineConfig } from 'vitest/config'
-import { workspaceAliases } from '../../vitest.shared'
+import { workspaceAliases } from '../../vitest.shared.ts'
 
 export default defineConfig({
   resolve: { alias: workspaceAliases() },

@@ -1,11 +1,32 @@
+import { readFileSync } from 'node:fs'
 import { defineConfig } from 'tsup'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node22',
-  tsconfig: 'tsconfig.build.json',
-})
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string
+}
+const define = { __CERTUS_CLI_VERSION__: JSON.stringify(version) }
+
+export default defineConfig([
+  {
+    entry: ['src/index.ts'],
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node22',
+    tsconfig: 'tsconfig.build.json',
+    define,
+  },
+  {
+    // The executable: ESM only, with a shebang; subcommands stay separate chunks loaded on demand.
+    entry: { bin: 'src/bin.ts' },
+    format: ['esm'],
+    splitting: true,
+    sourcemap: true,
+    clean: false,
+    target: 'node22',
+    tsconfig: 'tsconfig.build.json',
+    banner: { js: '#!/usr/bin/env node' },
+    define,
+  },
+])

@@ -1,0 +1,63 @@
+/**
+ * Verify a real public-good Sigstore bundle offline, against the production trusted root that ships
+ * with the SDK (no TUF fetch, no network): keyless signature, Fulcio certificate chain, SCT, Rekor entry,
+ * identity and issuer policy.
+ *
+ * The bundle is the public conformance suite's `happy-path-v0.3` case, read at run time from the directory
+ * named by SIGSTORE_CONFORMANCE_ASSETS (it is never copied into this repository):
+ *
+ *   SIGSTORE_CONFORMANCE_ASSETS=../../../shared/conformance/bundle-verify pnpm --filter @example/verify-public-good start
+ */
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { createVerifier, VerifierError } from '@certus-trust/verifier'
+
+/** Who signed the conformance bundles: the sigstore-conformance GitHub Actions workflow. */
+const IDENTITY =
+  'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main'
+const ISSUER = 'https://token.actions.githubusercontent.com'
+
+export async function main(assets: string, print: (line: string) => void = console.log): Promise<void> {
+  const bundle = await readFile(join(assets, 'happy-path-v0.3', 'bundle.sigstore.json'), 'utf8')
+  const artifact = await readFile(join(assets, 'a.txt'))
+
+  // No trustedRoot option: the embedded public-good production root is used, offline.
+  const verifier = createVerifier()
+  const result = await verifier.verify(bundle, artifact, { identity: IDENTITY, issuer: ISSUER })
+  if (result.signer.kind !== 'certificate') throw new Error('expected a keyless (certificate) signer')
+  print(`verified: signed by ${result.signer.identity}`)
+  print(`  issuer:     ${result.signer.issuer}`)
+  print(`  signed at:  ${result.signedAt.toISOString()}`)
+  print(`  log entry:  ${result.tlogEntries[0]?.baseUrl} index ${result.tlogEntries[0]?.logIndex}`)
+  print(`  checks:     ${result.checks.join(', ')}`)
+
+  // The same bundle under a policy naming someone else is rejected.
+  try {
+    await verifier.verify(bundle, artifact, {
+      identity: 'https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main',
+      issuer: ISSUER,
+    })
+    throw new Error('a bundle verified for the wrong identity — this must never happen')
+  } catch (error) {
+    if (!VerifierError.is(error)) throw error
+    print(`wrong identity rejected: ${error.code}`)
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const assets = process.env.SIGSTORE_CONFORMANCE_ASSETS
+  if (!assets || !existsSync(resolve(assets))) {
+    console.error(
+      'SIGSTORE_CONFORMANCE_ASSETS is not set (or does not exist): point it at the Sigstore conformance bundle-verify directory.\n' +
+        'This example did NOT run.',
+    )
+    process.exitCode = 2
+  } else {
+    main(resolve(assets)).catch((error: unknown) => {
+      console.error(error instanceof Error ? `${error.name}: ${error.message}` : error)
+      process.exitCode = 1
+    })
+  }
+}

@@ -1,0 +1,26 @@
+import { processIo } from './io.js'
+
+// Entry point of the `certus` command. Kept tiny: the conformance suite starts `certus verify-bundle`
+// 140 times, so that path goes straight to the verifier without loading commander or other commands.
+async function main(argv: string[]): Promise<number> {
+  const io = processIo()
+  if (argv[0] === 'verify-bundle' && !argv.includes('--help') && !argv.includes('-h')) {
+    const { runVerifyBundleCommand } = await import('./commands/verify-bundle.js')
+    return runVerifyBundleCommand(argv.slice(1), io)
+  }
+  const { runCli } = await import('./cli.js')
+  return runCli(argv, io)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    // runCli never throws; this is a last resort that still avoids a stack trace.
+    process.stderr.write(
+      `certus: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+    )
+    process.exitCode = 70
+  },
+)

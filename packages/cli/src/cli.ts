@@ -1,0 +1,313 @@
+import { Command, CommanderError, Option } from 'commander'
+import { CliError, EXIT_CODES } from './errors.js'
+import type { CliIo } from './io.js'
+import { createOutput, type Output, reportError } from './output.js'
+import { VERSION } from './version.js'
+
+/**
+ * Runs one `certus` invocation and resolves with its exit status; never throws and never calls
+ * `process.exit` (bin.ts does). Each subcommand's module is imported only when it runs, so
+ * `certus verify-bundle` does not pay for the server, PGlite or the signer.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT_CODES.OK
+  const program = buildProgram(io, (code) => {
+    exitCode = code
+  })
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version "errors" are successes; everything else commander rejects is usage.
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return EXIT_CODES.OK
+      return EXIT_CODES.USAGE
+    }
+    return reportError(io, false, error)
+  }
+  return exitCode
+}
+
+type SetExit = (code: number) => void
+
+function buildProgram(io: CliIo, setExit: SetExit): Command {
+  const program = new Command('certus')
+  program
+    .description(
+      'Certus Trust: sign, attest and verify artifacts with Sigstore bundles and a transparency log.',
+    )
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(text.replace(/^error:/, 'certus: error:')),
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 success, 1 verification failed, 2 usage error, 3 bad or missing input,
+4 storage/log/service unavailable, 70 internal error. Add --json for machine-readable output.`,
+    )
+
+  /** Wraps an action: one Output per run, errors reported once, exit status recorded. */
+  const action =
+    <Options extends object>(
+      fn: (out: Output, options: Options, args: string[]) => Promise<number | undefined>,
+    ) =>
+    async (...args: unknown[]) => {
+      // commander passes positional args, then the options object, then the command.
+      const command = args[args.length - 1] as Command
+      const options = command.opts() as Options
+      const positional = args
+        .slice(0, -2)
+        .flatMap((value) => (Array.isArray(value) ? value : value === undefined ? [] : [String(value)]))
+      const out = createOutput(io, (options as { json?: boolean }).json === true)
+      try {
+        const code = await fn(out, options, positional)
+        setExit(typeof code === 'number' ? code : EXIT_CODES.OK)
+      } catch (error) {
+        setExit(reportError(io, out.json, error))
+      }
+    }
+  const child = (parent: Command, name: string) =>
+    parent
+      .command(name)
+      .configureOutput(program.configureOutput())
+      .exitOverride()
+      .showHelpAfterError('(run with --help for usage)')
+  const dataDirOption = () =>
+    new Option(
+      '--data-dir <dir>',
+      'directory of the embedded log, its key and the local signing key',
+    ).default('.certus')
+  const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text')
+
+  child(program, 'keygen')
+    .description('generate a signing key pair (PKCS#8 private key with mode 0600, SPKI public key)')
+    .addOption(
+      new Option('--algorithm <name>', 'key algorithm')
+        .choices(['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa'])
+        .default('ecdsa-p256'),
+    )
+    .requiredOption('--private-key <file>', 'where to write the private key (PEM)')
+    .requiredOption('--public-key <file>', 'where to write the public key (PEM)')
+    .option('--rsa-bits <bits>', 'RSA modulus size: 2048, 3072 or 4096 (default 3072)')
+    .option('--force', 'replace existing key files')
+    .addOption(jsonOption())
+    .action(
+      action(
+        async (
+          out,
+          options: Parameters<typeof import('./commands/keygen.js').runKeygen>[0] & { json?: boolean },
+        ) => {
+          const { runKeygen } = await import('./commands/keygen.js')
+          await runKeygen(options, out)
+          return undefined
+        },
+      ),
+    )
+
+  child(program, 'sign')
+    .description(
+      'sign files and record each signature in the transparency log; writes Sigstore bundles (v0.3)',
+    )
+    .argument('<files...>', 'files to sign')
+    .option(
+      '--key <file>',
+      "private key (PEM); default: the data directory's signing key, created on first use",
+    )
+    .option('--bundle <file>', 'where to write the bundle (one file only; default <file>.sigstore.json)')
+    .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(
+      action(async (out, options: import('./commands/sign.js').SignOptions & { json?: boolean }, files) => {
+        const { runSign } = await import('./commands/sign.js')
+        return runSign(files, options, out)
+      }),
+    )
+
+  child(program, 'attest')
+    .description('sign an in-toto attestation (DSSE) about a file and record it in the transparency log')
+    .argument('<file>', 'the attestation subject')
+    .requiredOption('--predicate <file>', 'predicate JSON file')
+    .option('--predicate-type <uri>', 'predicate type URI', 'https://slsa.dev/provenance/v1')
+    .option('--key <file>', "private key (PEM); default: the data directory's signing key")
+    .option('--bundle <file>', 'where to write the bundle (default <file>.intoto.sigstore.json)')
+    .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(
+      action(
+        async (out, options: import('./commands/attest.js').AttestOptions & { json?: boolean }, files) => {
+          const { runAttest } = await import('./commands/attest.js')
+          return runAttest(files[0] as string, options, out)
+        },
+      ),
+    )
+
+  child(program, 'verify')
+    .description('verify files against their bundles (a batch of files shows a progress bar on a terminal)')
+    .argument('<files...>', 'files (or sha256:<hex> digests) to verify')
+    .option('--bundle <file>', 'bundle to verify against (one file only; default <file>.sigstore.json)')
+    .option('--key <file>', 'expected signer public key (PEM)')
+    .option('--certificate-identity <san>', 'expected certificate identity (exact)')
+    .option('--certificate-identity-regexp <regexp>', 'expected certificate identity (regular expression)')
+    .option('--certificate-oidc-issuer <url>', 'expected OIDC issuer')
+    .option(
+      '--trusted-root <file>',
+      "trusted root JSON (default: the data directory's log if it exists, else public-good)",
+    )
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(
+      action(
+        async (out, options: import('./commands/verify.js').VerifyOptions & { json?: boolean }, files) => {
+          const { runVerify } = await import('./commands/verify.js')
+          return runVerify(files, options, out)
+        },
+      ),
+    )
+
+  child(program, 'verify-bundle')
+    .description('Sigstore conformance-protocol verification (exit 0 = verified, reason on stderr otherwise)')
+    .usage(
+      '[--staging] --bundle FILE (--key PUB.pem | --certificate-identity I --certificate-oidc-issuer U) [--trusted-root FILE] FILE_OR_DIGEST',
+    )
+    .helpOption('-h, --help', 'show help')
+    .addHelpText(
+      'after',
+      `
+Arguments (in exactly this order, as the Sigstore conformance suite passes them):
+  --staging                        use the public-good staging root (fetched through TUF)
+  --bundle FILE                    Sigstore bundle (v0.1, v0.2 or v0.3)
+  --key PUB.pem                    expected signer public key (managed key), or:
+  --certificate-identity I         expected certificate identity (SAN), exact
+  --certificate-oidc-issuer U      expected OIDC issuer, exact
+  --trusted-root FILE              trusted root JSON (default: public-good production, embedded, offline)
+  FILE_OR_DIGEST                   the artifact, or sha256:<64 hex> when no such file exists
+
+Exit status 0 = verified; anything else = rejected, with the reason on stderr.`,
+    )
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async (_args: unknown, command: Command) => {
+      // Reached only from runCli (bin.ts has a faster path); hand the raw arguments over untouched.
+      const { runVerifyBundleCommand } = await import('./commands/verify-bundle.js')
+      setExit(await runVerifyBundleCommand(command.args, io))
+    })
+
+  const log = child(program, 'log').description(
+    'read the transparency log (embedded by default, or --rekor-url)',
+  )
+  const logOptions = (command: Command) =>
+    command
+      .option('--rekor-url <url>', 'query this Rekor instead of the embedded log in the data directory')
+      .addOption(dataDirOption())
+      .addOption(jsonOption())
+  logOptions(
+    child(log, 'info').description("the log's current size, root hash and signed checkpoint (verified)"),
+  ).action(
+    action(async (out, options: import('./commands/log.js').LogOptions) => {
+      const { runLogInfo } = await import('./commands/log.js')
+      return runLogInfo(options, out)
+    }),
+  )
+  logOptions(
+    child(log, 'get')
+      .description('one entry by UUID (argument) or by --index')
+      .argument('[uuid]', 'entry UUID or entry ID')
+      .option('--index <n>', 'log index'),
+  ).action(
+    action(async (out, options: import('./commands/log.js').LogGetOptions, args) => {
+      const { runLogGet } = await import('./commands/log.js')
+      return runLogGet(args[0], options, out)
+    }),
+  )
+  logOptions(
+    child(log, 'search')
+      .description('entry UUIDs for an artifact (file or sha256:<hex>) or a public key')
+      .option('--artifact <file-or-digest>', 'artifact file or sha256:<hex> digest')
+      .option('--public-key <file>', 'signer public key (PEM)'),
+  ).action(
+    action(async (out, options: import('./commands/log.js').LogSearchOptions) => {
+      const { runLogSearch } = await import('./commands/log.js')
+      return runLogSearch(options, out)
+    }),
+  )
+  logOptions(
+    child(log, 'proof')
+      .description("inclusion proof of an entry, verified offline against the log's signed checkpoint")
+      .argument('[uuid]', 'entry UUID')
+      .option('--index <n>', 'log index'),
+  ).action(
+    action(async (out, options: import('./commands/log.js').LogGetOptions, args) => {
+      const { runLogProof } = await import('./commands/log.js')
+      return runLogProof(args[0], options, out)
+    }),
+  )
+  logOptions(
+    child(log, 'consistency')
+      .description('consistency proof between two tree sizes, verified offline')
+      .requiredOption('--from <size>', 'older tree size')
+      .option('--from-root <hex>', 'root hash you saw at the older size (verifies the proof)')
+      .option('--to <size>', 'newer tree size (default: the current signed checkpoint)')
+      .option('--to-root <hex>', 'root hash at --to'),
+  ).action(
+    action(async (out, options: import('./commands/log.js').LogConsistencyOptions) => {
+      const { runLogConsistency } = await import('./commands/log.js')
+      return runLogConsistency(options, out)
+    }),
+  )
+
+  child(program, 'serve')
+    .description('run the reference HTTP server (binds 127.0.0.1 unless credentials are configured)')
+    .option('--port <n>', 'TCP port', '8080')
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .option(
+      '--storage <where>',
+      'memory, a PGlite directory, or a postgres:// URL (default: PGlite in the data directory)',
+    )
+    .addOption(dataDirOption())
+    .action(
+      action(async (out, options: import('./commands/serve.js').ServeOptions) => {
+        const { runServe } = await import('./commands/serve.js')
+        return runServe(options, out)
+      }),
+    )
+
+  child(program, 'migrate')
+    .description('apply the PostgreSQL schema migrations (idempotent)')
+    .option('--database-url <url>', 'postgres:// URL (default: $CERTUS_TRUST_DATABASE_URL)')
+    .addOption(jsonOption())
+    .action(
+      action(async (out, options: import('./commands/migrate.js').MigrateOptions) => {
+        const { runMigrate } = await import('./commands/migrate.js')
+        return runMigrate(options, out)
+      }),
+    )
+
+  const trustRoot = child(program, 'trust-root').description('trusted root material')
+  child(trustRoot, 'export')
+    .description('write the Sigstore trusted root naming the embedded log, for verify-bundle --trusted-root')
+    .requiredOption('--out <file>', 'where to write trusted_root.json (- for stdout)')
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(
+      action(async (out, options: import('./commands/trust-root.js').TrustRootExportOptions) => {
+        const { runTrustRootExport } = await import('./commands/trust-root.js')
+        return runTrustRootExport(options, out)
+      }),
+    )
+
+  return program
+}
+
+export { CliError }

@@ -1,0 +1,75 @@
+import { basename } from 'node:path'
+import { loadOrCreatePrivateKey } from '../data-dir.js'
+import { CliError } from '../errors.js'
+import { checkInputFile, readJsonFile, resolvePath, writeOutputFile } from '../files.js'
+import { PASSPHRASE_VARIABLE, readPrivateKeyOption } from '../keys.js'
+import type { Output } from '../output.js'
+import { withWitness } from './sign.js'
+
+export interface AttestOptions {
+  predicate: string
+  predicateType: string
+  key?: string
+  bundle?: string
+  rekorUrl?: string
+  dataDir?: string
+  json?: boolean
+}
+
+/**
+ * `certus attest FILE --predicate P.json [--predicate-type URI] [--key KEY.pem] [--bundle OUT.json]`:
+ * signs an in-toto Statement v1 whose subject is FILE, in a DSSE envelope, and records it in the log.
+ */
+export async function runAttest(file: string, options: AttestOptions, out: Output): Promise<number> {
+  const path = resolvePath(out.io.cwd, file)
+  await checkInputFile(path, 'file')
+  const predicate = await readJsonFile(resolvePath(out.io.cwd, options.predicate), 'predicate')
+  if (typeof predicate !== 'object' || predicate === null || Array.isArray(predicate)) {
+    throw new CliError({
+      code: 'CLI_INPUT_INVALID',
+      message: `predicate ${options.predicate} must be a JSON object`,
+    })
+  }
+  try {
+    new URL(options.predicateType)
+  } catch (error) {
+    throw new CliError({ code: 'CLI_USAGE', message: '--predicate-type must be a URI', cause: error })
+  }
+  const passphrase = out.io.env[PASSPHRASE_VARIABLE] || undefined
+  const keyPem = await readPrivateKeyOption(out.io.cwd, options.key, passphrase)
+  return withWitness(out, options, async (witness, defaultKeyPath) => {
+    const key = keyPem ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem
+    const { createSigner } = await import('@certus-trust/signer')
+    const signer = createSigner({
+      key,
+      witness,
+      ...(keyPem !== undefined && passphrase !== undefined ? { passphrase } : {}),
+    })
+    const result = await signer.attest({
+      artifact: { path },
+      name: basename(path),
+      predicateType: options.predicateType,
+      predicate,
+    })
+    const bundlePath = options.bundle
+      ? resolvePath(out.io.cwd, options.bundle)
+      : `${path}.intoto.sigstore.json`
+    await writeOutputFile(bundlePath, `${JSON.stringify(result.bundle, null, 2)}\n`, { what: 'bundle' })
+    const entry = result.logEntries[0]
+    out.result(
+      `attested ${path} (${options.predicateType}) -> ${bundlePath}` +
+        (entry ? ` (log index ${entry.logIndex}, entry ${entry.uuid})` : ''),
+      {
+        ok: true,
+        file: path,
+        bundle: bundlePath,
+        predicateType: options.predicateType,
+        payloadDigest: result.digest,
+        ...(entry
+          ? { logIndex: entry.logIndex, uuid: entry.uuid, integratedTime: entry.integratedTime }
+          : {}),
+      },
+    )
+    return 0
+  })
+}

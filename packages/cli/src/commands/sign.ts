@@ -1,0 +1,148 @@
+import { basename, join } from 'node:path'
+import type { SignResult } from '@certus-trust/signer'
+import { loadOrCreatePrivateKey, openDataDir } from '../data-dir.js'
+import { openEmbeddedLog } from '../embedded.js'
+import { CliError } from '../errors.js'
+import { checkInputFile, resolvePath, writeOutputFile } from '../files.js'
+import { PASSPHRASE_VARIABLE, readPrivateKeyOption } from '../keys.js'
+import type { Output } from '../output.js'
+import { reportItemError } from '../output.js'
+import { createProgress } from '../progress.js'
+import { openRemoteRekor } from '../remote.js'
+
+export interface SignOptions {
+  key?: string
+  bundle?: string
+  rekorUrl?: string
+  dataDir?: string
+  json?: boolean
+}
+
+/** What `sign` reports per file. */
+interface SignedFile {
+  file: string
+  ok: boolean
+  bundle?: string
+  digest?: string
+  error?: { code: string; message: string }
+  logIndex?: number
+  uuid?: string
+  integratedTime?: number
+}
+
+/**
+ * `certus sign FILE... [--key KEY.pem] [--bundle OUT.json] [--data-dir DIR | --rekor-url URL]`:
+ * signs each file, records the signature in the transparency log and writes one bundle per file.
+ * Every file is attempted; the exit status is that of the first failure.
+ */
+export async function runSign(files: string[], options: SignOptions, out: Output): Promise<number> {
+  if (files.length === 0) throw new CliError({ code: 'CLI_USAGE', message: 'name at least one file to sign' })
+  if (files.length > 1 && options.bundle) {
+    throw new CliError({
+      code: 'CLI_USAGE',
+      message: '--bundle names one output: use it with one file (default: <file>.sigstore.json)',
+    })
+  }
+  const paths = files.map((file) => resolvePath(out.io.cwd, file))
+  // Check every input before anything is signed or recorded.
+  for (const path of paths) await checkInputFile(path, 'file')
+  const passphrase = out.io.env[PASSPHRASE_VARIABLE] || undefined
+  const keyPem = await readPrivateKeyOption(out.io.cwd, options.key, passphrase)
+
+  return withWitness(out, options, async (witness, defaultKeyPath) => {
+    const key = keyPem ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem
+    const { createSigner } = await import('@certus-trust/signer')
+    const signer = createSigner({
+      key,
+      witness,
+      ...(keyPem !== undefined && passphrase !== undefined ? { passphrase } : {}),
+    })
+    const progress = await createProgress(out, paths.length, 'signing')
+    const results: SignedFile[] = []
+    let exitCode = 0
+    try {
+      const batch = await signer.signBatch(
+        paths.map((path) => ({ path })),
+        { concurrency: 4, onProgress: ({ index }) => progress.tick(basename(paths[index] as string)) },
+      )
+      for (const item of batch) {
+        const path = paths[item.index] as string
+        if (!item.ok) {
+          exitCode ||= reportItemError(out, path, item.error)
+          results.push({
+            file: path,
+            ok: false,
+            error: { code: item.error.code, message: item.error.message },
+          })
+          continue
+        }
+        const bundlePath = options.bundle ? resolvePath(out.io.cwd, options.bundle) : `${path}.sigstore.json`
+        await writeOutputFile(bundlePath, `${JSON.stringify(item.result.bundle, null, 2)}\n`, {
+          what: 'bundle',
+        })
+        results.push(describe(path, bundlePath, item.result))
+      }
+    } finally {
+      progress.stop()
+    }
+    out.result(
+      results.map((result) =>
+        result.ok
+          ? `signed ${result.file} -> ${result.bundle}` +
+            (result.logIndex === undefined ? '' : ` (log index ${result.logIndex}, entry ${result.uuid})`)
+          : `FAILED ${result.file}: ${result.error?.message} (${result.error?.code})`,
+      ),
+      { ok: exitCode === 0, results },
+    )
+    return exitCode
+  })
+}
+
+function describe(file: string, bundle: string, result: SignResult): SignedFile {
+  const entry = result.logEntries[0]
+  return {
+    file,
+    ok: true,
+    bundle,
+    digest: result.digest,
+    ...(entry ? { logIndex: entry.logIndex, uuid: entry.uuid, integratedTime: entry.integratedTime } : {}),
+  }
+}
+
+/**
+ * Runs `fn` with the witness the options name — a remote Rekor (`--rekor-url`) or the data directory's
+ * embedded log — and closes it afterwards. `fn` also gets the data directory's default key path.
+ * @internal shared by sign and attest
+ */
+export async function withWitness<T>(
+  out: Output,
+  options: { rekorUrl?: string; dataDir?: string },
+  fn: (witness: import('@certus-trust/rekor').EntryCreator, defaultKeyPath: string | undefined) => Promise<T>,
+): Promise<T> {
+  if (options.rekorUrl) {
+    const rekor = await openRemoteRekor(options.rekorUrl)
+    // With a remote log the data directory only supplies the default signing key.
+    const dataDir = await openDataDir(out.io.cwd, options.dataDir, true)
+    try {
+      return await fn(rekor, dataDir.signingKeyPath)
+    } finally {
+      await dataDir.release()
+    }
+  }
+  const embedded = await openEmbeddedLog(out.io, options.dataDir, true)
+  try {
+    const result = await fn(embedded.log, embedded.dataDir.signingKeyPath)
+    // Keep the log's current trusted root next to it, so `certus verify` in this directory needs no flags.
+    const trustedRoot = await embedded.log.exportTrustedRoot()
+    await writeOutputFile(
+      join(embedded.dataDir.path, 'trusted_root.json'),
+      `${JSON.stringify(trustedRoot, null, 2)}\n`,
+      {
+        what: 'trusted root',
+      },
+    )
+    return result
+  } finally {
+    await embedded.close()
+  }
+}

@@ -1,0 +1,185 @@
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, certus, json, tempDir } from './helpers.js'
+
+describe('certus serve (built bin)', () => {
+  let dir: { path: string; cleanup: () => Promise<void> }
+  beforeAll(async () => {
+    dir = await tempDir()
+  })
+  afterAll(() => dir.cleanup())
+
+  it('serves on 127.0.0.1 with the contract form, answers HTTP, and shuts down cleanly on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--port', '0', '--storage', 'memory', '--data-dir', dir.path],
+      {
+        env: { ...process.env, CERTUS_TRUST_LOG_LEVEL: 'silent' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stderr = ''
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 30_000)
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        const match = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)
+        if (match?.[1]) {
+          clearTimeout(timer)
+          resolve(match[1])
+        }
+      })
+      child.once('exit', (code) => reject(new Error(`serve exited early (${code}):\n${stderr}`)))
+    })
+    const health = await fetch(`${url}/v1/health`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: 'ok' })
+    const malformed = await fetch(`${url}/v1/sign`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    })
+    expect(malformed.status).toBe(400)
+
+    // The server's Rekor v1 API: `certus sign/log --rekor-url` use it like any Rekor.
+    const keygen = await certus(['keygen', '--private-key', 'k.pem', '--public-key', 'k.pub'], {
+      cwd: dir.path,
+    })
+    expect(keygen.code, keygen.stderr).toBe(0)
+    await writeFile(join(dir.path, 'a.txt'), 'remote\n')
+    const signed = await certus(
+      ['sign', 'a.txt', '--key', 'k.pem', '--rekor-url', url, '--data-dir', 'cli', '--json'],
+      { cwd: dir.path },
+    )
+    expect(signed.code, signed.stderr).toBe(0)
+    expect(json<{ results: Array<{ logIndex: number }> }>(signed).results[0]?.logIndex).toBe(0)
+    const proof = await certus(['log', 'proof', '--index', '0', '--rekor-url', url, '--json'], {
+      cwd: dir.path,
+    })
+    expect(proof.code, proof.stderr).toBe(0)
+    expect(json<{ verified: string[] }>(proof).verified).toEqual(
+      expect.arrayContaining(['checkpoint', 'inclusionProof']),
+    )
+    const info = await certus(['log', 'info', '--rekor-url', url, '--json'], { cwd: dir.path })
+    expect(json<{ treeSize: number; checkpointVerified: boolean }>(info)).toMatchObject({
+      treeSize: 1,
+      checkpointVerified: true,
+    })
+    const missing = await certus(['log', 'get', '--index', '7', '--rekor-url', url], { cwd: dir.path })
+    expect(missing.code).toBe(3)
+
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exit).toBe(0)
+    expect(stderr).toContain('SIGTERM received, shutting down')
+  })
+})
+
+describe('certus serve and certus commands share one data directory', () => {
+  let dir: { path: string; cleanup: () => Promise<void> }
+  beforeAll(async () => {
+    dir = await tempDir()
+  })
+  afterAll(() => dir.cleanup())
+
+  it('an entry signed over HTTP (default PGlite storage) is in the log `certus log` reads afterwards', async () => {
+    const data = join(dir.path, 'data')
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', data], {
+      env: { ...process.env, CERTUS_TRUST_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 60_000)
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        const match = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)
+        if (match?.[1]) {
+          clearTimeout(timer)
+          resolve(match[1])
+        }
+      })
+      child.once('exit', (code) => reject(new Error(`serve exited early (${code}):\n${stderr}`)))
+    })
+    expect(stderr).toContain('storage: pglite')
+    const signed = await fetch(`${url}/v1/sign`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ artifact: `sha256:${'ab'.repeat(32)}`, artifact_type: 'file', subject: 'x' }),
+    })
+    expect(signed.status).toBe(201)
+    const entryId = ((await signed.json()) as { entry_id: string }).entry_id
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exit).toBe(0)
+
+    const got = await certus(['log', 'get', entryId, '--data-dir', data, '--json'])
+    expect(got.code, got.stderr).toBe(0)
+    expect(json<{ artifactHash: string }>(got).artifactHash).toBe(`sha256:${'ab'.repeat(32)}`)
+  })
+})
+
+const reachable = await new Promise<boolean>((done) => {
+  const socket = connect({ host: '127.0.0.1', port: 5432, timeout: 2_000 })
+  socket.once('connect', () => {
+    socket.destroy()
+    done(true)
+  })
+  socket.once('error', () => done(false))
+  socket.once('timeout', () => {
+    socket.destroy()
+    done(false)
+  })
+})
+const required = process.env.CERTUS_REQUIRE_POSTGRES === '1'
+if (!reachable) {
+  console.warn(
+    `\n*** certus migrate test: PostgreSQL not reachable at 127.0.0.1:5432 — ${required ? 'FAILING (CERTUS_REQUIRE_POSTGRES=1)' : 'NOT RUN'} ***\n`,
+  )
+}
+
+describe.skipIf(!reachable && !required)('certus migrate (built bin, throwaway PostgreSQL database)', () => {
+  const serverUrl = process.env.CERTUS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  const name = `certus_cli_${randomBytes(6).toString('hex')}`
+  let admin: pg.Client
+  let databaseUrl: string
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 })
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${name}`)
+    const url = new URL(serverUrl)
+    url.pathname = `/${name}`
+    databaseUrl = url.toString()
+  })
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.end()
+  })
+
+  it('applies the migrations once, then reports the schema as current', async () => {
+    const first = await certus(['migrate', '--database-url', databaseUrl, '--json'])
+    expect(first.code, first.stderr).toBe(0)
+    const applied = json<{ applied: number[]; version: number }>(first)
+    expect(applied.applied.length).toBeGreaterThan(0)
+    expect(applied.version).toBe(applied.applied[applied.applied.length - 1])
+
+    const again = await certus(['migrate'], { env: { CERTUS_TRUST_DATABASE_URL: databaseUrl } })
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toContain(`schema is up to date (version ${applied.version})`)
+  })
+
+  it('fails with exit 4 (unavailable) and no stack trace when the database does not exist', async () => {
+    const url = new URL(databaseUrl)
+    url.pathname = `/${name}_missing`
+    const result = await certus(['migrate', '--database-url', url.toString()])
+    expect(result.code).toBe(4)
+    expect(result.stderr).toContain('STORAGE_')
+    expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+    expect(result.stderr).not.toContain(url.toString())
+  })
+})
