@@ -65,23 +65,33 @@ describe('message-signature verification (DSSE PAE, pure Ed25519)', () => {
   const message = new TextEncoder().encode('DSSEv1 4 test 5 hello')
   it.each([
     ['P-256 with SHA-256', generateKeyPairSync('ec', { namedCurve: 'P-256' }), { hash: 'sha256' }],
-    ['P-384 with SHA-256 (what Rekor and sigstore-js use)', generateKeyPairSync('ec', { namedCurve: 'P-384' }), { hash: 'sha256' }],
+    [
+      'P-384 with SHA-256 (what Rekor and sigstore-js use)',
+      generateKeyPairSync('ec', { namedCurve: 'P-384' }),
+      { hash: 'sha256' },
+    ],
     ['P-384 with SHA-384', generateKeyPairSync('ec', { namedCurve: 'P-384' }), { hash: 'sha384' }],
     ['RSA PKCS#1 v1.5', generateKeyPairSync('rsa', { modulusLength: 2048 }), { hash: 'sha256' }],
     ['RSA PSS', generateKeyPairSync('rsa', { modulusLength: 2048 }), { hash: 'sha256', pss: true }],
     ['rsa-pss key', generateKeyPairSync('rsa-pss', { modulusLength: 2048 }), { hash: 'sha256', pss: true }],
     ['Ed25519', generateKeyPairSync('ed25519'), { hash: null }],
-  ] as const)('%s verifies, and a changed message or signature fails', (_name, { privateKey, publicKey }, how) => {
-    const key = 'pss' in how ? { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : privateKey
-    const signature = new Uint8Array(sign(how.hash, message, key))
-    expect(verifyMessageSignature(publicKey, message, signature)).toBe(true)
-    const changed = new Uint8Array(message)
-    changed[0]! ^= 1
-    expect(verifyMessageSignature(publicKey, changed, signature)).toBe(false)
-    const badSignature = new Uint8Array(signature)
-    badSignature[badSignature.length - 1]! ^= 1
-    expect(verifyMessageSignature(publicKey, message, badSignature)).toBe(false)
-  })
+  ] as const)(
+    '%s verifies, and a changed message or signature fails',
+    (_name, { privateKey, publicKey }, how) => {
+      const key =
+        'pss' in how
+          ? { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+          : privateKey
+      const signature = new Uint8Array(sign(how.hash, message, key))
+      expect(verifyMessageSignature(publicKey, message, signature)).toBe(true)
+      const changed = new Uint8Array(message)
+      changed[0]! ^= 1
+      expect(verifyMessageSignature(publicKey, changed, signature)).toBe(false)
+      const badSignature = new Uint8Array(signature)
+      badSignature[badSignature.length - 1]! ^= 1
+      expect(verifyMessageSignature(publicKey, message, badSignature)).toBe(false)
+    },
+  )
 })
 
 describe('hashedrekord', () => {
