@@ -53,10 +53,8 @@ function propertyRows(schema, prefix) {
 }
 
 function propertiesTable(schema) {
-  let s = resolve(schema)
-  // A component that wraps itself in local $defs (zod's output for recursive ids): unwrap it.
-  if (s.$ref?.startsWith('#/$defs/') && s.$defs) s = s.$defs[s.$ref.slice('#/$defs/'.length)] ?? s
-  const variants = s.anyOf ?? s.oneOf ?? (s.allOf?.length === 1 ? undefined : undefined)
+  const s = resolve(schema)
+  const variants = s.anyOf ?? s.oneOf
   if (variants)
     return variants.map((variant, index) => `Variant ${index + 1}:\n\n${propertiesTable(variant)}`).join('\n')
   if (!s.properties) return `Type: ${typeOf(s)}\n\n\`\`\`json\n${JSON.stringify(s, null, 2)}\n\`\`\`\n`

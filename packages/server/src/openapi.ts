@@ -15,15 +15,64 @@ import {
 
 type JsonSchema = Record<string, unknown>
 
+const COMPONENT_PREFIX = '#/components/schemas/'
+
+/** One schema on its own (query and path parameters: none of them carry a component id). */
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   // draft-2020-12 is what OpenAPI 3.1 uses; `unrepresentable: 'any'` keeps transforms from throwing.
   const json = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema
   delete json.$schema
-  // A schema with a meta id comes back as { $ref, $defs }; components want the definition itself.
-  const ref = typeof json.$ref === 'string' ? /^#\/\$defs\/(.+)$/.exec(json.$ref) : null
-  const defs = json.$defs as Record<string, JsonSchema> | undefined
-  if (ref && defs?.[ref[1]!] && Object.keys(defs).length === 1) return defs[ref[1]!]!
   return json
+}
+
+/** Rewrites zod's local `#/$defs/X` references into component references. */
+function rewriteRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(rewriteRefs)
+  if (typeof node !== 'object' || node === null) return node
+  const out: JsonSchema = {}
+  for (const [key, value] of Object.entries(node)) {
+    out[key] =
+      key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/')
+        ? `${COMPONENT_PREFIX}${value.slice('#/$defs/'.length)}`
+        : rewriteRefs(value)
+  }
+  return out
+}
+
+/**
+ * The named components, generated through one zod registry per direction so that a component used inside
+ * another (TransparencyEntry inside TransparencyList) becomes a `#/components/schemas/…` reference instead of
+ * a `{ $ref: '#/$defs/…', $defs }` wrapper that no OpenAPI tool can resolve. Request bodies are described as
+ * the client sends them (`input`), responses as the server emits them (`output`).
+ */
+function componentSchemas(
+  components: Array<[id: string, schema: z.ZodType, io: 'input' | 'output']>,
+): Record<string, JsonSchema> {
+  const generated: Record<string, JsonSchema> = {}
+  const hoisted: Record<string, JsonSchema> = {}
+  for (const io of ['input', 'output'] as const) {
+    const registry = z.registry<{ id: string }>()
+    for (const [id, schema, direction] of components) if (direction === io) registry.add(schema, { id })
+    const result = z.toJSONSchema(registry, {
+      io,
+      target: 'draft-2020-12',
+      unrepresentable: 'any',
+      uri: (id) => `${COMPONENT_PREFIX}${id}`,
+    }) as { schemas: Record<string, JsonSchema> }
+    for (const [id, schema] of Object.entries(result.schemas)) {
+      const { $schema: _schema, $id: _id, $defs, ...rest } = schema
+      // Schemas with an id outside this registry would land in local $defs: hoist them too.
+      for (const [defId, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+        hoisted[defId] ??= rewriteRefs(def) as JsonSchema
+      }
+      generated[id] = rewriteRefs(rest) as JsonSchema
+    }
+  }
+  // Keep the listed order (the docs follow it), then anything hoisted.
+  const schemas: Record<string, JsonSchema> = {}
+  for (const [id] of components) schemas[id] = generated[id]!
+  for (const [id, schema] of Object.entries(hoisted)) schemas[id] ??= schema
+  return schemas
 }
 
 function errorResponses(codes: number[]): Record<string, unknown> {
@@ -84,17 +133,17 @@ export function createOpenApiDocument(
         bearer: { type: 'http', scheme: 'bearer', description: 'API key or JWT' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       },
-      schemas: {
-        SignRequest: schemaOf(SignRequestSchema, 'input'),
-        SignResponse: schemaOf(SignResponseSchema, 'output'),
-        VerifyRequest: schemaOf(VerifyRequestSchema, 'input'),
-        VerifyResponse: schemaOf(VerifyResponseSchema, 'output'),
-        TransparencyEntry: schemaOf(TransparencyEntrySchema, 'output'),
-        TransparencyList: schemaOf(TransparencyListSchema, 'output'),
-        Error: schemaOf(ErrorResponseSchema, 'output'),
-        Health: schemaOf(HealthSchema, 'output'),
-        Ready: schemaOf(ReadySchema, 'output'),
-      },
+      schemas: componentSchemas([
+        ['SignRequest', SignRequestSchema, 'input'],
+        ['SignResponse', SignResponseSchema, 'output'],
+        ['VerifyRequest', VerifyRequestSchema, 'input'],
+        ['VerifyResponse', VerifyResponseSchema, 'output'],
+        ['TransparencyEntry', TransparencyEntrySchema, 'output'],
+        ['TransparencyList', TransparencyListSchema, 'output'],
+        ['Error', ErrorResponseSchema, 'output'],
+        ['Health', HealthSchema, 'output'],
+        ['Ready', ReadySchema, 'output'],
+      ]),
     },
     paths: {
       '/v1/sign': {

@@ -174,7 +174,10 @@ export const VerifyResponseSchema = z
     signer: z.string().nullable().meta({ description: 'certificate identity or key fingerprint (sha256:…)' }),
     issuer: z.string().optional(),
     transparency_index: z.number().int().nullable(),
-    certificate_chain: z.array(z.string()).optional(),
+    certificate_chain: z.array(z.string()).optional().meta({
+      description:
+        'PEM certificates the verifier validated, leaf first up to the trusted root (certificate-signed bundles)',
+    }),
     failure: z.object({ code: z.string(), message: z.string() }).optional(),
   })
   .meta({ id: 'VerifyResponse' })

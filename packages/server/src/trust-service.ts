@@ -12,6 +12,7 @@ import type { Signer, SignResult } from '@certus-trust/signer'
 import type { JsonValue, SignedArtifact, Storage } from '@certus-trust/storage'
 import type { VerificationPolicy, VerificationResult, Verifier } from '@certus-trust/verifier'
 import { VerifierError } from '@certus-trust/verifier'
+import { verifiedCertificateChain } from './certificate-chain.js'
 import { ServerError } from './errors.js'
 import type { ServerMetrics } from './metrics.js'
 import { observeLogCall } from './metrics.js'
@@ -302,15 +303,24 @@ export function createTrustService(options: TrustServiceOptions): TrustService {
     return Boolean(material?.certificate || material?.x509CertificateChain)
   }
 
-  function verifiedResponse(result: VerificationResult): VerifyResponse {
+  function verifiedResponse(
+    result: VerificationResult,
+    bundle: Record<string, unknown>,
+    verifier: Verifier,
+  ): VerifyResponse {
     const entry = result.tlogEntries[0]
     const signer = result.signer
+    const chain =
+      signer.kind === 'certificate'
+        ? verifiedCertificateChain(bundle, signer, verifier.trustMaterial)
+        : undefined
     return {
       valid: true,
       verified_at: new Date().toISOString(),
       signer: signer.kind === 'certificate' ? signer.identity : `sha256:${signer.keyId}`,
       ...(signer.kind === 'certificate' && signer.issuer ? { issuer: signer.issuer } : {}),
       transparency_index: entry ? Number(entry.logIndex) : null,
+      ...(chain ? { certificate_chain: chain } : {}),
     }
   }
 
@@ -324,7 +334,7 @@ export function createTrustService(options: TrustServiceOptions): TrustService {
       logId === undefined ? verifiers.entrylessIsLocal === true : verifiers.localLogIds.has(logId)
     const verifier = isLocal ? verifiers.local : verifiers.external
     try {
-      return verifiedResponse(await verifier.verify(bundle, { digest: artifact }, policy))
+      return verifiedResponse(await verifier.verify(bundle, { digest: artifact }, policy), bundle, verifier)
     } catch (error) {
       if (VerifierError.is(error) && !REQUEST_ERRORS.has(error.code)) {
         return {
