@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdir, open, readFile, rm } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { acquireDirectoryLock, type DirectoryLock } from '@certus-trust/storage-postgres'
 import { CliError } from './errors.js'
 import { exists, resolvePath, writeOutputFile } from './files.js'
 
@@ -54,63 +54,31 @@ export async function openDataDir(
       })
     }
   }
-  const lockPath = join(path, 'lock')
-  await acquireLock(lockPath)
-  let released = false
+  const lock = await lockDataDir(path)
   return {
     path,
     logKeyPath: join(path, 'log-key.pem'),
     signingKeyPath: join(path, 'signing-key.pem'),
     databasePath: join(path, 'log-db'),
-    async release() {
-      if (released) return
-      released = true
-      await rm(lockPath, { force: true })
-    },
+    release: () => lock.release(),
   }
 }
 
-async function acquireLock(lockPath: string): Promise<void> {
-  const deadline = Date.now() + LOCK_WAIT_MS
-  for (;;) {
-    try {
-      const handle = await open(lockPath, 'wx', 0o600)
-      await handle.writeFile(String(process.pid))
-      await handle.close()
-      return
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new CliError({
-          code: 'CLI_DATA_DIR',
-          message: `cannot lock data directory (${lockPath})`,
-          cause: error,
-        })
-      }
-    }
-    const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim())
-    if (!isRunning(holder)) {
-      // The process that held the lock is gone (crash, kill -9): the lock is stale.
-      await rm(lockPath, { force: true })
-      continue
-    }
-    if (Date.now() > deadline) {
-      throw new CliError({
-        code: 'CLI_DATA_DIR',
-        message: `data directory is in use by process ${holder} (lock ${lockPath})`,
-        details: { pid: holder },
-      })
-    }
-    await sleep(100)
-  }
-}
-
-function isRunning(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
+/** The same lock the server takes on its data directory, so the two never open one PGlite database at once. */
+async function lockDataDir(path: string): Promise<DirectoryLock> {
   try {
-    process.kill(pid, 0)
-    return true
+    return await acquireDirectoryLock(path, { waitMs: LOCK_WAIT_MS })
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
+    const pid = (error as { details?: { pid?: unknown } }).details?.pid
+    throw new CliError({
+      code: 'CLI_DATA_DIR',
+      message:
+        typeof pid === 'number'
+          ? `data directory ${path} is in use by process ${pid}`
+          : `cannot lock data directory ${path}`,
+      cause: error,
+      ...(typeof pid === 'number' ? { details: { pid } } : {}),
+    })
   }
 }
 

@@ -4,14 +4,18 @@ import type { LogEntry } from '@certus-trust/rekor'
 import { createRekorClient, type EntryCreator, type RekorClient, RekorError } from '@certus-trust/rekor'
 import { createSigner, generateKeyPair, type Signer } from '@certus-trust/signer'
 import { createMemoryStorage, type Storage } from '@certus-trust/storage'
-import { createPGliteStorage, createPostgresStorage } from '@certus-trust/storage-postgres'
+import {
+  acquireDirectoryLock,
+  createPGliteStorage,
+  createPostgresStorage,
+  type DirectoryLock,
+} from '@certus-trust/storage-postgres'
 import { createRekorApi, createTransparencyLog, TlogError, type TransparencyLog } from '@certus-trust/tlog'
 import { createVerifier, PUBLIC_GOOD_TRUSTED_ROOT_JSON, type Verifier } from '@certus-trust/verifier'
 import type { Hono } from 'hono'
 import pg from 'pg'
 import pino from 'pino'
 import type { Config } from './config.js'
-import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js'
 import { ServerError } from './errors.js'
 import { createMetrics, observeLogCall, type ServerMetrics } from './metrics.js'
 import type { TrustService } from './service.js'

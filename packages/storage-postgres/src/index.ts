@@ -1,4 +1,6 @@
 export type { SqlStorage } from './create-storage.js'
+export type { DirectoryLock, DirectoryLockOptions } from './directory-lock.js'
+export { acquireDirectoryLock } from './directory-lock.js'
 export type { MigrateTarget } from './migrate.js'
 export { migrate } from './migrate.js'
 export type { Migration, MigrationResult } from './migrations.js'

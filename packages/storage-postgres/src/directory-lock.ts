@@ -1,11 +1,21 @@
 import { open, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ServerError } from './errors.js'
+import { StorageError } from '@certus-trust/storage'
 
 /** A held lock on a data directory. */
 export interface DirectoryLock {
+  /** Removes the lock file. Idempotent. */
   release(): Promise<void>
+}
+
+/** Options for {@link acquireDirectoryLock}. */
+export interface DirectoryLockOptions {
+  /**
+   * How long to wait for another live process to release the lock.
+   * @default 5000
+   */
+  waitMs?: number
 }
 
 function isRunning(pid: number): boolean {
@@ -19,11 +29,17 @@ function isRunning(pid: number): boolean {
 }
 
 /**
- * Takes `<directory>/lock` the way the `certus` command does (an exclusive-create file holding our pid; a lock
- * whose process is gone is taken over), so a server and a CLI never open one PGlite database at once.
- * @throws ServerError `SERVER_UNAVAILABLE` when another live process holds it after `waitMs`.
+ * Takes `<directory>/lock`: a file created exclusively that holds our pid. PGlite allows one process per data
+ * directory, so every process that opens one (the server, the `certus` command) takes this lock first. A lock
+ * whose process is gone (crash, kill -9) is stale and taken over.
+ *
+ * @throws StorageError `STORAGE_UNAVAILABLE` when the lock cannot be written, or another live process still
+ * holds it after `waitMs` (`details.pid` names it).
  */
-export async function acquireDirectoryLock(directory: string, waitMs = 5_000): Promise<DirectoryLock> {
+export async function acquireDirectoryLock(
+  directory: string,
+  { waitMs = 5_000 }: DirectoryLockOptions = {},
+): Promise<DirectoryLock> {
   const path = join(directory, 'lock')
   const deadline = Date.now() + waitMs
   for (;;) {
@@ -41,8 +57,8 @@ export async function acquireDirectoryLock(directory: string, waitMs = 5_000): P
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new ServerError({
-          code: 'SERVER_UNAVAILABLE',
+        throw new StorageError({
+          code: 'STORAGE_UNAVAILABLE',
           message: `cannot lock data directory ${directory}`,
           cause: error,
         })
@@ -54,8 +70,8 @@ export async function acquireDirectoryLock(directory: string, waitMs = 5_000): P
       continue
     }
     if (Date.now() > deadline) {
-      throw new ServerError({
-        code: 'SERVER_UNAVAILABLE',
+      throw new StorageError({
+        code: 'STORAGE_UNAVAILABLE',
         message: `data directory ${directory} is in use by process ${holder} (PGlite allows one process; stop it or use PostgreSQL)`,
         details: { pid: holder },
       })
