@@ -462,6 +462,32 @@ export function createSqlStorage(driver: SqlDriver, assertOpen: () => void): Sql
       ],
     )
 
+  const lockTree = (session: SqlSession, treeId: string) =>
+    // Transaction-scoped: released by COMMIT/ROLLBACK, also when the connection dies.
+    session.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ADVISORY_LOCK_NAMESPACE + 1, treeId])
+
+  /** The statements of a rotation, on a session that holds `treeId`'s write lock. */
+  async function rotateOn(session: SqlSession, treeId: string, frozenTime: Date, next: LogTree) {
+    const current = await session.query(
+      'SELECT frozen_at FROM certus_log_trees WHERE tree_id = $1 FOR UPDATE',
+      [treeId],
+    )
+    if (!current[0]) throw logErrors.treeNotFound(treeId)
+    if (current[0].frozen_at !== null && current[0].frozen_at !== undefined)
+      throw logErrors.treeFrozen(treeId)
+    const exists = await session.query('SELECT 1 FROM certus_log_trees WHERE tree_id = $1', [next.treeId])
+    if (exists.length > 0) throw logErrors.treeExists(next.treeId)
+    const otherActive = await session.query('SELECT 1 FROM certus_log_trees WHERE active AND tree_id <> $1', [
+      treeId,
+    ])
+    if (otherActive.length > 0) throw logErrors.activeTreeExists()
+    await session.query(
+      'UPDATE certus_log_trees SET active = false, frozen_at = $2::timestamptz WHERE tree_id = $1',
+      [treeId, frozenTime],
+    )
+    await insertTree(session, next)
+  }
+
   function writeTransaction(
     session: SqlSession,
     treeId: string,
@@ -558,6 +584,20 @@ export function createSqlStorage(driver: SqlDriver, assertOpen: () => void): Sql
             [treeId, value.treeSize, value.rootHash, value.checkpoint, value.createdAt],
           )
         }),
+      getTree: (id) =>
+        step(async () => {
+          if (!isValidTreeId(String(id))) return undefined
+          const rows = await session.query(
+            `SELECT ${TREE_COLUMNS} FROM certus_log_trees WHERE tree_id = $1`,
+            [String(id)],
+          )
+          return rows[0] ? toTree(rows[0]) : undefined
+        }),
+      rotateTree: (frozenAt, nextTree) =>
+        step(async () => {
+          const next = normalizeLogTree({ ...nextTree, active: true, frozenAt: undefined })
+          await rotateOn(session, treeId, normalizeDate('frozenAt', frozenAt), next)
+        }),
     }
   }
 
@@ -586,25 +626,10 @@ export function createSqlStorage(driver: SqlDriver, assertOpen: () => void): Sql
           const frozenTime = normalizeDate('frozenAt', frozenAt)
           if (!isValidTreeId(treeId)) throw logErrors.treeNotFound(String(treeId))
           await driver.transaction(async (tx) => {
-            const current = await tx.query(
-              'SELECT frozen_at FROM certus_log_trees WHERE tree_id = $1 FOR UPDATE',
-              [String(treeId)],
-            )
-            if (!current[0]) throw logErrors.treeNotFound(String(treeId))
-            if (current[0].frozen_at !== null && current[0].frozen_at !== undefined)
-              throw logErrors.treeFrozen(treeId)
-            const exists = await tx.query('SELECT 1 FROM certus_log_trees WHERE tree_id = $1', [next.treeId])
-            if (exists.length > 0) throw logErrors.treeExists(next.treeId)
-            const otherActive = await tx.query(
-              'SELECT 1 FROM certus_log_trees WHERE active AND tree_id <> $1',
-              [treeId],
-            )
-            if (otherActive.length > 0) throw logErrors.activeTreeExists()
-            await tx.query(
-              'UPDATE certus_log_trees SET active = false, frozen_at = $2::timestamptz WHERE tree_id = $1',
-              [treeId, frozenTime],
-            )
-            await insertTree(tx, next)
+            // The old tree's write lock first (as withTreeLock takes it), so a writer that is between its checks
+            // and its COMMIT finishes before the tree is frozen, and every later writer sees it frozen.
+            await lockTree(tx, String(treeId))
+            await rotateOn(tx, String(treeId), frozenTime, next)
           })
         },
         {
@@ -630,10 +655,7 @@ export function createSqlStorage(driver: SqlDriver, assertOpen: () => void): Sql
         return await treeMutex.run(treeId, () =>
           driver.transaction(async (session) => {
             // Transaction-scoped: released by COMMIT/ROLLBACK, also when the connection dies.
-            await session.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
-              ADVISORY_LOCK_NAMESPACE + 1,
-              treeId,
-            ])
+            await lockTree(session, treeId)
             const tree = await session.query('SELECT 1 FROM certus_log_trees WHERE tree_id = $1', [treeId])
             if (tree.length === 0) throw logErrors.treeNotFound(treeId)
             try {

@@ -98,13 +98,29 @@ export interface LogWriteTransaction {
   putNodes(treeId: string, nodes: ReadonlyArray<LogNode>): Promise<void>
   /** Records a new tree head. A second head for the same (treeId, treeSize) is `STORAGE_CONFLICT`. */
   putTreeHead(head: LogTreeHead): Promise<void>
+  /**
+   * The tree record as committed when read under the lock (undefined if absent). Optional so that older backends
+   * still type-check; every bundled backend implements it. A writer uses it to see that a rotation froze its tree.
+   */
+  getTree?(treeId: string): Promise<LogTree | undefined>
+  /**
+   * Freezes the locked tree and creates `nextTree` active, committing together with the rest of the transaction
+   * (same checks and errors as `LogStorage.rotateTree`). Because it runs under the old tree's write lock, no
+   * writer can append to the old tree between the caller reading its size and the rotation committing.
+   * Optional like `getTree`.
+   */
+  rotateTree?(frozenAt: Date, nextTree: LogTree): Promise<void>
 }
 
 /** The log part of the storage interface. */
 export interface LogStorage {
   /** Creates a tree (shard) record. `STORAGE_CONFLICT` if the treeId exists. */
   createTree(tree: LogTree): Promise<void>
-  /** Marks `treeId` frozen and inactive and `nextTree` created and active, atomically. */
+  /**
+   * Marks `treeId` frozen and inactive and `nextTree` created and active, atomically. Takes `treeId`'s write lock,
+   * so it waits for a running `withTreeLock` writer of that tree (never call it from inside one; use
+   * `LogWriteTransaction.rotateTree` there).
+   */
   rotateTree(treeId: string, frozenAt: Date, nextTree: LogTree): Promise<void>
   /** All trees, oldest first. */
   listTrees(): Promise<LogTree[]>

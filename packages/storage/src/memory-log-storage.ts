@@ -98,6 +98,23 @@ export function createMemoryLogStorage(guard: ClosedGuard): LogStorage {
     return result
   }
 
+  const checkRotation = (treeId: string, frozenAt: Date, nextTree: LogTree) => {
+    const next = normalizeLogTree({ ...nextTree, active: true, frozenAt: undefined })
+    const frozenTime = normalizeDate('frozenAt', frozenAt)
+    const current = trees.get(treeId)
+    if (!current) throw logErrors.treeNotFound(String(treeId))
+    if (current.tree.frozenAt !== undefined) throw logErrors.treeFrozen(treeId)
+    if (trees.has(next.treeId)) throw logErrors.treeExists(next.treeId)
+    const otherActive = activeTree()
+    if (otherActive && otherActive.tree.treeId !== treeId) throw logErrors.activeTreeExists()
+    return { current, next, frozenTime }
+  }
+
+  const applyRotation = ({ current, next, frozenTime }: ReturnType<typeof checkRotation>) => {
+    current.tree = { ...current.tree, active: false, frozenAt: frozenTime }
+    addTree(next)
+  }
+
   const storage: LogStorage = {
     async createTree(tree) {
       guard.assertOpen()
@@ -109,16 +126,12 @@ export function createMemoryLogStorage(guard: ClosedGuard): LogStorage {
 
     async rotateTree(treeId, frozenAt, nextTree) {
       guard.assertOpen()
-      const next = normalizeLogTree({ ...nextTree, active: true, frozenAt: undefined })
-      const frozenTime = normalizeDate('frozenAt', frozenAt)
-      const current = trees.get(treeId)
-      if (!current) throw logErrors.treeNotFound(String(treeId))
-      if (current.tree.frozenAt !== undefined) throw logErrors.treeFrozen(treeId)
-      if (trees.has(next.treeId)) throw logErrors.treeExists(next.treeId)
-      const otherActive = activeTree()
-      if (otherActive && otherActive.tree.treeId !== treeId) throw logErrors.activeTreeExists()
-      current.tree = { ...current.tree, active: false, frozenAt: frozenTime }
-      addTree(next)
+      const rotation = checkRotation(treeId, frozenAt, nextTree)
+      // Under the old tree's lock, so a writer that is between its checks and its commit finishes first.
+      await mutex.run(String(treeId), async () => {
+        guard.assertOpen()
+        applyRotation(checkRotation(treeId, rotation.frozenTime, rotation.next))
+      })
     },
 
     async listTrees() {
@@ -136,6 +149,7 @@ export function createMemoryLogStorage(guard: ClosedGuard): LogStorage {
         const stagedHashes = new Set<string>()
         const stagedNodes = new Map<string, Uint8Array>()
         const stagedHeads = new Map<number, LogTreeHead>()
+        let stagedRotation: { frozenAt: Date; next: LogTree } | undefined
         let finished = false
         const assertActive = () => {
           if (finished) throw logErrors.transactionFinished()
@@ -206,11 +220,33 @@ export function createMemoryLogStorage(guard: ClosedGuard): LogStorage {
             }
             stagedHeads.set(value.treeSize, value)
           },
+          async getTree(id) {
+            assertActive()
+            if (stagedRotation && id === stagedRotation.next.treeId) return copyTree(stagedRotation.next)
+            const target = trees.get(id)
+            if (!target) return undefined
+            if (id === treeId && stagedRotation) {
+              return copyTree({ ...target.tree, active: false, frozenAt: stagedRotation.frozenAt })
+            }
+            return copyTree(target.tree)
+          },
+          async rotateTree(frozenAt, nextTree) {
+            assertActive()
+            if (stagedRotation) throw logErrors.treeFrozen(treeId)
+            const { next, frozenTime } = checkRotation(treeId, frozenAt, nextTree)
+            stagedRotation = { frozenAt: frozenTime, next }
+          },
         }
         try {
           const result = await fn(tx)
           guard.assertOpen()
+          // The rotation is checked again before anything is applied: nothing else can rotate this tree while we
+          // hold its lock, but a createTree may have taken the next id or activated a tree meanwhile.
+          const rotation = stagedRotation
+            ? checkRotation(treeId, stagedRotation.frozenAt, stagedRotation.next)
+            : undefined
           // Commit: synchronous, so no reader can observe half of it.
+          if (rotation) applyRotation(rotation)
           for (const leaf of stagedLeaves) {
             state.leafIndexByHash.set(hex(leaf.leafHash), leaf.leafIndex)
             state.leaves.push(leaf)

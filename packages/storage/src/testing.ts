@@ -972,6 +972,65 @@ export function runStorageContract(options: StorageContractOptions): void {
         expect(await storage.getLeafCount(TREE)).toBe(0)
       })
 
+      it('reads the tree record under the lock and rotates through the transaction', async () => {
+        await append([leaf(TREE, 0), leaf(TREE, 1)])
+        // A callback that fails after rotating leaves the tree active.
+        await expect(
+          storage.withTreeLock(TREE, async (tx) => {
+            await tx.rotateTree!(at(20), tree('44', { startIndex: 2, createdAt: at(20) }))
+            throw new Error('changed my mind')
+          }),
+        ).rejects.toThrow('changed my mind')
+        expect((await storage.listTrees()).map((t) => [t.treeId, t.active])).toEqual([[TREE, true]])
+        const seen = await storage.withTreeLock(TREE, async (tx) => {
+          const before = await tx.getTree!(TREE)
+          await tx.rotateTree!(at(20), tree('44', { startIndex: 2, createdAt: at(20) }))
+          await expectError(tx.rotateTree!(at(21), tree('45')), {
+            code: 'STORAGE_CONFLICT',
+            message: 'log tree is already frozen',
+            details: { treeId: TREE },
+          })
+          return { before, after: await tx.getTree!(TREE), next: await tx.getTree!('44') }
+        })
+        expect(seen.before).toStrictEqual(tree(TREE, { active: true }))
+        expect(seen.after).toStrictEqual(tree(TREE, { active: false, frozenAt: at(20) }))
+        expect(seen.next).toStrictEqual(tree('44', { active: true, startIndex: 2, createdAt: at(20) }))
+        expect(await storage.listTrees()).toStrictEqual([
+          tree(TREE, { active: false, frozenAt: at(20) }),
+          tree('44', { active: true, startIndex: 2, createdAt: at(20) }),
+        ])
+        expect(await storage.withTreeLock(TREE, (tx) => tx.getTree!('999'))).toBeUndefined()
+      })
+
+      it('rotateTree waits for a running writer of the tree, whose next lock sees it frozen', async () => {
+        let release!: () => void
+        const gate = new Promise<void>((resolve) => {
+          release = resolve
+        })
+        let locked!: () => void
+        const holding = new Promise<void>((resolve) => {
+          locked = resolve
+        })
+        const writer = storage.withTreeLock(TREE, async (tx) => {
+          locked()
+          await gate
+          expect((await tx.getTree!(TREE))?.active).toBe(true)
+          await tx.appendLeaves([leaf(TREE, 0)])
+        })
+        await holding
+        let rotated = false
+        const rotation = storage.rotateTree(TREE, at(30), tree('46', { startIndex: 1 })).then(() => {
+          rotated = true
+        })
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        expect(rotated).toBe(false)
+        release()
+        await writer
+        await rotation
+        expect(await storage.getLeafCount(TREE)).toBe(1)
+        expect(await storage.withTreeLock(TREE, async (tx) => (await tx.getTree!(TREE))?.active)).toBe(false)
+      })
+
       it('finds leaves by search key across trees, oldest first, with a limit', async () => {
         await append([
           leaf(TREE, 0, 1, ['sha256:abc']),

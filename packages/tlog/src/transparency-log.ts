@@ -426,6 +426,16 @@ export async function createTransparencyLog(options: TransparencyLogOptions): Pr
     return range
   }
 
+  /** Whether the storage's write transactions read tree records (`tx.getTree`); learnt from the first batch. */
+  let treeReadsUnderLock = false
+
+  const rotatedElsewhere = (treeId: string) =>
+    new TlogError({
+      code: 'TLOG_KEY_MISMATCH',
+      message: 'the active shard was rotated by another process; reopen the log with the new key',
+      details: { frozenTreeId: treeId },
+    })
+
   const processBatch = async (items: QueuedEntry[]): Promise<Array<BatchResult<LogEntry>>> => {
     const state = active
     const { shard } = state
@@ -442,17 +452,21 @@ export async function createTransparencyLog(options: TransparencyLogOptions): Pr
         }
       | undefined
     try {
-      // Another process may have rotated the key: then this process must not append to the frozen shard. Checked
-      // before taking the lock (a read inside it could wait for a pool connection the lock holder needs).
-      const stored = (await storage.listTrees()).find((tree) => tree.treeId === treeId)
-      if (!stored?.active) {
-        throw new TlogError({
-          code: 'TLOG_KEY_MISMATCH',
-          message: 'the active shard was rotated by another process; reopen the log with the new key',
-          details: { frozenTreeId: treeId },
-        })
+      // Another process may have rotated the key: then this process must not append to the frozen shard.
+      if (!treeReadsUnderLock) {
+        // Until a transaction showed the storage has `tx.getTree` (never, for one without it): checked before
+        // taking the lock (a storage read inside it could wait for a pool connection the lock holder needs). A
+        // rotation committing after this check is caught by the check under the lock, if the storage has one.
+        const stored = (await storage.listTrees()).find((tree) => tree.treeId === treeId)
+        if (!stored?.active) throw rotatedElsewhere(treeId)
       }
       committed = await storage.withTreeLock(treeId, async (tx) => {
+        // Under the lock, through the transaction: rotations take this same lock, so a tree seen active here stays
+        // active until this batch commits, and a batch that waited for a rotation's lock sees the tree frozen.
+        if (tx.getTree) {
+          treeReadsUnderLock = true
+          if (!(await tx.getTree(treeId))?.active) throw rotatedElsewhere(treeId)
+        }
         const head = await tx.getLatestTreeHead(treeId)
         const size = head?.treeSize ?? 0
         const cached = state.cache
@@ -821,14 +835,41 @@ export async function createTransparencyLog(options: TransparencyLogOptions): Pr
             ? generateLogKey(rotateOptions.algorithm ?? (active.key.algorithm as LogKeyAlgorithm))
             : (await resolveLogKey(rotateOptions.key)).key
         const old = active.shard
-        const head = await latestHead(storage, old.tree.treeId)
         const frozenAt = now()
-        const tree = newTree(nextKey, old.tree.startIndex + head.treeSize, frozenAt)
-        if (shards.some((shard) => shard.tree.treeId === tree.treeId))
+        const nextTree = (treeSize: number) => newTree(nextKey, old.tree.startIndex + treeSize, frozenAt)
+        const probe = nextTree(0)
+        if (shards.some((shard) => shard.tree.treeId === probe.treeId))
           fail('TLOG_KEY_INVALID', 'the new key was already used by a shard of this log')
         // Save the new key before the storage switch, so a crash in between is recoverable at the next start.
         if (keyPath) await savePrivateKey(`${keyPath}.next`, nextKey, false)
-        await read('rotating the shard', () => storage.rotateTree(old.tree.treeId, frozenAt, tree))
+        let tree: LogTree
+        let rotatedInLock = false
+        try {
+          tree = await storage.withTreeLock(old.tree.treeId, async (tx) => {
+            if (tx.getTree && !(await tx.getTree(old.tree.treeId))?.active)
+              throw rotatedElsewhere(old.tree.treeId)
+            // The size is read under the old tree's lock and the rotation commits before the lock is released,
+            // so the frozen shard's final checkpoint is its last head and the new shard starts right after it.
+            const head = await tx.getLatestTreeHead(old.tree.treeId)
+            if (!head)
+              return fail('TLOG_INCONSISTENT', 'the shard has no signed tree head', {
+                treeId: old.tree.treeId,
+              })
+            const next = nextTree(head.treeSize)
+            if (tx.rotateTree) {
+              await tx.rotateTree(frozenAt, next)
+              rotatedInLock = true
+            }
+            return next
+          })
+        } catch (error) {
+          // The `.next` key file stays: if the commit went through after all, the next start adopts it.
+          return storageFailed(error, 'rotating the shard')
+        }
+        // A storage without `tx.rotateTree` rotates after the lock (a batch committed in between is not caught).
+        if (!rotatedInLock) {
+          await read('rotating the shard', () => storage.rotateTree(old.tree.treeId, frozenAt, tree))
+        }
         if (keyPath) await rename(`${keyPath}.next`, keyPath)
         await ensureInitialHead(tree, nextKey)
         await currentShards()
