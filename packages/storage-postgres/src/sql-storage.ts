@@ -157,15 +157,36 @@ function chunks<T>(items: ReadonlyArray<T>, size: number): T[][] {
   return result
 }
 
-/** Keyset-pagination predicate and parameters for (time, id) newest-first lists. */
-function cursorClause(
-  timeColumn: string,
-  cursor: PageCursor | undefined,
-  params: unknown[],
-): string | undefined {
-  if (!cursor) return undefined
-  params.push(new Date(cursor.time), cursor.id)
-  return `(${timeColumn}, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`
+/** One newest-first page of a record table: equality/range filters plus the (time, id) keyset cursor. */
+interface PageQuery {
+  table: string
+  columns: string
+  timeColumn: string
+  /** `[sql with one ?, value]` pairs; undefined values are skipped. */
+  filters: Array<[string, unknown]>
+  cursor: PageCursor | undefined
+  limit: number
+}
+
+/** Rows of one page plus one extra row, which tells `toPage` whether there is a next page. */
+async function selectPage(session: SqlSession, query: PageQuery): Promise<Row[]> {
+  const params: unknown[] = []
+  const where: string[] = []
+  for (const [sql, value] of query.filters) {
+    if (value === undefined) continue
+    params.push(value)
+    where.push(sql.replace('?', `$${params.length}`))
+  }
+  if (query.cursor) {
+    params.push(new Date(query.cursor.time), query.cursor.id)
+    where.push(`(${query.timeColumn}, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`)
+  }
+  params.push(query.limit + 1)
+  return session.query(
+    `SELECT ${query.columns} FROM ${query.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY ${query.timeColumn} DESC, id DESC LIMIT $${params.length}`,
+    params,
+  )
 }
 
 // Reads shared by the storage and by a write transaction (which must use its own connection).
@@ -274,25 +295,20 @@ export function createSqlStorage(driver: SqlDriver, assertOpen: () => void): Sql
   async function listArtifacts(query: Parameters<RecordStorage['listSignedArtifacts']>[0]) {
     return run(async () => {
       const resolved = resolveSignedArtifactQuery(query)
-      const params: unknown[] = []
-      const where: string[] = []
-      const add = (sql: string, value: unknown) => {
-        params.push(value)
-        where.push(sql.replace('?', `$${params.length}`))
-      }
-      if (resolved.artifactHash !== undefined) add('artifact_hash = ?', resolved.artifactHash)
-      if (resolved.artifactType !== undefined) add('artifact_type = ?', resolved.artifactType)
-      if (resolved.subject !== undefined) add('subject = ?', resolved.subject)
-      if (resolved.createdFrom !== undefined) add('created_at >= ?', resolved.createdFrom)
-      if (resolved.createdTo !== undefined) add('created_at < ?', resolved.createdTo)
-      const cursor = cursorClause('created_at', resolved.cursor, params)
-      if (cursor) where.push(cursor)
-      params.push(resolved.limit + 1)
-      const rows = await driver.query(
-        `SELECT ${ARTIFACT_COLUMNS} FROM certus_signed_artifacts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-        params,
-      )
+      const rows = await selectPage(driver, {
+        table: 'certus_signed_artifacts',
+        columns: ARTIFACT_COLUMNS,
+        timeColumn: 'created_at',
+        filters: [
+          ['artifact_hash = ?', resolved.artifactHash],
+          ['artifact_type = ?', resolved.artifactType],
+          ['subject = ?', resolved.subject],
+          ['created_at >= ?', resolved.createdFrom],
+          ['created_at < ?', resolved.createdTo],
+        ],
+        cursor: resolved.cursor,
+        limit: resolved.limit,
+      })
       return toPage(rows.map(toArtifact), resolved.limit, (record) => ({
         time: record.createdAt.getTime(),
         id: record.id,
@@ -420,24 +436,19 @@ export function createSqlStorage(driver: SqlDriver, assertOpen: () => void): Sql
     listVerificationRecords: (query) =>
       run(async () => {
         const resolved = resolveVerificationRecordQuery(query)
-        const params: unknown[] = []
-        const where: string[] = []
-        const add = (sql: string, value: unknown) => {
-          params.push(value)
-          where.push(sql.replace('?', `$${params.length}`))
-        }
-        if (resolved.artifactHash !== undefined) add('artifact_hash = ?', resolved.artifactHash)
-        if (resolved.valid !== undefined) add('valid = ?', resolved.valid)
-        if (resolved.verifiedFrom !== undefined) add('verified_at >= ?', resolved.verifiedFrom)
-        if (resolved.verifiedTo !== undefined) add('verified_at < ?', resolved.verifiedTo)
-        const cursor = cursorClause('verified_at', resolved.cursor, params)
-        if (cursor) where.push(cursor)
-        params.push(resolved.limit + 1)
-        const rows = await driver.query(
-          `SELECT ${VERIFICATION_COLUMNS} FROM certus_verification_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-           ORDER BY verified_at DESC, id DESC LIMIT $${params.length}`,
-          params,
-        )
+        const rows = await selectPage(driver, {
+          table: 'certus_verification_records',
+          columns: VERIFICATION_COLUMNS,
+          timeColumn: 'verified_at',
+          filters: [
+            ['artifact_hash = ?', resolved.artifactHash],
+            ['valid = ?', resolved.valid],
+            ['verified_at >= ?', resolved.verifiedFrom],
+            ['verified_at < ?', resolved.verifiedTo],
+          ],
+          cursor: resolved.cursor,
+          limit: resolved.limit,
+        })
         return toPage(rows.map(toVerification), resolved.limit, (record) => ({
           time: record.verifiedAt.getTime(),
           id: record.id,
