@@ -5,6 +5,7 @@
  */
 import { CertusError } from '@certus-trust/core'
 import { loadConfig } from './config.js'
+import { waitForShutdownSignal } from './shutdown-signal.js'
 import { startServer } from './start-server.js'
 
 async function main(): Promise<number> {
@@ -20,15 +21,7 @@ async function main(): Promise<number> {
       process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`)
     return 1
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const onSignal = (name: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-      resolve(name)
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-  })
+  const signal = await waitForShutdownSignal()
   server.deps.logger.info({ signal }, 'shutting down')
   await server.close()
   return 0

@@ -35,7 +35,9 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
   if (options.storage !== undefined) env.CERTUS_TRUST_STORAGE = options.storage
   if (options.dataDir !== undefined) env.CERTUS_TRUST_DATA_DIR = options.dataDir
 
-  const { loadConfig, isLoopbackHost, startServer } = await import('@certus-trust/server')
+  const { loadConfig, isLoopbackHost, startServer, waitForShutdownSignal } = await import(
+    '@certus-trust/server'
+  )
   const host = env.CERTUS_TRUST_HOST ?? '127.0.0.1'
   const hasCredentials = CREDENTIAL_VARIABLES.some((name) => (env[name] ?? '').trim() !== '')
   if (!isLoopbackHost(host) && !hasCredentials && env.CERTUS_TRUST_ANONYMOUS_NETWORK !== 'any') {
@@ -52,15 +54,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
   )
 
   // Run until asked to stop; then stop accepting, finish in-flight requests, close the log and storage.
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const onSignal = (name: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-      resolve(name)
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-  })
+  const signal = await waitForShutdownSignal()
   out.io.stderr.write(`certus: ${signal} received, shutting down\n`)
   await server.close()
   return 0
