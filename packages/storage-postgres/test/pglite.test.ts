@@ -9,10 +9,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'certus-pglite-durable-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
 describe('PGlite storage', () => {
-  it('is durable in its data directory and migrates idempotently', async () => {
-    expect(await migrate({ dataDir })).toEqual({ applied: [1], version: 1 })
+  // Three PGlite start-ups on disk: seconds each on a busy machine.
+  it('is durable in its data directory and migrates idempotently', { timeout: 120_000 }, async () => {
+    expect(await migrate({ dataDir })).toEqual({ applied: [1, 2], version: 2 })
     const first = await createPGliteStorage({ dataDir, migrate: true })
-    expect(await first.migrate()).toEqual({ applied: [], version: 1 })
+    expect(await first.migrate()).toEqual({ applied: [], version: 2 })
     const saved = await first.saveSignedArtifact({
       artifactHash: `sha256:${'12'.repeat(32)}`,
       artifactType: 'sbom',
@@ -47,7 +48,7 @@ describe('PGlite storage', () => {
 
     const reopened = await createPGliteStorage({ dataDir })
     try {
-      expect(await reopened.schemaVersion()).toEqual({ current: 1, latest: 1 })
+      expect(await reopened.schemaVersion()).toEqual({ current: 2, latest: 2 })
       expect(JSON.stringify(await reopened.getSignedArtifact(saved.id))).toBe(JSON.stringify(saved))
       expect(await reopened.getLeafCount('5')).toBe(1)
       expect(await reopened.findLeavesBySearchKey('k')).toEqual([{ treeId: '5', leafIndex: 0 }])

@@ -166,7 +166,7 @@ describe.skipIf(!reachable)('PostgreSQL failures', () => {
     const empty = await createTestDatabase('empty')
     const fresh = await createPostgresStorage({ connectionString: empty.url })
     try {
-      expect(await fresh.schemaVersion()).toEqual({ current: 0, latest: 1 })
+      expect(await fresh.schemaVersion()).toEqual({ current: 0, latest: 2 })
       const error = await rejection(fresh.listSignedArtifacts())
       expect(error.toJSON()).toEqual({
         name: 'StorageError',
@@ -174,8 +174,8 @@ describe.skipIf(!reachable)('PostgreSQL failures', () => {
         message: 'the database schema is missing or out of date; run migrate()',
         details: { sqlState: '42P01' },
       })
-      expect(await fresh.migrate()).toEqual({ applied: [1], version: 1 })
-      expect(await fresh.schemaVersion()).toEqual({ current: 1, latest: 1 })
+      expect(await fresh.migrate()).toEqual({ applied: [1, 2], version: 2 })
+      expect(await fresh.schemaVersion()).toEqual({ current: 2, latest: 2 })
       expect((await fresh.listSignedArtifacts()).items).toEqual([])
       // A shipped migration edited after it was applied is refused.
       const direct = new pg.Client({ connectionString: empty.url })
