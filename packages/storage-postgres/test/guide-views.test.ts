@@ -76,17 +76,17 @@ function guideViewSuite(query: () => Query): void {
   })
 
   it('answers the guide’s plain SQL with timestamps, not epoch seconds', async () => {
-    const [artifact] = await query()(
+    const [artifact = {}] = await query()(
       `SELECT rekor_uuid, rekor_index, integrated_time, created_at,
               extract(epoch FROM integrated_time)::bigint AS integrated_epoch
          FROM signed_artifacts WHERE integrated_time >= timestamptz '2026-01-01T00:00:00Z'`,
     )
-    expect(artifact?.rekor_uuid).toBe(UUID)
-    expect(Number(artifact?.rekor_index)).toBe(41)
-    expect(artifact?.integrated_time).toBeInstanceOf(Date)
-    expect((artifact?.integrated_time as Date).toISOString()).toBe('2026-01-01T00:00:00.000Z')
-    expect(Number(artifact?.integrated_epoch)).toBe(INTEGRATED)
-    expect(artifact?.created_at).toBeInstanceOf(Date)
+    expect(artifact.rekor_uuid).toBe(UUID)
+    expect(Number(artifact.rekor_index)).toBe(41)
+    expect(artifact.integrated_time).toBeInstanceOf(Date)
+    expect((artifact.integrated_time as Date).toISOString()).toBe('2026-01-01T00:00:00.000Z')
+    expect(Number(artifact.integrated_epoch)).toBe(INTEGRATED)
+    expect(artifact.created_at).toBeInstanceOf(Date)
 
     const joined = await query()(
       `SELECT v.valid, v.verified_at, s.subject FROM verification_records v
@@ -104,7 +104,9 @@ function guideViewSuite(query: () => Query): void {
       query()(`INSERT INTO verification_records (id, artifact_hash, valid, verified_at)
                VALUES (gen_random_uuid(), 'x', true, now())`),
     ).rejects.toThrow(/verification_records is a read-only view/)
-    await expect(query()(`DELETE FROM signed_artifacts`)).rejects.toThrow(/signed_artifacts is a read-only view/)
+    await expect(query()(`DELETE FROM signed_artifacts`)).rejects.toThrow(
+      /signed_artifacts is a read-only view/,
+    )
     expect(await query()(`SELECT count(*)::int AS n FROM signed_artifacts`)).toEqual([{ n: 1 }])
   })
 }
