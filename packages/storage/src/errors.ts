@@ -16,6 +16,18 @@ export type StorageErrorCode =
   | 'STORAGE_INVALID_OPTIONS'
   /** The storage (or a finished log transaction) was used after `close()`. */
   | 'STORAGE_CLOSED'
+  /** Another process held the database's write lock for longer than the backend waits. Safe to retry. */
+  | 'STORAGE_BUSY'
+  /** The file at the database path is damaged or not a database at all. Nothing was written to it. */
+  | 'STORAGE_CORRUPT'
+  /** The file at the database path is a database of another application. Nothing was written to it. */
+  | 'STORAGE_FOREIGN_DATABASE'
+  /** The database (or its directory) cannot be written: permissions or a read-only file system. */
+  | 'STORAGE_READ_ONLY'
+  /** The disk (or the configured size cap) is full; the write was rolled back. */
+  | 'STORAGE_FULL'
+  /** The database was written by a newer version of the package (schema version above the newest known). */
+  | 'STORAGE_SCHEMA_TOO_NEW'
 
 /**
  * The one error class of the storage packages. Check with `StorageError.is(error, 'STORAGE_NOT_FOUND')`,

@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node22',
+  tsconfig: 'tsconfig.build.json',
+  // node:sqlite is a builtin that bundlers older than Node 22 do not list: never bundle it.
+  external: ['node:sqlite'],
+})
