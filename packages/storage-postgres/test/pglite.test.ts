@@ -55,8 +55,7 @@ describe('PGlite storage', () => {
     } finally {
       await reopened.close()
     }
-    // Two PGlite cold starts (WebAssembly instantiation + initdb): tens of seconds on a loaded 2-core machine.
-  }, 180_000)
+  })
 
   it('rejects bad options with STORAGE_INVALID_OPTIONS', async () => {
     const error = await createPGliteStorage({ dataDir: '' }).catch((caught: unknown) => caught)
