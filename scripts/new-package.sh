@@ -5,6 +5,7 @@ set -euo pipefail
 name=$1; desc=$2
 dir=packages/$name
 mkdir -p "$dir/src" "$dir/test"
+[ -f "$dir/LICENSE" ] || cp LICENSE "$dir/LICENSE"   # Apache-2.0, shipped in the tarball ("files")
 [ -f "$dir/package.json" ] || cat > "$dir/package.json" <<JSON
 {
   "name": "@certus-trust/$name",
@@ -23,7 +24,7 @@ mkdir -p "$dir/src" "$dir/test"
     },
     "./package.json": "./package.json"
   },
-  "files": ["dist"],
+  "files": ["dist", "LICENSE"],
   "engines": { "node": ">=22.22.2" },
   "publishConfig": { "access": "public", "provenance": true },
   "repository": { "type": "git", "url": "git+https://github.com/certus-trust/certus-trust.git", "directory": "packages/$name" },

@@ -3,24 +3,24 @@
  * with the SDK (no TUF fetch, no network): keyless signature, Fulcio certificate chain, SCT, Rekor entry,
  * identity and issuer policy.
  *
- * The bundle is the public conformance suite's `happy-path-v0.3` case, read at run time from the directory
- * named by SIGSTORE_CONFORMANCE_ASSETS (it is never copied into this repository):
- *
- *   SIGSTORE_CONFORMANCE_ASSETS=../../../shared/conformance/bundle-verify pnpm --filter @example/verify-public-good start
+ * The bundle and its artifact are vendored in `assets/` from the public Sigstore conformance suite's
+ * `happy-path-v0.3` case (Apache-2.0; see assets/ORIGIN.md). From this folder: `pnpm start`.
  */
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createVerifier, VerifierError } from '@certus-trust/verifier'
+
+/** The vendored bundle and artifact, resolved from this file so the example runs from any directory. */
+export const ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', 'assets')
 
 /** Who signed the conformance bundles: the sigstore-conformance GitHub Actions workflow. */
 const IDENTITY =
   'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main'
 const ISSUER = 'https://token.actions.githubusercontent.com'
 
-export async function main(assets: string, print: (line: string) => void = console.log): Promise<void> {
-  const bundle = await readFile(join(assets, 'happy-path-v0.3', 'bundle.sigstore.json'), 'utf8')
+export async function main(assets: string = ASSETS, print: (line: string) => void = console.log): Promise<void> {
+  const bundle = await readFile(join(assets, 'bundle.sigstore.json'), 'utf8')
   const artifact = await readFile(join(assets, 'a.txt'))
 
   // No trustedRoot option: the embedded public-good production root is used, offline.
@@ -47,17 +47,8 @@ export async function main(assets: string, print: (line: string) => void = conso
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const assets = process.env.SIGSTORE_CONFORMANCE_ASSETS
-  if (!assets || !existsSync(resolve(assets))) {
-    console.error(
-      'SIGSTORE_CONFORMANCE_ASSETS is not set (or does not exist): point it at the Sigstore conformance bundle-verify directory.\n' +
-        'This example did NOT run.',
-    )
-    process.exitCode = 2
-  } else {
-    main(resolve(assets)).catch((error: unknown) => {
-      console.error(error instanceof Error ? `${error.name}: ${error.message}` : error)
-      process.exitCode = 1
-    })
-  }
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error)
+    process.exitCode = 1
+  })
 }
