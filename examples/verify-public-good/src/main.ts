@@ -19,7 +19,10 @@ const IDENTITY =
   'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main'
 const ISSUER = 'https://token.actions.githubusercontent.com'
 
-export async function main(assets: string = ASSETS, print: (line: string) => void = console.log): Promise<void> {
+export async function main(
+  assets: string = ASSETS,
+  print: (line: string) => void = console.log,
+): Promise<void> {
   const bundle = await readFile(join(assets, 'bundle.sigstore.json'), 'utf8')
   const artifact = await readFile(join(assets, 'a.txt'))
 

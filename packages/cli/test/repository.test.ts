@@ -19,7 +19,8 @@ describe('README and CI', () => {
   it('runs the same pinned pnpm on Node 24 in both commands', () => {
     const commands = readmeCommands()
     expect(commands).toHaveLength(2)
-    for (const command of commands) expect(command).toMatch(/^npx --yes -p node@24 -p pnpm@11\.28\.10 -- pnpm install && /)
+    for (const command of commands)
+      expect(command).toMatch(/^npx --yes -p node@24 -p pnpm@11\.28\.10 -- pnpm install && /)
     expect(commands[0]).toMatch(/-- pnpm start$/)
     expect(commands[1]).toMatch(/-- pnpm test$/)
   })
