@@ -89,14 +89,20 @@ Exit status: 0 success, 1 verification failed, 2 usage error, 3 bad or missing i
   const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text')
 
   child(program, 'keygen')
-    .description('generate a signing key pair (PKCS#8 private key with mode 0600, SPKI public key)')
+    .description(
+      'generate a signing key pair (PKCS#8 private key with mode 0600, SPKI public key), or a key inside a KMS (--kms)',
+    )
     .addOption(
       new Option('--algorithm <name>', 'key algorithm')
         .choices(['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa'])
         .default('ecdsa-p256'),
     )
-    .requiredOption('--private-key <file>', 'where to write the private key (PEM)')
-    .requiredOption('--public-key <file>', 'where to write the public key (PEM)')
+    .option('--private-key <file>', 'where to write the private key (PEM); not with --kms')
+    .option('--public-key <file>', 'where to write the public key (PEM); optional with --kms')
+    .option(
+      '--kms <uri>',
+      'create the key in a KMS instead: awskms://[ENDPOINT]/alias/NAME, gcpkms://…/cryptoKeys/K, azurekms://VAULT.vault.azure.net/KEY, hashivault://KEY',
+    )
     .option('--rsa-bits <bits>', 'RSA modulus size: 2048, 3072 or 4096 (default 3072)')
     .option('--force', 'replace existing key files')
     .addOption(jsonOption())
@@ -119,8 +125,8 @@ Exit status: 0 success, 1 verification failed, 2 usage error, 3 bad or missing i
     )
     .argument('<files...>', 'files to sign')
     .option(
-      '--key <file>',
-      "private key (PEM); default: the data directory's signing key, created on first use",
+      '--key <file-or-uri>',
+      "private key (PEM) or KMS key URI (awskms://, gcpkms://, azurekms://, hashivault://); default: the data directory's signing key, created on first use",
     )
     .option('--bundle <file>', 'where to write the bundle (one file only; default <file>.sigstore.json)')
     .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
@@ -138,7 +144,10 @@ Exit status: 0 success, 1 verification failed, 2 usage error, 3 bad or missing i
     .argument('<file>', 'the attestation subject')
     .requiredOption('--predicate <file>', 'predicate JSON file')
     .option('--predicate-type <uri>', 'predicate type URI', 'https://slsa.dev/provenance/v1')
-    .option('--key <file>', "private key (PEM); default: the data directory's signing key")
+    .option(
+      '--key <file-or-uri>',
+      "private key (PEM) or KMS key URI (awskms://, gcpkms://, azurekms://, hashivault://); default: the data directory's signing key",
+    )
     .option('--bundle <file>', 'where to write the bundle (default <file>.intoto.sigstore.json)')
     .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
     .addOption(dataDirOption())

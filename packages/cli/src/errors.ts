@@ -69,6 +69,7 @@ export function exitCodeFor(error: unknown): number {
   // A configuration the user gave (flags, CERTUS_TRUST_* variables) that a library rejected is a usage error.
   if (code.endsWith('_CONFIG_INVALID') || code.endsWith('_INVALID_OPTIONS')) return EXIT_CODES.USAGE
   if (code.startsWith('VERIFIER_')) return EXIT_CODES.VERIFICATION_FAILED
+  if (code.startsWith('KMS_')) return kmsExitCode(code)
   if (
     code.startsWith('STORAGE_') ||
     code.startsWith('REKOR_') ||
@@ -78,4 +79,20 @@ export function exitCodeFor(error: unknown): number {
     return code.endsWith('_NOT_FOUND') ? EXIT_CODES.INPUT : EXIT_CODES.UNAVAILABLE
   if (code.startsWith('SIGNER_')) return EXIT_CODES.INPUT
   return EXIT_CODES.INTERNAL
+}
+
+/** KMS key URIs come from flags: a bad URI or missing package is usage, a missing key input, the rest a service. */
+function kmsExitCode(code: string): number {
+  switch (code) {
+    case 'KMS_INVALID_URI':
+    case 'KMS_PROVIDER_NOT_INSTALLED':
+      return EXIT_CODES.USAGE
+    case 'KMS_NOT_FOUND':
+    case 'KMS_KEY_DISABLED':
+    case 'KMS_UNSUPPORTED_ALGORITHM':
+    case 'KMS_INVALID_INPUT':
+      return EXIT_CODES.INPUT
+    default:
+      return EXIT_CODES.UNAVAILABLE
+  }
 }

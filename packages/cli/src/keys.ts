@@ -1,8 +1,23 @@
+import type { KeyProvider } from '@certus-trust/signer'
 import { CliError } from './errors.js'
 import { readInputFile, resolvePath } from './files.js'
+import { isKmsKeyUri, openKmsKey } from './kms.js'
 
 /** Environment variable holding the passphrase of an encrypted `--key` (never a flag: flags show up in `ps`). */
 export const PASSPHRASE_VARIABLE = 'CERTUS_TRUST_KEY_PASSPHRASE'
+
+/**
+ * Reads `--key`: a KMS key URI opens the KMS key (see {@link openKmsKey}); anything else is a PEM file read and
+ * checked by {@link readPrivateKeyOption}.
+ */
+export async function readSigningKeyOption(
+  cwd: string,
+  option: string | undefined,
+  passphrase: string | undefined,
+): Promise<KeyProvider | string | undefined> {
+  if (option !== undefined && (await isKmsKeyUri(option))) return openKmsKey(option)
+  return readPrivateKeyOption(cwd, option, passphrase)
+}
 
 /**
  * Reads `--key` and checks it is a usable private key before anything is signed or recorded, so a bad key

@@ -1,4 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path'
+import { kmsSchemeOf } from '@certus-trust/kms'
 import { z } from 'zod'
 import { ServerError } from './errors.js'
 
@@ -51,8 +52,13 @@ export interface Config {
   logBaseUrl?: string | undefined
   dataDir: string
   storage: StorageConfig
-  /** PEM private key path; generated (mode 0600) on first start when missing. */
+  /** PEM private key path; generated (mode 0600) on first start when missing. Unused with {@link signingKeyUri}. */
   signingKeyPath: string
+  /**
+   * KMS key URI (`awskms://`, `gcpkms://`, `azurekms://`, `hashivault://`) when `CERTUS_TRUST_SIGNING_KEY` is one:
+   * the key never leaves the KMS. Undefined = the PEM file at {@link signingKeyPath}.
+   */
+  signingKeyUri?: string | undefined
   /** PEM private key of the embedded log (checkpoints, SETs); generated (mode 0600) when missing. */
   logKeyPath: string
   keyless: {
@@ -339,13 +345,23 @@ export function loadConfig(
 
   if (problems.length > 0) throw configError(problems)
 
+  const signingKeyUri =
+    raw.CERTUS_TRUST_SIGNING_KEY !== undefined && kmsSchemeOf(raw.CERTUS_TRUST_SIGNING_KEY) !== undefined
+      ? raw.CERTUS_TRUST_SIGNING_KEY
+      : undefined
   const config: Config = {
     host,
     port,
     logBaseUrl: raw.CERTUS_TRUST_LOG_BASE_URL?.replace(/\/+$/, ''),
     dataDir,
     storage,
-    signingKeyPath: resolvePath(raw.CERTUS_TRUST_SIGNING_KEY ?? join(dataDir, 'signing-key.pem'), cwd),
+    signingKeyPath: resolvePath(
+      signingKeyUri === undefined
+        ? (raw.CERTUS_TRUST_SIGNING_KEY ?? join(dataDir, 'signing-key.pem'))
+        : join(dataDir, 'signing-key.pem'),
+      cwd,
+    ),
+    signingKeyUri,
     logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? join(dataDir, 'log-key.pem'), cwd),
     keyless: {
       enabled: keylessEnabled,

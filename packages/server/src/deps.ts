@@ -1,5 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import type { KmsKeyProvider } from '@certus-trust/kms'
 import type { LogEntry } from '@certus-trust/rekor'
 import { createRekorClient, type EntryCreator, type RekorClient, RekorError } from '@certus-trust/rekor'
 import { createSigner, generateKeyPair, type Signer } from '@certus-trust/signer'
@@ -94,7 +95,9 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     const usesDataDir =
       config.storage.kind === 'pglite' ||
       config.transparency.mode === 'embedded' ||
-      (!config.keyless.enabled && config.signingKeyPath.startsWith(config.dataDir))
+      (!config.keyless.enabled &&
+        config.signingKeyUri === undefined &&
+        config.signingKeyPath.startsWith(config.dataDir))
     if (usesDataDir) await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
 
     let lock: DirectoryLock | undefined
@@ -301,8 +304,23 @@ async function createConfiguredSigner(
       logger,
     })
   }
-  const pem = await loadOrCreateSigningKey(config.signingKeyPath, logger)
-  return createSigner({ key: pem, witness, ...(timestampAuthority ? { timestampAuthority } : {}), logger })
+  const key = config.signingKeyUri
+    ? await openKmsSigningKey(config.signingKeyUri, logger)
+    : await loadOrCreateSigningKey(config.signingKeyPath, logger)
+  return createSigner({ key, witness, ...(timestampAuthority ? { timestampAuthority } : {}), logger })
+}
+
+/**
+ * Opens the KMS key of `CERTUS_TRUST_SIGNING_KEY` and fetches its public key at startup, so a wrong URI, a missing
+ * provider package or denied access stops the server before it takes requests. The provider package is optional
+ * and loaded from the server's own dependencies.
+ */
+async function openKmsSigningKey(uri: string, logger: pino.Logger): Promise<KmsKeyProvider> {
+  const { resolveKeyProvider } = await import('@certus-trust/kms')
+  const provider = await resolveKeyProvider(uri, { load: (packageName) => import(packageName) })
+  const info = await provider.describe()
+  logger.info({ key: uri, algorithm: info.algorithm, keyId: info.keyId }, 'signing with a KMS key')
+  return provider
 }
 
 /** Reads the signing key, generating an ECDSA P-256 key with mode 0600 when the file does not exist. */

@@ -82,12 +82,25 @@ export function statusForCode(code: string): ContentfulStatusCode {
 }
 
 /**
+ * The signer wraps a key provider's failure in `SIGNER_SIGNING_FAILED`; when that provider is a KMS, its code says
+ * whether the service was down (503), slow (504) or answered with a failure (502) — not a bug of ours (500).
+ */
+function kmsFailureStatus(error: CertusError): ContentfulStatusCode | undefined {
+  if (error.code !== 'SIGNER_SIGNING_FAILED') return undefined
+  const cause = error.cause
+  if (!CertusError.isCertusError(cause) || !cause.code.startsWith('KMS_')) return undefined
+  if (cause.code === 'KMS_UNREACHABLE' || cause.code === 'KMS_THROTTLED') return 503
+  if (cause.code === 'KMS_TIMEOUT') return 504
+  return 502
+}
+
+/**
  * Turns any thrown value into a status and a safe body. Messages of typed errors are sent (they never carry
  * secrets, by contract); for 5xx of unknown origin only a generic message is sent. `cause` is never sent.
  */
 export function toErrorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
   if (CertusError.isCertusError(error)) {
-    const status = statusForCode(error.code)
+    const status = kmsFailureStatus(error) ?? statusForCode(error.code)
     const details = safeDetails(error.details)
     return {
       status,

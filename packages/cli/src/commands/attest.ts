@@ -2,7 +2,7 @@ import { basename } from 'node:path'
 import { loadOrCreatePrivateKey } from '../data-dir.js'
 import { CliError } from '../errors.js'
 import { checkInputFile, readJsonFile, resolvePath, writeOutputFile } from '../files.js'
-import { PASSPHRASE_VARIABLE, readPrivateKeyOption } from '../keys.js'
+import { PASSPHRASE_VARIABLE, readSigningKeyOption } from '../keys.js'
 import type { Output } from '../output.js'
 import { withWitness } from './sign.js'
 
@@ -36,14 +36,14 @@ export async function runAttest(file: string, options: AttestOptions, out: Outpu
     throw new CliError({ code: 'CLI_USAGE', message: '--predicate-type must be a URI', cause: error })
   }
   const passphrase = out.io.env[PASSPHRASE_VARIABLE] || undefined
-  const keyPem = await readPrivateKeyOption(out.io.cwd, options.key, passphrase)
+  const keyOption = await readSigningKeyOption(out.io.cwd, options.key, passphrase)
   return withWitness(out, options, async (witness, defaultKeyPath) => {
-    const key = keyPem ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem
+    const key = keyOption ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem
     const { createSigner } = await import('@certus-trust/signer')
     const signer = createSigner({
       key,
       witness,
-      ...(keyPem !== undefined && passphrase !== undefined ? { passphrase } : {}),
+      ...(typeof keyOption === 'string' && passphrase !== undefined ? { passphrase } : {}),
     })
     const result = await signer.attest({
       artifact: { path },

@@ -1,6 +1,8 @@
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto'
+import type { KmsKeyAlgorithm } from '@certus-trust/kms'
 import { CliError } from '../errors.js'
 import { resolvePath, writeOutputFile } from '../files.js'
+import { createKmsKeyFromUri, isKmsKeyUri } from '../kms.js'
 import type { Output } from '../output.js'
 
 /** Algorithms `certus keygen` creates. */
@@ -9,14 +11,22 @@ export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number]
 
 export interface KeygenOptions {
   algorithm: string
-  privateKey: string
-  publicKey: string
+  /** Required unless `kms` is given. */
+  privateKey?: string
+  /** Required unless `kms` is given (then optional: where to write the KMS key's public key). */
+  publicKey?: string
+  /** Create the key in this KMS (`awskms://…`, `gcpkms://…`, `azurekms://…`, `hashivault://…`) instead. */
+  kms?: string
   rsaBits?: string
   force?: boolean
 }
 
-/** `certus keygen`: a new key pair as PKCS#8 (private, mode 0600) and SPKI (public) PEM files. */
+/**
+ * `certus keygen`: a new key pair as PKCS#8 (private, mode 0600) and SPKI (public) PEM files, or with `--kms URI`
+ * a new key inside a KMS (only its public key is written).
+ */
 export async function runKeygen(options: KeygenOptions, out: Output): Promise<void> {
+  if (options.kms !== undefined) return runKmsKeygen(options, out)
   const algorithm = options.algorithm as KeyAlgorithm
   if (!KEY_ALGORITHMS.includes(algorithm)) {
     throw new CliError({
@@ -27,6 +37,12 @@ export async function runKeygen(options: KeygenOptions, out: Output): Promise<vo
   const rsaBits = options.rsaBits === undefined ? 3072 : Number(options.rsaBits)
   if (!Number.isInteger(rsaBits) || ![2048, 3072, 4096].includes(rsaBits)) {
     throw new CliError({ code: 'CLI_USAGE', message: '--rsa-bits must be 2048, 3072 or 4096' })
+  }
+  if (options.privateKey === undefined || options.publicKey === undefined) {
+    throw new CliError({
+      code: 'CLI_USAGE',
+      message: 'give --private-key and --public-key (or --kms URI to create the key in a KMS)',
+    })
   }
   const privatePath = resolvePath(out.io.cwd, options.privateKey)
   const publicPath = resolvePath(out.io.cwd, options.publicKey)
@@ -53,6 +69,47 @@ export async function runKeygen(options: KeygenOptions, out: Output): Promise<vo
       `  key id:      sha256:${keyId}`,
     ],
     { ok: true, algorithm, privateKey: privatePath, publicKey: publicPath, keyId: `sha256:${keyId}` },
+  )
+}
+
+async function runKmsKeygen(options: KeygenOptions, out: Output): Promise<void> {
+  const uri = options.kms as string
+  if (options.privateKey !== undefined || options.rsaBits !== undefined) {
+    throw new CliError({
+      code: 'CLI_USAGE',
+      message: '--kms creates the key inside the KMS: --private-key and --rsa-bits do not apply',
+    })
+  }
+  if (!(await isKmsKeyUri(uri))) {
+    throw new CliError({
+      code: 'CLI_USAGE',
+      message: '--kms takes a KMS key URI: awskms://, gcpkms://, azurekms:// or hashivault://',
+    })
+  }
+  const algorithm = options.algorithm === 'rsa' ? 'rsa-pkcs1v15' : (options.algorithm as KmsKeyAlgorithm)
+  const publicPath = options.publicKey === undefined ? undefined : resolvePath(out.io.cwd, options.publicKey)
+  const { info } = await createKmsKeyFromUri(uri, algorithm)
+  if (publicPath !== undefined) {
+    await writeOutputFile(publicPath, info.publicKeyPem, {
+      overwrite: options.force === true,
+      what: 'public key',
+    })
+  }
+  out.result(
+    [
+      `created ${info.algorithm} key ${uri} (${info.keyDetails})`,
+      ...(publicPath ? [`  public key:  ${publicPath}`] : []),
+      `  key id:      sha256:${info.keyId}`,
+      `  sign with:   certus sign --key ${uri} FILE`,
+    ],
+    {
+      ok: true,
+      kms: uri,
+      algorithm: info.algorithm,
+      keyDetails: info.keyDetails,
+      ...(publicPath ? { publicKey: publicPath } : {}),
+      keyId: `sha256:${info.keyId}`,
+    },
   )
 }
 

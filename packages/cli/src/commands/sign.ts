@@ -4,7 +4,7 @@ import { loadOrCreatePrivateKey, openDataDir } from '../data-dir.js'
 import { openEmbeddedLog } from '../embedded.js'
 import { CliError } from '../errors.js'
 import { checkInputFile, resolvePath, writeOutputFile } from '../files.js'
-import { PASSPHRASE_VARIABLE, readPrivateKeyOption } from '../keys.js'
+import { PASSPHRASE_VARIABLE, readSigningKeyOption } from '../keys.js'
 import type { Output } from '../output.js'
 import { reportItemError } from '../output.js'
 import { createProgress } from '../progress.js'
@@ -47,15 +47,15 @@ export async function runSign(files: string[], options: SignOptions, out: Output
   // Check every input before anything is signed or recorded.
   for (const path of paths) await checkInputFile(path, 'file')
   const passphrase = out.io.env[PASSPHRASE_VARIABLE] || undefined
-  const keyPem = await readPrivateKeyOption(out.io.cwd, options.key, passphrase)
+  const keyOption = await readSigningKeyOption(out.io.cwd, options.key, passphrase)
 
   return withWitness(out, options, async (witness, defaultKeyPath) => {
-    const key = keyPem ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem
+    const key = keyOption ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem
     const { createSigner } = await import('@certus-trust/signer')
     const signer = createSigner({
       key,
       witness,
-      ...(keyPem !== undefined && passphrase !== undefined ? { passphrase } : {}),
+      ...(typeof keyOption === 'string' && passphrase !== undefined ? { passphrase } : {}),
     })
     const progress = await createProgress(out, paths.length, 'signing')
     const results: SignedFile[] = []

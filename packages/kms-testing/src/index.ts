@@ -1,0 +1,8 @@
+export type { FakeAwsKey, FakeAwsKms } from './fake-aws-kms.js'
+export { startFakeAwsKms } from './fake-aws-kms.js'
+export type { FakeRequest, FakeResponse, LocalServer } from './http-server.js'
+export { json, startLocalServer } from './http-server.js'
+export type { KmsSigningScheme } from './kms-signing.js'
+export { signLikeKms } from './kms-signing.js'
+export type { SignedAndVerified } from './verify.js'
+export { signAndVerifyUpstream } from './verify.js'
