@@ -1,3 +1,33 @@
+export type { DerNode } from './der.js'
+export {
+  children,
+  content,
+  DerError,
+  decodeOid,
+  decodeTime,
+  encodeLength,
+  encodeTlv,
+  encoding,
+  readNode,
+} from './der.js'
+export {
+  DER_TAG,
+  derBitString,
+  derBoolean,
+  derExplicit,
+  derGeneralizedTime,
+  derImplicit,
+  derInteger,
+  derNull,
+  derOctetString,
+  derOid,
+  derPrintableString,
+  derSequence,
+  derSetOf,
+  derUtcTime,
+  derUtf8String,
+  derValidityTime,
+} from './der-writer.js'
 export type { Sha256Digest } from './digest.js'
 export { formatSha256Digest, isSha256Digest, parseSha256Digest } from './digest.js'
 export type { CertusErrorOptions } from './errors.js'

@@ -33,7 +33,10 @@ export interface AppLogger extends Logger {
 export interface AppDeps {
   /** The trust operations (sign, verify, look up); see `createTrustService`. */
   service: TrustService
-  /** A Hono app serving the Rekor v1 API (`/api/v1/...`), e.g. tlog's `createRekorApi(log)`; omitted = not mounted. */
+  /**
+   * A Hono app serving the Rekor v1 API (`/api/v1/...`), e.g. tlog's `createRekorApi(log)`, and optionally the
+   * timestamp authority's `/api/v1/timestamp`; omitted = not mounted.
+   */
   // biome-ignore lint/suspicious/noExplicitAny: any Hono app (its env and schema types do not matter here)
   rekorApi?: Hono<any> | undefined
   /** Authentication and anonymous-access settings (the `auth` part of `Config`). */
@@ -167,7 +170,8 @@ function rekorApiGuard(publicReads: boolean): MiddlewareHandler {
   const signer = requireRole('signer')
   const verifier = requireRole('verifier')
   return async function guardRekorApi(c, next) {
-    const isWrite = c.req.method === 'POST' && /^\/api\/v1\/log\/entries\/?$/.test(c.req.path)
+    // Timestamping signs whatever digest it is given, so it is a write like adding an entry.
+    const isWrite = c.req.method === 'POST' && /^\/api\/v1\/(?:log\/entries|timestamp)\/?$/.test(c.req.path)
     if (isWrite) return signer(c, next)
     if (publicReads) return next()
     return verifier(c, next)

@@ -61,6 +61,11 @@ export interface Config {
   signingKeyUri?: string | undefined
   /** PEM private key of the embedded log (checkpoints, SETs); generated (mode 0600) when missing. */
   logKeyPath: string
+  /**
+   * The embedded timestamp authority's CA and TSA keys and certificates (one JSON file, mode 0600); generated when
+   * missing. Used only with the embedded log.
+   */
+  tsaKeyPath: string
   keyless: {
     enabled: boolean
     fulcioUrl?: string | undefined
@@ -153,6 +158,7 @@ const EnvSchema = z.object({
   CERTUS_TRUST_HOST: z.string().min(1).optional(),
   CERTUS_TRUST_LOG_BASE_URL: httpUrl.optional(),
   CERTUS_TRUST_LOG_KEY: z.string().min(1).optional(),
+  CERTUS_TRUST_TSA_KEY: z.string().min(1).optional(),
   CERTUS_TRUST_DATA_DIR: z.string().min(1).optional(),
   CERTUS_TRUST_STORAGE: z.string().min(1).optional(),
   CERTUS_TRUST_DATABASE_URL: postgresUrl.optional(),
@@ -363,6 +369,7 @@ export function loadConfig(
     ),
     signingKeyUri,
     logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? join(dataDir, 'log-key.pem'), cwd),
+    tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? join(dataDir, 'tsa.json'), cwd),
     keyless: {
       enabled: keylessEnabled,
       fulcioUrl: raw.CERTUS_TRUST_FULCIO_ADDR,

@@ -11,9 +11,17 @@ import {
   createPostgresStorage,
   type DirectoryLock,
 } from '@certus-trust/storage-postgres'
-import { createRekorApi, createTransparencyLog, TlogError, type TransparencyLog } from '@certus-trust/tlog'
+import {
+  createRekorApi,
+  createTimestampApi,
+  createTimestampAuthority,
+  createTransparencyLog,
+  type TimestampAuthority,
+  TlogError,
+  type TransparencyLog,
+} from '@certus-trust/tlog'
 import { createVerifier, PUBLIC_GOOD_TRUSTED_ROOT_JSON, type Verifier } from '@certus-trust/verifier'
-import type { Hono } from 'hono'
+import { Hono } from 'hono'
 import pg from 'pg'
 import pino from 'pino'
 import type { Config } from './config.js'
@@ -25,8 +33,13 @@ import { createTrustService, type LogReader, type VerifierSet } from './trust-se
 /** Everything the server runs on, built from a {@link Config} by {@link createServerDeps}. */
 export interface ServerDeps {
   service: TrustService
-  /** The embedded log's Rekor v1 API (undefined with a remote Rekor or transparency off). */
+  /**
+   * The embedded log's Rekor v1 API and the embedded timestamp authority's `/api/v1/timestamp` (undefined with a
+   * remote Rekor or transparency off).
+   */
   rekorApi?: Hono | undefined
+  /** The embedded timestamp authority, beside the embedded log. */
+  tsa?: TimestampAuthority | undefined
   storage: Storage
   /** The embedded log, when transparency is embedded. */
   log?: TransparencyLog | undefined
@@ -120,6 +133,7 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     }
 
     let log: TransparencyLog | undefined
+    let tsa: TimestampAuthority | undefined
     let rekor: RekorClient | undefined
     let witness: EntryCreator | 'none' = 'none'
     let reader: LogReader | undefined
@@ -131,6 +145,7 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
         logger,
       })
       log = embedded
+      tsa = await createTimestampAuthority({ material: { path: config.tsaKeyPath } })
       closers.push(() => embedded.close())
       witness = embeddedWitness(embedded, metrics)
       reader = embeddedReader(embedded)
@@ -150,7 +165,7 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
 
     const signer = await createConfiguredSigner(config, witness, logger)
     const signingPublicKeyPem = await signer.publicKey()
-    const verifiers = await createVerifiers(config, log, rekor)
+    const verifiers = await createVerifiers(config, log, rekor, tsa)
 
     const service = createTrustService({
       storage,
@@ -164,9 +179,8 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
 
     return {
       service,
-      rekorApi: log
-        ? (createRekorApi(log, { maxBodyBytes: config.bodyLimitBytes }) as unknown as Hono)
-        : undefined,
+      rekorApi: log ? embeddedApis(config, log, tsa) : undefined,
+      tsa,
       storage,
       log,
       rekor,
@@ -186,6 +200,14 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     await closeAll()
     throw error
   }
+}
+
+/** The Rekor v1 API and, when there is one, the timestamp authority's API, as one sub-application. */
+function embeddedApis(config: Config, log: TransparencyLog, tsa: TimestampAuthority | undefined): Hono {
+  const app = new Hono()
+  app.route('/', createRekorApi(log, { maxBodyBytes: config.bodyLimitBytes }) as unknown as Hono)
+  if (tsa) app.route('/', createTimestampApi(tsa) as unknown as Hono)
+  return app
 }
 
 async function openStorage(config: Config): Promise<{ storage: Storage; pool?: pg.Pool }> {
@@ -346,6 +368,7 @@ async function createVerifiers(
   config: Config,
   log: TransparencyLog | undefined,
   rekor: RekorClient | undefined,
+  tsa?: TimestampAuthority,
 ): Promise<VerifierSet> {
   const baseRootText = config.trustedRootPath
     ? await readFile(config.trustedRootPath, 'utf8').catch((error: unknown) => {
@@ -360,6 +383,12 @@ async function createVerifiers(
   const external: Verifier = createVerifier({ trustedRoot: baseRoot })
   if (log) {
     const root = await log.exportTrustedRoot({ base: baseRoot as never })
+    // Timestamps from the embedded TSA count like any trusted TSA's.
+    if (tsa)
+      root.timestampAuthorities = [
+        ...root.timestampAuthorities,
+        tsa.trustedRootEntry(`${log.baseUrl}/api/v1/timestamp`),
+      ]
     const shards = await log.listShards()
     return {
       local: createVerifier({

@@ -15,6 +15,10 @@ import { defineErrorClass } from '@certus-trust/core'
  * - `TLOG_STORAGE_FAILED` — the storage backend failed; the entry was not acknowledged.
  * - `TLOG_ABORTED` — the caller's `AbortSignal` fired before the entry was committed.
  * - `TLOG_CLOSED` — the log was closed.
+ * - `TLOG_TIMESTAMP_REQUEST_INVALID` — a timestamp request is malformed (bad DER or JSON, digest length, nonce).
+ * - `TLOG_TIMESTAMP_UNSUPPORTED` — a timestamp request asks for a hash algorithm, policy or extension the TSA
+ *   does not offer.
+ * - `TLOG_TSA_KEY_INVALID` — the timestamp authority's keys or certificates cannot be read, saved or used.
  */
 export type TlogErrorCode =
   | 'TLOG_ENTRY_INVALID'
@@ -29,6 +33,9 @@ export type TlogErrorCode =
   | 'TLOG_STORAGE_FAILED'
   | 'TLOG_ABORTED'
   | 'TLOG_CLOSED'
+  | 'TLOG_TIMESTAMP_REQUEST_INVALID'
+  | 'TLOG_TIMESTAMP_UNSUPPORTED'
+  | 'TLOG_TSA_KEY_INVALID'
 
 /** The one error class of @certus-trust/tlog. Check with `TlogError.is(error, 'TLOG_ENTRY_CONFLICT')`. */
 // The explicit annotation lets declaration emit name the base type (core's marker symbol is module-private).

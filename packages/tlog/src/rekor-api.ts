@@ -16,7 +16,7 @@ export interface RekorApiOptions {
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 
 // Rekor's status codes per error (R:pkg/api/error.go): bad entries 400, duplicates 409, too many queries 422.
-const STATUS_BY_CODE: Record<TlogErrorCode, ContentfulStatusCode> = {
+export const STATUS_BY_CODE: Record<TlogErrorCode, ContentfulStatusCode> = {
   TLOG_ENTRY_INVALID: 400,
   TLOG_ENTRY_UNSUPPORTED: 400,
   TLOG_SIGNATURE_INVALID: 400,
@@ -29,6 +29,9 @@ const STATUS_BY_CODE: Record<TlogErrorCode, ContentfulStatusCode> = {
   TLOG_KEY_MISMATCH: 500,
   TLOG_INCONSISTENT: 500,
   TLOG_STORAGE_FAILED: 500,
+  TLOG_TIMESTAMP_REQUEST_INVALID: 400,
+  TLOG_TIMESTAMP_UNSUPPORTED: 400,
+  TLOG_TSA_KEY_INVALID: 500,
 }
 
 const DECIMAL = z

@@ -1,5 +1,5 @@
 import { createHash, verify as cryptoVerify } from 'node:crypto'
-import { children, content, encodeTlv, readNode } from './der.js'
+import { children, content, encodeTlv, readNode } from '@certus-trust/core'
 import { fail } from './errors.js'
 import { type TrustedLog, within } from './trust-root.js'
 import type { ParsedCertificate } from './x509.js'

@@ -1,4 +1,4 @@
-import { content, readNode } from './der.js'
+import { content, readNode } from '@certus-trust/core'
 import { fail } from './errors.js'
 import { type CertificateAuthority, checkAuthorityChain, within } from './trust-root.js'
 

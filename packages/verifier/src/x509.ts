@@ -8,7 +8,7 @@ import {
   decodeTime,
   encoding,
   readNode,
-} from './der.js'
+} from '@certus-trust/core'
 
 /** One X.509 extension, located in the certificate's own bytes. */
 export interface CertificateExtension {

@@ -64,21 +64,23 @@ export function decodeOid(node: DerNode): string {
   if (node.tag !== 0x06) throw new DerError('expected an OBJECT IDENTIFIER')
   const data = content(node)
   if (data.length === 0) throw new DerError('empty OBJECT IDENTIFIER')
-  const parts: number[] = []
-  let value = 0
+  const parts: bigint[] = []
+  // BigInt: UUID-derived arcs (2.25.<128-bit>) overflow a double.
+  let value = 0n
   for (let index = 0; index < data.length; index++) {
     const byte = data[index]!
-    value = value * 128 + (byte & 0x7f)
+    value = value * 128n + BigInt(byte & 0x7f)
     if ((byte & 0x80) === 0) {
       if (parts.length === 0) {
-        const first = value < 80 ? Math.floor(value / 40) : 2
-        parts.push(first, value - first * 40)
+        const first = value < 80n ? value / 40n : 2n
+        parts.push(first, value - first * 40n)
       } else {
         parts.push(value)
       }
-      value = 0
+      value = 0n
     }
   }
+  if (value !== 0n || (data[data.length - 1]! & 0x80) !== 0) throw new DerError('truncated OBJECT IDENTIFIER')
   return parts.join('.')
 }
 
