@@ -1,33 +1,43 @@
-import { generateKeyPairSync } from 'node:crypto'
-import { mkdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { acquireDirectoryLock, type DirectoryLock } from '@certus-trust/storage-postgres'
+import type { DataDir, DataDirLog } from '@certus-trust/service'
 import { CliError } from './errors.js'
-import { exists, resolvePath, writeOutputFile } from './files.js'
+import { resolvePath } from './files.js'
+import type { CliIo } from './io.js'
 
-/** Default data directory, relative to the working directory. */
-export const DEFAULT_DATA_DIR = '.certus'
+/*
+ * The data directory and its embedded log come from @certus-trust/service, the same code the server opens
+ * them with; this module only resolves `--data-dir` and turns the service's errors into the CLI's codes and
+ * hints. The service is imported on demand: it loads the database and log modules.
+ */
 
-/** The files of a data directory. One process at a time holds it (PGlite is single-process). */
-export interface DataDir {
-  /** Absolute path of the directory. */
-  path: string
-  /** PKCS#8 PEM of the embedded log's signing key (checkpoints and SETs). */
-  logKeyPath: string
-  /** PKCS#8 PEM of the local signing key used when `--key` is not given. */
-  signingKeyPath: string
-  /** PGlite database directory holding the embedded log's state (the server's default location too). */
-  databasePath: string
-  /** Releases the directory lock. Idempotent. */
-  release(): Promise<void>
+/** Default `--data-dir`, relative to the working directory (the service's layout). */
+async function dataDirPath(cwd: string, option: string | undefined): Promise<string> {
+  const { DEFAULT_DATA_DIR } = await import('@certus-trust/service/layout')
+  return resolvePath(cwd, option ?? DEFAULT_DATA_DIR)
 }
 
-const LOCK_WAIT_MS = 30_000
+/** Hints by the service's `details.reason`, naming what the user can do about it. */
+const HINTS: Record<string, string> = {
+  missing: 'run `certus sign` first, or pass --data-dir',
+  no_log: 'sign something first, or pass --data-dir / --rekor-url',
+}
+
+/** `SERVICE_DATA_DIR` → `CLI_DATA_DIR` (exit 4) with a hint; anything else passes through. */
+async function asCliError(error: unknown): Promise<never> {
+  const { ServiceError } = await import('@certus-trust/service')
+  if (!ServiceError.is(error, 'SERVICE_DATA_DIR')) throw error
+  const hint = HINTS[String(error.details.reason)]
+  const pid = error.details.pid
+  throw new CliError({
+    code: 'CLI_DATA_DIR',
+    message: hint ? `${error.message} (${hint})` : error.message,
+    cause: error,
+    details: { path: error.details.path, ...(typeof pid === 'number' ? { pid } : {}) },
+  })
+}
 
 /**
- * Opens (and with `create`, creates with mode 0700) a data directory and takes its lock, waiting up to
- * 30 s for another `certus` process to finish. A lock left by a process that no longer runs is taken over.
- *
+ * Opens (and with `create`, creates with mode 0700) `--data-dir` and takes its lock, waiting up to 30 s for
+ * another `certus` process or server to finish.
  * @throws CliError `CLI_DATA_DIR` when the directory is missing (without `create`) or stays locked.
  */
 export async function openDataDir(
@@ -35,64 +45,31 @@ export async function openDataDir(
   option: string | undefined,
   create: boolean,
 ): Promise<DataDir> {
-  const path = resolvePath(cwd, option ?? DEFAULT_DATA_DIR)
-  if (!(await exists(path))) {
-    if (!create) {
-      throw new CliError({
-        code: 'CLI_DATA_DIR',
-        message: `data directory ${path} does not exist (run \`certus sign\` first, or pass --data-dir)`,
-        details: { path },
-      })
-    }
-    try {
-      await mkdir(path, { recursive: true, mode: 0o700 })
-    } catch (error) {
-      throw new CliError({
-        code: 'CLI_DATA_DIR',
-        message: `cannot create data directory ${path}`,
-        cause: error,
-      })
-    }
-  }
-  const lock = await lockDataDir(path)
-  return {
-    path,
-    logKeyPath: join(path, 'log-key.pem'),
-    signingKeyPath: join(path, 'signing-key.pem'),
-    databasePath: join(path, 'log-db'),
-    release: () => lock.release(),
-  }
-}
-
-/** The same lock the server takes on its data directory, so the two never open one PGlite database at once. */
-async function lockDataDir(path: string): Promise<DirectoryLock> {
-  try {
-    return await acquireDirectoryLock(path, { waitMs: LOCK_WAIT_MS })
-  } catch (error) {
-    const pid = (error as { details?: { pid?: unknown } }).details?.pid
-    throw new CliError({
-      code: 'CLI_DATA_DIR',
-      message:
-        typeof pid === 'number'
-          ? `data directory ${path} is in use by process ${pid}`
-          : `cannot lock data directory ${path}`,
-      cause: error,
-      ...(typeof pid === 'number' ? { details: { pid } } : {}),
-    })
-  }
+  const path = await dataDirPath(cwd, option)
+  const { openDataDir: open } = await import('@certus-trust/service')
+  return open({ path, create }).catch(asCliError)
 }
 
 /**
- * Reads a PKCS#8 PEM private key, generating an ECDSA P-256 key (mode 0600) when the file does not exist.
- * The key never leaves the file except as the returned PEM; nothing logs it.
+ * Opens `--data-dir`'s embedded log (its database and log key, generated on first use).
+ * @param create - create the directory, database and key when missing (sign, attest, trust-root export);
+ *   read-only commands (log …) pass false and get `CLI_DATA_DIR` for a directory that holds no log.
+ */
+export async function openEmbeddedLog(
+  io: CliIo,
+  option: string | undefined,
+  create: boolean,
+): Promise<DataDirLog> {
+  const path = await dataDirPath(io.cwd, option)
+  const { openDataDirLog } = await import('@certus-trust/service')
+  return openDataDirLog({ path, create }).catch(asCliError)
+}
+
+/**
+ * The data directory's signing key, generated (ECDSA P-256, mode 0600) on first use. The key never leaves
+ * the file except as the returned PEM; nothing logs it.
  */
 export async function loadOrCreatePrivateKey(path: string): Promise<{ pem: string; created: boolean }> {
-  if (await exists(path)) return { pem: await readFile(path, 'utf8'), created: false }
-  const { privateKey } = generateKeyPairSync('ec', {
-    namedCurve: 'P-256',
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  })
-  await writeOutputFile(path, privateKey, { secret: true, overwrite: false, what: 'generated key' })
-  return { pem: privateKey, created: true }
+  const { loadOrCreateSigningKey } = await import('@certus-trust/service')
+  return loadOrCreateSigningKey(path)
 }

@@ -1,10 +1,10 @@
+import type { TrustService } from '@certus-trust/service'
 import { describe, expect, it } from 'vitest'
 import { createApp } from './app.js'
 import { loadConfig } from './config.js'
 import { ServerError } from './errors.js'
 import { createMetrics } from './metrics.js'
 import { hashApiKey } from './middleware/auth.js'
-import type { TrustService } from './service.js'
 
 /*
  * HTTP-layer tests: routing, validation, auth, limits, error bodies. The trust operations are replaced by a

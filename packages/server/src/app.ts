@@ -1,4 +1,5 @@
 import type { Logger } from '@certus-trust/core'
+import type { TrustService } from '@certus-trust/service'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
@@ -16,7 +17,6 @@ import { metaRoutes } from './routes/meta.js'
 import { signRoutes } from './routes/sign.js'
 import { transparencyRoutes } from './routes/transparency.js'
 import { verifyRoutes } from './routes/verify.js'
-import type { TrustService } from './service.js'
 
 declare module 'hono' {
   interface ContextVariableMap {

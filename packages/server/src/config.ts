@@ -1,5 +1,13 @@
-import { isAbsolute, join, resolve } from 'node:path'
+import { isAbsolute, resolve } from 'node:path'
 import { kmsSchemeOf } from '@certus-trust/kms'
+import {
+  DEFAULT_DATA_DIR,
+  dataDirLayout,
+  defaultStorageConfig,
+  type ServiceConfig,
+  type StorageConfig,
+  type TransparencyConfig,
+} from '@certus-trust/service'
 import { z } from 'zod'
 import { ServerError } from './errors.js'
 
@@ -18,14 +26,8 @@ export interface ApiKeyConfig {
   sha256: string
 }
 
-/** Where records and the embedded log live. */
-export type StorageConfig =
-  | { kind: 'memory' }
-  | { kind: 'pglite'; dataDir: string }
-  | { kind: 'postgres'; connectionString: string }
-
-/** How entries reach a transparency log. */
-export type TransparencyConfig = { mode: 'embedded' } | { mode: 'remote'; rekorUrl: string } | { mode: 'off' }
+export type { StorageConfig, TransparencyConfig }
+export { DEFAULT_DATA_DIR }
 
 /** JWT bearer-token verification settings (jose). */
 export interface JwtConfig {
@@ -41,44 +43,13 @@ export interface JwtConfig {
   rolesClaim: string
 }
 
-/** The validated, frozen server configuration. Build it with {@link loadConfig}. */
-export interface Config {
+/**
+ * The validated, frozen server configuration. Build it with {@link loadConfig}. The service part
+ * (data directory, storage, keys, log, trust material) is `@certus-trust/service`'s `ServiceConfig`.
+ */
+export interface Config extends ServiceConfig {
   host: string
   port: number
-  /**
-   * Base URL the embedded log names in its trusted root; its host is the checkpoint key name.
-   * Undefined = tlog's default (the same one `certus sign --data-dir` uses, so both share one log).
-   */
-  logBaseUrl?: string | undefined
-  dataDir: string
-  storage: StorageConfig
-  /** PEM private key path; generated (mode 0600) on first start when missing. Unused with {@link signingKeyUri}. */
-  signingKeyPath: string
-  /**
-   * KMS key URI (`awskms://`, `gcpkms://`, `azurekms://`, `hashivault://`) when `CERTUS_TRUST_SIGNING_KEY` is one:
-   * the key never leaves the KMS. Undefined = the PEM file at {@link signingKeyPath}.
-   */
-  signingKeyUri?: string | undefined
-  /** PEM private key of the embedded log (checkpoints, SETs); generated (mode 0600) when missing. */
-  logKeyPath: string
-  /**
-   * The embedded timestamp authority's CA and TSA keys and certificates (one JSON file, mode 0600); generated when
-   * missing. Used only with the embedded log.
-   */
-  tsaKeyPath: string
-  keyless: {
-    enabled: boolean
-    fulcioUrl?: string | undefined
-    oidcToken?: string | undefined
-    oidcTokenFile?: string | undefined
-  }
-  transparency: TransparencyConfig
-  tsaUrl?: string | undefined
-  /**
-   * Trusted root JSON for bundles from other logs and CAs (and a private Rekor/Fulcio).
-   * Undefined = the public-good root embedded in @certus-trust/verifier.
-   */
-  trustedRootPath?: string | undefined
   auth: {
     apiKeys: ApiKeyConfig[]
     jwt?: JwtConfig | undefined
@@ -97,15 +68,9 @@ export interface Config {
     windowMs: number
   }
   bodyLimitBytes: number
-  /** Maximum PostgreSQL connections. */
-  databasePoolSize: number
   corsOrigins: string[]
   tls?: { certFile: string; keyFile: string } | undefined
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-  /** Timeout for one call to a remote Rekor/Fulcio/TSA. */
-  upstreamTimeoutMs: number
-  /** Retries of a remote call (408/429/5xx/network only). */
-  upstreamRetries: number
   shutdownTimeoutMs: number
 }
 
@@ -113,8 +78,6 @@ export interface Config {
 export const DEFAULT_PORT = 8080
 /** Default bind address: loopback only. */
 export const DEFAULT_HOST = '127.0.0.1'
-/** Default data directory (relative to the working directory). */
-export const DEFAULT_DATA_DIR = '.certus'
 /** Default request body limit (1 MiB). */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024
 
@@ -355,6 +318,7 @@ export function loadConfig(
     raw.CERTUS_TRUST_SIGNING_KEY !== undefined && kmsSchemeOf(raw.CERTUS_TRUST_SIGNING_KEY) !== undefined
       ? raw.CERTUS_TRUST_SIGNING_KEY
       : undefined
+  const layout = dataDirLayout(dataDir)
   const config: Config = {
     host,
     port,
@@ -363,13 +327,13 @@ export function loadConfig(
     storage,
     signingKeyPath: resolvePath(
       signingKeyUri === undefined
-        ? (raw.CERTUS_TRUST_SIGNING_KEY ?? join(dataDir, 'signing-key.pem'))
-        : join(dataDir, 'signing-key.pem'),
+        ? (raw.CERTUS_TRUST_SIGNING_KEY ?? layout.signingKeyPath)
+        : layout.signingKeyPath,
       cwd,
     ),
     signingKeyUri,
-    logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? join(dataDir, 'log-key.pem'), cwd),
-    tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? join(dataDir, 'tsa.json'), cwd),
+    logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? layout.logKeyPath, cwd),
+    tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? layout.tsaKeyPath, cwd),
     keyless: {
       enabled: keylessEnabled,
       fulcioUrl: raw.CERTUS_TRUST_FULCIO_ADDR,
@@ -418,7 +382,7 @@ function resolveStorage(
   if (value === undefined) {
     if (raw.CERTUS_TRUST_DATABASE_URL)
       return { kind: 'postgres', connectionString: raw.CERTUS_TRUST_DATABASE_URL }
-    return { kind: 'pglite', dataDir: join(dataDir, 'log-db') }
+    return defaultStorageConfig(dataDir)
   }
   if (value === 'memory') return { kind: 'memory' }
   if (value === 'postgres') {

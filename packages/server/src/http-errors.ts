@@ -6,7 +6,8 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> | undefined }
 }
 
-const SERVER_STATUS: Record<string, ContentfulStatusCode> = {
+/** Statuses of the server's and the service's own codes. */
+const OWN_STATUS: Record<string, ContentfulStatusCode> = {
   SERVER_BAD_REQUEST: 400,
   SERVER_INVALID_JSON: 400,
   SERVER_UNSUPPORTED_MEDIA_TYPE: 415,
@@ -24,6 +25,13 @@ const SERVER_STATUS: Record<string, ContentfulStatusCode> = {
   SERVER_CLOSED: 503,
   SERVER_CONFIG_INVALID: 500,
   SERVER_INTERNAL: 500,
+  SERVICE_BAD_REQUEST: 400,
+  SERVICE_IDEMPOTENCY_CONFLICT: 409,
+  SERVICE_NOT_FOUND: 404,
+  SERVICE_FEATURE_DISABLED: 501,
+  SERVICE_UNAVAILABLE: 503,
+  SERVICE_DATA_DIR: 503,
+  SERVICE_CONFIG_INVALID: 500,
 }
 
 /** Codes (from any package) that mean the caller sent something unusable. */
@@ -69,8 +77,8 @@ const BAD_GATEWAY = new Set([
  * `REKOR_*` → 502, anything else → 500.
  */
 export function statusForCode(code: string): ContentfulStatusCode {
-  const server = SERVER_STATUS[code]
-  if (server) return server
+  const own = OWN_STATUS[code]
+  if (own) return own
   if (BAD_INPUT.has(code)) return 400
   if (code.endsWith('_NOT_FOUND')) return 404
   if (code.endsWith('_CONFLICT')) return 409

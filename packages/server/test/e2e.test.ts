@@ -195,7 +195,7 @@ describe.each(kinds)('end to end over HTTP with $kind storage', ({ kind, skip })
     expect(records.items).toHaveLength(1)
     const reused = await call(server.url, 'POST', '/v1/sign', SIGNER_KEY, { ...body, subject: 'other.txt' })
     expect(reused.status).toBe(409)
-    expect(reused.json.error.code).toBe('SERVER_IDEMPOTENCY_CONFLICT')
+    expect(reused.json.error.code).toBe('SERVICE_IDEMPOTENCY_CONFLICT')
   })
 
   it.skipIf(skip)('serves the embedded log as a private Rekor (v1 API) to Rekor clients', async () => {
@@ -247,7 +247,7 @@ describe('entry id lookups', () => {
     try {
       const missing = await call(server.url, 'GET', `/v1/transparency/${'0'.repeat(64)}`, VERIFIER_KEY)
       expect(missing.status).toBe(404)
-      expect(missing.json.error.code).toBe('SERVER_NOT_FOUND')
+      expect(missing.json.error.code).toBe('SERVICE_NOT_FOUND')
     } finally {
       await cleanup()
     }
@@ -318,7 +318,7 @@ describe('transparency off', () => {
       expect(other.json.valid).toBe(false)
       const entry = await call(server.url, 'GET', `/v1/transparency/${'0'.repeat(64)}`, VERIFIER_KEY)
       expect(entry.status).toBe(501)
-      expect(entry.json.error.code).toBe('SERVER_FEATURE_DISABLED')
+      expect(entry.json.error.code).toBe('SERVICE_FEATURE_DISABLED')
       expect((await call(server.url, 'GET', '/api/v1/log', VERIFIER_KEY)).status).toBe(404)
     } finally {
       await cleanup()

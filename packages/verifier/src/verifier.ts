@@ -62,6 +62,8 @@ export type VerifiedSigner =
       certificateFingerprint: string
       /** URI of the certificate authority that issued it. */
       certificateAuthority: string
+      /** DER certificates of the validated chain, leaf first up to the trusted root. */
+      certificateChain: Uint8Array[]
     }
   | {
       kind: 'publicKey'
@@ -394,6 +396,7 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
         extensions,
         certificateFingerprint: leaf.fingerprint,
         certificateAuthority: chain.authority.uri,
+        certificateChain: chain.path.map((certificate) => certificate.der),
       }
     } else {
       const window = (policy as PublicKeyPolicy).validFor

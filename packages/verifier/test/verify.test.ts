@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, X509Certificate } from 'node:crypto'
 import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -42,6 +42,16 @@ describe('verify with a custom trusted root', () => {
       },
     })
     expect(result.signedAt.getTime()).toBe(fixture.integratedTime * 1000)
+    // The validated path: the bundle's leaf first, each certificate issued by the next, a self-signed root last.
+    const chain = result.signer.kind === 'certificate' ? result.signer.certificateChain : []
+    expect(chain.length).toBeGreaterThanOrEqual(2)
+    expect(createHash('sha256').update(chain[0]!).digest('hex')).toBe(
+      (result.signer as { certificateFingerprint: string }).certificateFingerprint,
+    )
+    const parsed = chain.map((der) => new X509Certificate(der))
+    for (let index = 0; index + 1 < parsed.length; index++)
+      expect(parsed[index]!.checkIssued(parsed[index + 1]!)).toBe(true)
+    expect(parsed.at(-1)!.checkIssued(parsed.at(-1)!)).toBe(true)
     expect(result.tlogEntries).toHaveLength(1)
     const body = Buffer.from(
       (fixture.bundle as any).verificationMaterial.tlogEntries[0].canonicalizedBody,

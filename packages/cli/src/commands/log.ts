@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { LogEntry, RekorClient } from '@certus-trust/rekor'
 import type { TransparencyLog } from '@certus-trust/tlog'
-import { openEmbeddedLog } from '../embedded.js'
+import { openEmbeddedLog } from '../data-dir.js'
 import { CliError } from '../errors.js'
 import { exists, readInputFile, resolvePath } from '../files.js'
 import type { Output } from '../output.js'

@@ -1,7 +1,6 @@
-import { basename, join } from 'node:path'
+import { basename } from 'node:path'
 import type { SignResult } from '@certus-trust/signer'
-import { loadOrCreatePrivateKey, openDataDir } from '../data-dir.js'
-import { openEmbeddedLog } from '../embedded.js'
+import { loadOrCreatePrivateKey, openDataDir, openEmbeddedLog } from '../data-dir.js'
 import { CliError } from '../errors.js'
 import { checkInputFile, resolvePath, writeOutputFile } from '../files.js'
 import { PASSPHRASE_VARIABLE, readSigningKeyOption } from '../keys.js'
@@ -134,13 +133,9 @@ export async function withWitness<T>(
     const result = await fn(embedded.log, embedded.dataDir.signingKeyPath)
     // Keep the log's current trusted root next to it, so `certus verify` in this directory needs no flags.
     const trustedRoot = await embedded.log.exportTrustedRoot()
-    await writeOutputFile(
-      join(embedded.dataDir.path, 'trusted_root.json'),
-      `${JSON.stringify(trustedRoot, null, 2)}\n`,
-      {
-        what: 'trusted root',
-      },
-    )
+    await writeOutputFile(embedded.dataDir.trustedRootPath, `${JSON.stringify(trustedRoot, null, 2)}\n`, {
+      what: 'trusted root',
+    })
     return result
   } finally {
     await embedded.close()

@@ -1,4 +1,4 @@
-import { openEmbeddedLog } from '../embedded.js'
+import { openEmbeddedLog } from '../data-dir.js'
 import { resolvePath, writeOutputFile } from '../files.js'
 import type { Output } from '../output.js'
 

@@ -1,6 +1,6 @@
-import { basename, join } from 'node:path'
+import { basename } from 'node:path'
+import { DEFAULT_DATA_DIR, dataDirLayout } from '@certus-trust/service/layout'
 import type { VerificationPolicy, VerificationResult } from '@certus-trust/verifier'
-import { DEFAULT_DATA_DIR } from '../data-dir.js'
 import { CliError, EXIT_CODES, exitCodeFor } from '../errors.js'
 import { exists, readInputFile, resolvePath } from '../files.js'
 import type { Output } from '../output.js'
@@ -169,7 +169,7 @@ async function trustedRootFrom(options: VerifyOptions, out: Output): Promise<str
     return (await readInputFile(resolvePath(out.io.cwd, options.trustedRoot), 'trusted root')).toString(
       'utf8',
     )
-  const local = join(resolvePath(out.io.cwd, options.dataDir ?? DEFAULT_DATA_DIR), 'trusted_root.json')
+  const local = dataDirLayout(resolvePath(out.io.cwd, options.dataDir ?? DEFAULT_DATA_DIR)).trustedRootPath
   if (await exists(local)) return (await readInputFile(local, 'trusted root')).toString('utf8')
   return undefined
 }

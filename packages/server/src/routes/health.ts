@@ -1,5 +1,5 @@
+import type { ReadinessCheck, TrustService } from '@certus-trust/service'
 import { Hono } from 'hono'
-import type { ReadinessCheck, TrustService } from '../service.js'
 
 /** `/v1/health` (liveness: the process answers) and `/v1/ready` (storage and log reachable). */
 export function healthRoutes(deps: {

@@ -1,3 +1,4 @@
+import type { TrustService } from '@certus-trust/service'
 import { Hono } from 'hono'
 import type { AppLogger } from '../app.js'
 import { audit } from '../audit.js'
@@ -5,7 +6,6 @@ import { ServerError } from '../errors.js'
 import type { ServerMetrics } from '../metrics.js'
 import { requireRole } from '../middleware/auth.js'
 import { SignRequestSchema } from '../schemas.js'
-import type { TrustService } from '../service.js'
 import { parseJsonBody } from '../validation.js'
 
 /** `POST /v1/sign` (signer role). */

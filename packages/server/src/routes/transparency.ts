@@ -1,7 +1,7 @@
+import type { TrustService } from '@certus-trust/service'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { requireRole } from '../middleware/auth.js'
 import { EntryIdParamSchema, EntryQuerySchema, ListQuerySchema } from '../schemas.js'
-import type { TrustService } from '../service.js'
 import { parseParams, parseQuery } from '../validation.js'
 
 /** `GET /v1/transparency/{entry_id}` and `GET /v1/transparency?artifact=` (verifier role unless reads are public). */

@@ -1,10 +1,10 @@
+import type { TrustService } from '@certus-trust/service'
 import { Hono } from 'hono'
 import type { AppLogger } from '../app.js'
 import { audit } from '../audit.js'
 import type { ServerMetrics } from '../metrics.js'
 import { requireRole } from '../middleware/auth.js'
 import { verifyRequestSchemaFor } from '../schemas.js'
-import type { TrustService } from '../service.js'
 import { parseJsonBodyWith } from '../validation.js'
 
 /** `POST /v1/verify` (verifier role). An invalid signature is 200 with `valid: false`. */

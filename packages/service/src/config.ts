@@ -1,0 +1,51 @@
+import type { StorageConfig } from './storage.js'
+
+/** How entries reach a transparency log. */
+export type TransparencyConfig = { mode: 'embedded' } | { mode: 'remote'; rekorUrl: string } | { mode: 'off' }
+
+/** Keyless (Fulcio) signing settings. */
+export interface KeylessConfig {
+  enabled: boolean
+  fulcioUrl?: string | undefined
+  /** A fixed OIDC identity token. */
+  oidcToken?: string | undefined
+  /** A file holding the token, re-read for every signature (workload identity tokens rotate on disk). */
+  oidcTokenFile?: string | undefined
+}
+
+/**
+ * What {@link openTrustService} builds from: the part of the server's configuration that is not HTTP.
+ * The server's `Config` extends it; embedding callers fill it in directly.
+ */
+export interface ServiceConfig {
+  /** Absolute path of the data directory (keys, embedded database). */
+  dataDir: string
+  storage: StorageConfig
+  /** PEM private key path; generated (mode 0600) on first start when missing. Unused with {@link signingKeyUri}. */
+  signingKeyPath: string
+  /**
+   * KMS key URI (`awskms://`, `gcpkms://`, `azurekms://`, `hashivault://`): the key never leaves the KMS.
+   * Undefined = the PEM file at {@link signingKeyPath}.
+   */
+  signingKeyUri?: string | undefined
+  /** PEM private key of the embedded log (checkpoints, SETs); generated (mode 0600) when missing. */
+  logKeyPath: string
+  /**
+   * The embedded timestamp authority's keys and certificates (one JSON file, mode 0600); generated when missing.
+   * Used only with the embedded log. Undefined = no embedded timestamp authority.
+   */
+  tsaKeyPath?: string | undefined
+  /** Base URL the embedded log names in its trusted root. Undefined = tlog's default. */
+  logBaseUrl?: string | undefined
+  keyless: KeylessConfig
+  transparency: TransparencyConfig
+  tsaUrl?: string | undefined
+  /** Trusted root JSON for bundles from other logs and CAs. Undefined = the embedded public-good root. */
+  trustedRootPath?: string | undefined
+  /** Maximum PostgreSQL connections. */
+  databasePoolSize: number
+  /** Timeout for one call to a remote Rekor/Fulcio/TSA. */
+  upstreamTimeoutMs: number
+  /** Retries of a remote call (408/429/5xx/network only). */
+  upstreamRetries: number
+}

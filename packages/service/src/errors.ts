@@ -1,0 +1,32 @@
+import { type CertusError, type CertusErrorOptions, defineErrorClass } from '@certus-trust/core'
+
+/** Stable codes of {@link ServiceError}. Codes are API: adding one is minor, renaming is major. */
+export type ServiceErrorCode =
+  /** The request cannot be served as given (missing policy, unparseable key). */
+  | 'SERVICE_BAD_REQUEST'
+  /** An idempotency key was reused for a different request. */
+  | 'SERVICE_IDEMPOTENCY_CONFLICT'
+  /** The transparency entry (or other looked-up item) does not exist. */
+  | 'SERVICE_NOT_FOUND'
+  /** The operation needs a feature that is off (transparency disabled). */
+  | 'SERVICE_FEATURE_DISABLED'
+  /** A dependency (storage, log) cannot be opened or did not answer in time. */
+  | 'SERVICE_UNAVAILABLE'
+  /** A configured file (signing key, trusted root) cannot be read or used. */
+  | 'SERVICE_CONFIG_INVALID'
+  /** The data directory is missing, locked by another process or unusable. */
+  | 'SERVICE_DATA_DIR'
+
+// Typed through CertusError rather than inferred: core's declarations keep its marker symbol private (TS4020).
+const ServiceErrorBase: {
+  new (options: CertusErrorOptions<ServiceErrorCode>): CertusError<ServiceErrorCode>
+  is(value: unknown, code?: ServiceErrorCode): value is CertusError<ServiceErrorCode>
+} = defineErrorClass<ServiceErrorCode>('ServiceError')
+
+/**
+ * The one error class of @certus-trust/service. `ServiceError.is(error, code?)` works across package copies.
+ *
+ * @example
+ * if (ServiceError.is(error, 'SERVICE_DATA_DIR')) console.error(error.message)
+ */
+export class ServiceError extends ServiceErrorBase {}

@@ -1,0 +1,38 @@
+// Public entry of @certus-trust/service: what the server and the `certus` CLI share.
+export type { KeylessConfig, ServiceConfig, TransparencyConfig } from './config.js'
+export type { DataDir, OpenDataDirOptions } from './data-dir.js'
+export { openDataDir } from './data-dir.js'
+export type { ServiceErrorCode } from './errors.js'
+export { ServiceError } from './errors.js'
+export type { LoadedKey } from './keys.js'
+export { loadOrCreateSigningKey, resolveSigningKey } from './keys.js'
+export type { DataDirLayout } from './layout.js'
+export { DEFAULT_DATA_DIR, DEFAULT_LOCK_WAIT_MS, dataDirLayout } from './layout.js'
+export type { DataDirLog, OpenDataDirLogOptions } from './local-log.js'
+export { openDataDirLog } from './local-log.js'
+export type { LogBackend, LogCallObserver, LogReader } from './log-backend.js'
+export { embeddedWitness, openLogBackend } from './log-backend.js'
+export type { OpenedTrustService, OpenTrustServiceOptions } from './open-trust-service.js'
+export { openTrustService } from './open-trust-service.js'
+export type { OpenedStorage, PoolStats, StorageConfig } from './storage.js'
+export { defaultStorageConfig, openStorage } from './storage.js'
+export type { TrustServiceOptions } from './trust-service.js'
+export { createTrustService } from './trust-service.js'
+export type {
+  OperationContext,
+  Predicate,
+  ReadinessCheck,
+  SignRequest,
+  SignResponse,
+  TransparencyEntry,
+  TransparencyList,
+  TransparencyProof,
+  TrustService,
+  VerifyBundleRequest,
+  VerifyPolicy,
+  VerifyRequest,
+  VerifyResponse,
+  VerifySignatureRequest,
+} from './types.js'
+export type { VerifierSet } from './verifiers.js'
+export { createVerifierSet, loadBaseTrustedRoot } from './verifiers.js'

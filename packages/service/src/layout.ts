@@ -1,0 +1,37 @@
+// `@certus-trust/service/layout`: the data-directory layout alone (no database or log modules), so a command that
+// only reads a file from the data directory loads nothing else.
+import { join } from 'node:path'
+
+/** Default data directory, relative to the working directory (server and CLI share it). */
+export const DEFAULT_DATA_DIR = '.certus'
+
+/** How long opening a data directory waits for another process holding it. */
+export const DEFAULT_LOCK_WAIT_MS = 30_000
+
+/** The files of a data directory. The server and the `certus` CLI use the same layout, so both share one log. */
+export interface DataDirLayout {
+  /** Absolute path of the directory. */
+  path: string
+  /** PKCS#8 PEM of the embedded log's signing key (checkpoints and SETs). */
+  logKeyPath: string
+  /** PKCS#8 PEM of the local signing key used when no other key is configured. */
+  signingKeyPath: string
+  /** The embedded timestamp authority's CA and TSA keys and certificates (one JSON file, mode 0600). */
+  tsaKeyPath: string
+  /** Database directory holding the embedded log's state and the records. */
+  databasePath: string
+  /** The embedded log's last exported trusted root, so verification in this directory needs no flags. */
+  trustedRootPath: string
+}
+
+/** The file names inside a data directory at `path` (nothing is touched on disk). */
+export function dataDirLayout(path: string): DataDirLayout {
+  return {
+    path,
+    logKeyPath: join(path, 'log-key.pem'),
+    signingKeyPath: join(path, 'signing-key.pem'),
+    tsaKeyPath: join(path, 'tsa.json'),
+    databasePath: join(path, 'log-db'),
+    trustedRootPath: join(path, 'trusted_root.json'),
+  }
+}

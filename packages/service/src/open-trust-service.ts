@@ -1,0 +1,137 @@
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { Logger } from '@certus-trust/core'
+import type { RekorClient } from '@certus-trust/rekor'
+import type { Signer } from '@certus-trust/signer'
+import type { Storage } from '@certus-trust/storage'
+import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
+import type { ServiceConfig } from './config.js'
+import { lockDirectory } from './data-dir.js'
+import { type LogCallObserver, openLogBackend } from './log-backend.js'
+import { createConfiguredSigner } from './signing.js'
+import { openStorage, type PoolStats } from './storage.js'
+import { createTrustService } from './trust-service.js'
+import type { TrustService } from './types.js'
+import { createVerifierSet, loadBaseTrustedRoot } from './verifiers.js'
+
+/** Options of {@link openTrustService}. */
+export interface OpenTrustServiceOptions {
+  /** Receives the libraries' logs. @default no-op */
+  logger?: Logger | undefined
+  /** Wraps every call to the log, e.g. for metrics. @default calls through */
+  observeLogCall?: LogCallObserver | undefined
+}
+
+/** A trust service and everything it runs on, open until `close()`. */
+export interface OpenedTrustService {
+  service: TrustService
+  storage: Storage
+  /** `memory`, `pglite` or `postgres`. */
+  storageBackend: string
+  /** The PostgreSQL pool's usage, when storage is PostgreSQL. */
+  poolStats?: (() => PoolStats) | undefined
+  /** The embedded log, when transparency is embedded. */
+  log?: TransparencyLog | undefined
+  /** The embedded timestamp authority, beside the embedded log. */
+  tsa?: TimestampAuthority | undefined
+  /** The remote Rekor client, when transparency is remote. */
+  rekor?: RekorClient | undefined
+  signer: Signer
+  /** PEM public key of the signing key; undefined when keyless. */
+  signingPublicKeyPem?: string | undefined
+  /** Closes the log, then storage, then releases the data directory (reverse order of creation). Idempotent. */
+  close(): Promise<void>
+}
+
+/** Closers run last-in first-out; a failing one is logged and the rest still run. */
+function createCloser(logger: Logger | undefined) {
+  const closers: Array<() => Promise<void>> = []
+  let closing: Promise<void> | undefined
+  const run = async () => {
+    for (const close of closers.reverse()) {
+      await close().catch((error: unknown) => logger?.error({ err: error }, 'error while closing'))
+    }
+    closers.length = 0
+  }
+  return {
+    push: (close: () => Promise<void>) => closers.push(close),
+    close: () => {
+      closing ??= run()
+      return closing
+    },
+  }
+}
+
+/** Whether the configuration keeps anything (keys, embedded database) in the data directory. */
+function usesDataDir(config: ServiceConfig): boolean {
+  return (
+    config.storage.kind === 'pglite' ||
+    config.transparency.mode === 'embedded' ||
+    (!config.keyless.enabled &&
+      config.signingKeyUri === undefined &&
+      config.signingKeyPath.startsWith(config.dataDir))
+  )
+}
+
+/**
+ * Builds storage, the transparency log (embedded, remote Rekor, or none), the signer and the verifiers from
+ * `config` — generating the signing and log keys (mode 0600) on first start — and composes the trust service.
+ * The server and `certus serve` call it through the server's `createServerDeps`; embedding callers call it
+ * directly. On failure, whatever was opened is closed again.
+ *
+ * @throws ServiceError `SERVICE_UNAVAILABLE` (storage), `SERVICE_DATA_DIR` (locked), `SERVICE_CONFIG_INVALID`
+ *   (unreadable key or trusted root); library errors for bad keys.
+ * @example
+ * const opened = await openTrustService(config, { logger })
+ * await opened.service.sign(request, { requestId: 'r1', caller: 'anonymous' })
+ * await opened.close()
+ */
+export async function openTrustService(
+  config: ServiceConfig,
+  options: OpenTrustServiceOptions = {},
+): Promise<OpenedTrustService> {
+  const { logger } = options
+  const closer = createCloser(logger)
+  try {
+    if (usesDataDir(config)) await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+    if (config.storage.kind === 'pglite') {
+      // The embedded database is single-process: hold the same lock `certus` takes on its data directory.
+      const lock = await lockDirectory(dirname(config.storage.dataDir), 5_000)
+      closer.push(() => lock.release())
+    }
+    const opened = await openStorage(config.storage, { poolSize: config.databasePoolSize })
+    closer.push(() => opened.close())
+    const backend = await openLogBackend(config, opened.storage, {
+      observe: options.observeLogCall,
+      logger,
+    })
+    closer.push(() => backend.close())
+    const signer = await createConfiguredSigner(config, backend.witness, logger)
+    const signingPublicKeyPem = await signer.publicKey()
+    const verifiers = await createVerifierSet(await loadBaseTrustedRoot(config.trustedRootPath), backend)
+    const service = createTrustService({
+      storage: opened.storage,
+      signer,
+      verifiers,
+      log: backend.reader,
+      signingPublicKeyPem,
+      observeLogCall: options.observeLogCall,
+      logger,
+    })
+    return {
+      service,
+      storage: opened.storage,
+      storageBackend: opened.storage.backend,
+      poolStats: opened.poolStats,
+      log: backend.log,
+      tsa: backend.tsa,
+      rekor: backend.rekor,
+      signer,
+      signingPublicKeyPem,
+      close: closer.close,
+    }
+  } catch (error) {
+    await closer.close()
+    throw error
+  }
+}

@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises'
+import type { Logger } from '@certus-trust/core'
+import type { EntryCreator } from '@certus-trust/rekor'
+import { createSigner, type Signer } from '@certus-trust/signer'
+import type { ServiceConfig } from './config.js'
+import { resolveSigningKey } from './keys.js'
+
+/**
+ * The signer the configuration names: keyless (Fulcio, identity token from the config or a file re-read for
+ * every signature), else the signing key (a KMS key, or a PEM file generated on first use), recording entries
+ * through `witness`.
+ */
+export async function createConfiguredSigner(
+  config: Pick<
+    ServiceConfig,
+    'keyless' | 'signingKeyPath' | 'tsaUrl' | 'upstreamTimeoutMs' | 'upstreamRetries'
+  >,
+  witness: EntryCreator | 'none',
+  logger?: Logger,
+): Promise<Signer> {
+  const timestampAuthority = config.tsaUrl
+    ? { url: config.tsaUrl, timeout: config.upstreamTimeoutMs, retries: config.upstreamRetries }
+    : undefined
+  const common = {
+    witness,
+    ...(timestampAuthority ? { timestampAuthority } : {}),
+    ...(logger ? { logger } : {}),
+  }
+  if (config.keyless.enabled) {
+    const { oidcToken, oidcTokenFile } = config.keyless
+    return createSigner({
+      keyless: {
+        // A token file is re-read for every signature: workload identity tokens are rotated on disk.
+        identityToken: oidcTokenFile
+          ? async () => (await readFile(oidcTokenFile, 'utf8')).trim()
+          : oidcToken!,
+        fulcioUrl: config.keyless.fulcioUrl!,
+        timeout: config.upstreamTimeoutMs,
+        retries: config.upstreamRetries,
+      },
+      ...common,
+    })
+  }
+  return createSigner({ key: await resolveSigningKey(config, logger), ...common })
+}

@@ -1,0 +1,81 @@
+import { mkdir } from 'node:fs/promises'
+import { createMemoryStorage, type Storage } from '@certus-trust/storage'
+import { createPGliteStorage, createPostgresStorage } from '@certus-trust/storage-postgres'
+import pg from 'pg'
+import { ServiceError } from './errors.js'
+import { dataDirLayout } from './layout.js'
+
+/** Where records and the embedded log live. */
+export type StorageConfig =
+  | { kind: 'memory' }
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'postgres'; connectionString: string }
+
+/** Connection-pool usage of a PostgreSQL backend, for metrics. */
+export interface PoolStats {
+  total: number
+  idle: number
+  waiting: number
+}
+
+/** Open storage, and its pool's usage when it has one. */
+export interface OpenedStorage {
+  storage: Storage
+  /** Present for PostgreSQL: the pool this service created (and closes). */
+  poolStats?: (() => PoolStats) | undefined
+  /** Closes storage, then the pool. Idempotent through the caller's closer list. */
+  close(): Promise<void>
+}
+
+/** The storage a data directory uses when none is configured: the embedded database inside it. */
+export function defaultStorageConfig(dataDir: string): StorageConfig {
+  return { kind: 'pglite', dataDir: dataDirLayout(dataDir).databasePath }
+}
+
+/**
+ * Opens (and migrates) the configured storage. For PostgreSQL the service owns the pool, so its usage can be
+ * reported; an idle client the database drops is replaced instead of crashing the process.
+ *
+ * @throws ServiceError `SERVICE_UNAVAILABLE` when storage cannot be opened; `STORAGE_*` errors pass through.
+ */
+export async function openStorage(
+  spec: StorageConfig,
+  options: { poolSize?: number } = {},
+): Promise<OpenedStorage> {
+  let pool: pg.Pool | undefined
+  try {
+    if (spec.kind === 'memory') return withClose(createMemoryStorage())
+    if (spec.kind === 'pglite') {
+      await mkdir(spec.dataDir, { recursive: true, mode: 0o700 })
+      return withClose(await createPGliteStorage({ dataDir: spec.dataDir, migrate: true }))
+    }
+    pool = new pg.Pool({
+      connectionString: spec.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+    })
+    pool.on('error', () => {})
+    const storage = await createPostgresStorage({ pool, migrate: true })
+    const owned = pool
+    return {
+      storage,
+      poolStats: () => ({ total: owned.totalCount, idle: owned.idleCount, waiting: owned.waitingCount }),
+      async close() {
+        await storage.close()
+        await owned.end()
+      },
+    }
+  } catch (error) {
+    await pool?.end().catch(() => {})
+    if ((error as { code?: string })?.code?.startsWith('STORAGE_')) throw error
+    throw new ServiceError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: `could not open ${spec.kind} storage`,
+      cause: error,
+    })
+  }
+}
+
+function withClose(storage: Storage): OpenedStorage {
+  return { storage, close: () => storage.close() }
+}

@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises'
+import type { RekorClient } from '@certus-trust/rekor'
+import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
+import { createVerifier, PUBLIC_GOOD_TRUSTED_ROOT_JSON, type Verifier } from '@certus-trust/verifier'
+import { ServiceError } from './errors.js'
+import { findRekorEntry } from './log-backend.js'
+
+/** Verifiers by trust scope: entries of our own log are checked online against it; others offline. */
+export interface VerifierSet {
+  /** Verifies bundles whose entries come from this service's log (checked online against it). */
+  local: Verifier
+  /** Verifies every other bundle (public-good or configured trusted root), offline. */
+  external: Verifier
+  /** Hex log IDs of the log(s) `local` covers. */
+  localLogIds: ReadonlySet<string>
+  /** Whether bundles without any log entry go to `local` (transparency off: this service's own bundles). */
+  entrylessIsLocal?: boolean
+}
+
+type TrustedRootJson = Record<string, unknown>
+
+/**
+ * Reads the trusted root for bundles of other logs and CAs: the configured file, else the public-good root.
+ * @throws ServiceError `SERVICE_CONFIG_INVALID` when the file cannot be read.
+ */
+export async function loadBaseTrustedRoot(path: string | undefined): Promise<TrustedRootJson> {
+  if (!path) return JSON.parse(PUBLIC_GOOD_TRUSTED_ROOT_JSON) as TrustedRootJson
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw new ServiceError({
+      code: 'SERVICE_CONFIG_INVALID',
+      message: `cannot read the trusted root at ${path}`,
+      cause: error,
+      details: { path },
+    })
+  })
+  return JSON.parse(text) as TrustedRootJson
+}
+
+/**
+ * The verifier set for the chosen log backend: with the embedded log, its exported trusted root (plus the
+ * embedded timestamp authority) and online entry checks against it; with a remote Rekor, the base root and online checks against that Rekor; with
+ * transparency off, a local verifier that accepts entry-less bundles.
+ */
+export async function createVerifierSet(
+  baseRoot: TrustedRootJson,
+  backend: {
+    log?: TransparencyLog | undefined
+    tsa?: TimestampAuthority | undefined
+    rekor?: RekorClient | undefined
+  },
+): Promise<VerifierSet> {
+  const external: Verifier = createVerifier({ trustedRoot: baseRoot })
+  const { log, rekor, tsa } = backend
+  if (log) {
+    const root = await log.exportTrustedRoot({ base: baseRoot as never })
+    // Timestamps from the embedded TSA count like any trusted TSA's.
+    if (tsa)
+      root.timestampAuthorities = [
+        ...root.timestampAuthorities,
+        tsa.trustedRootEntry(`${log.baseUrl}/api/v1/timestamp`),
+      ]
+    const shards = await log.listShards()
+    return {
+      local: createVerifier({
+        trustedRoot: root as unknown as TrustedRootJson,
+        online: { getEntry: async (uuid) => (await log.getEntryByUuid(uuid)) ?? undefined },
+      }),
+      external,
+      localLogIds: new Set(shards.map((shard) => shard.logId.toLowerCase())),
+    }
+  }
+  if (rekor) {
+    // Bundles from the configured Rekor are confirmed online against it; its log IDs come from the trusted root.
+    return {
+      local: createVerifier({
+        trustedRoot: baseRoot,
+        online: { getEntry: (uuid, options) => findRekorEntry(rekor, uuid, options?.signal) },
+      }),
+      external,
+      localLogIds: trustedRootLogIds(baseRoot),
+    }
+  }
+  // Transparency off: bundles this service signs carry no entry and no timestamp.
+  return {
+    local: createVerifier({ trustedRoot: baseRoot, tlogThreshold: 0, timestampThreshold: 0 }),
+    external,
+    localLogIds: new Set(),
+    entrylessIsLocal: true,
+  }
+}
+
+/** Hex log IDs of a trusted root's transparency logs. */
+function trustedRootLogIds(root: TrustedRootJson): Set<string> {
+  return new Set(
+    ((root.tlogs as Array<{ logId?: { keyId?: string } }> | undefined) ?? [])
+      .map((tlog) => tlog.logId?.keyId)
+      .filter((keyId): keyId is string => typeof keyId === 'string')
+      .map((keyId) => Buffer.from(keyId, 'base64').toString('hex')),
+  )
+}
