@@ -318,7 +318,6 @@ export function loadConfig(
     raw.CERTUS_TRUST_SIGNING_KEY !== undefined && kmsSchemeOf(raw.CERTUS_TRUST_SIGNING_KEY) !== undefined
       ? raw.CERTUS_TRUST_SIGNING_KEY
       : undefined
-  const layout = dataDirLayout(dataDir)
   const config: Config = {
     host,
     port,
@@ -327,13 +326,13 @@ export function loadConfig(
     storage,
     signingKeyPath: resolvePath(
       signingKeyUri === undefined
-        ? (raw.CERTUS_TRUST_SIGNING_KEY ?? layout.signingKeyPath)
-        : layout.signingKeyPath,
+        ? (raw.CERTUS_TRUST_SIGNING_KEY ?? dataDirLayout(dataDir).signingKeyPath)
+        : dataDirLayout(dataDir).signingKeyPath,
       cwd,
     ),
     signingKeyUri,
-    logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? layout.logKeyPath, cwd),
-    tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? layout.tsaKeyPath, cwd),
+    logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? dataDirLayout(dataDir).logKeyPath, cwd),
+    tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? dataDirLayout(dataDir).tsaKeyPath, cwd),
     keyless: {
       enabled: keylessEnabled,
       fulcioUrl: raw.CERTUS_TRUST_FULCIO_ADDR,
