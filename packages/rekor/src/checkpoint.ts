@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto'
+import { createHash, type KeyObject } from 'node:crypto'
 import { bytesEqual, fromBase64, fromHex, toBase64, utf8 } from './encoding.js'
 import { fail, RekorError } from './errors.js'
 import {
@@ -80,6 +80,34 @@ export function parseCheckpoint(note: string): Checkpoint {
 export function checkpointKeyHint(publicKey: PublicKeyInput): Uint8Array {
   // Same bytes as logID[0:4]; going through the (memoised) log ID avoids re-exporting the key.
   return fromHex(logIdFromPublicKey(publicKey).slice(0, 8))!
+}
+
+/**
+ * The C2SP signed-note key ID (the full 32-byte hash; its first 4 bytes are the key hint) for a key under `name`,
+ * for the key types whose ID commits to the name: Ed25519 = SHA-256(name ‖ 0x0A ‖ 0x01 ‖ raw key) and RSA =
+ * SHA-256(name ‖ 0x0A ‖ 0xFF ‖ "PKIX-RSA-PKCS#1v1.5" ‖ SPKI). Returns undefined for ECDSA, whose Rekor v2 key
+ * ID is SHA-256(SPKI) (the v1 log ID) and so says nothing about a name.
+ * @throws RekorError `REKOR_KEY_INVALID` for an unusable key.
+ */
+export function namedNoteKeyId(name: string, publicKey: PublicKeyInput): Uint8Array | undefined {
+  const key = toPublicKey(publicKey)
+  let typed: Buffer
+  if (key.asymmetricKeyType === 'ed25519') {
+    typed = Buffer.concat([Buffer.of(0x01), Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url')])
+  } else if (key.asymmetricKeyType === 'rsa') {
+    typed = Buffer.concat([
+      Buffer.of(0xff),
+      Buffer.from('PKIX-RSA-PKCS#1v1.5'),
+      key.export({ type: 'spki', format: 'der' }),
+    ])
+  } else {
+    return undefined
+  }
+  return new Uint8Array(
+    createHash('sha256')
+      .update(Buffer.concat([Buffer.from(`${name}\n`), typed]))
+      .digest(),
+  )
 }
 
 /**

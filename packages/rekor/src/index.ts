@@ -9,7 +9,13 @@ export {
 } from './bundle.js'
 export { canonicalJson } from './canonical-json.js'
 export type { Checkpoint, CheckpointContent, CheckpointSignature } from './checkpoint.js'
-export { checkpointKeyHint, parseCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.js'
+export {
+  checkpointKeyHint,
+  namedNoteKeyId,
+  parseCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+} from './checkpoint.js'
 export type {
   DsseBody,
   DsseEnvelope,

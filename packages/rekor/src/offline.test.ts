@@ -71,3 +71,29 @@ describe('verifyCheckpoint with an explicit key hint (C2SP signed-note key IDs)'
     ).toThrowError(expect.objectContaining({ code: 'REKOR_CHECKPOINT_SIGNATURE_INVALID' }))
   })
 })
+
+describe('namedNoteKeyId (C2SP key IDs that commit to the key name)', () => {
+  it("matches Sigstore staging's Rekor v2 log key ID, and changes with the name", () => {
+    // log2025-alpha1.rekor.sigstage.dev: Ed25519 key and logId.keyId as published in the staging trusted root.
+    const publicKey =
+      '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAPn+AREHoBaZ7wgS1zBqpxmLSGnyhxXj4lFxSdWVB8o8=\n-----END PUBLIC KEY-----\n'
+    const id = offline.namedNoteKeyId('log2025-alpha1.rekor.sigstage.dev', publicKey)
+    expect(Buffer.from(id!).toString('base64')).toBe('8w1amZ2S5mJIQkQmPxdMuOrL/oJkvFg9MnQXmeOCXck=')
+    expect(Buffer.from(offline.namedNoteKeyId('log2025-alpha1.rekor.github.dev', publicKey)!)).not.toEqual(
+      Buffer.from(id!),
+    )
+  })
+
+  it('RSA: SHA-256(name ‖ 0x0A ‖ 0xFF ‖ "PKIX-RSA-PKCS#1v1.5" ‖ SPKI); ECDSA keys name nothing', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey
+    const spki = rsa.export({ type: 'spki', format: 'der' })
+    const expected = createHash('sha256')
+      .update(
+        Buffer.concat([Buffer.from('log.test\n'), Buffer.of(0xff), Buffer.from('PKIX-RSA-PKCS#1v1.5'), spki]),
+      )
+      .digest()
+    expect(Buffer.from(offline.namedNoteKeyId('log.test', rsa)!)).toEqual(expected)
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey
+    expect(offline.namedNoteKeyId('log.test', ec)).toBeUndefined()
+  })
+})

@@ -5,7 +5,13 @@
 
 export { canonicalJson } from './canonical-json.js'
 export type { Checkpoint, CheckpointContent, CheckpointSignature } from './checkpoint.js'
-export { checkpointKeyHint, parseCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.js'
+export {
+  checkpointKeyHint,
+  namedNoteKeyId,
+  parseCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+} from './checkpoint.js'
 export type { RekorErrorCode } from './errors.js'
 export { RekorError } from './errors.js'
 export type { PublicKeyInput } from './keys.js'

@@ -259,8 +259,13 @@ function parseTlogEntry(value: unknown, field: string, version: BundleVersion): 
       proof.checkpoint === undefined
         ? undefined
         : object(proof.checkpoint, `${field}.inclusionProof.checkpoint`)
-    if (!checkpoint && version !== '0.1')
-      fail('VERIFIER_MALFORMED_BUNDLE', `${field}.inclusionProof lacks a checkpoint`)
+    // checkpoint is REQUIRED in an InclusionProof (protobuf-specs), v0.1 included: a proof without a signed root
+    // proves nothing. A v0.1 entry vouched for by its SET alone leaves the whole inclusionProof out.
+    if (!checkpoint)
+      fail(
+        'VERIFIER_MALFORMED_BUNDLE',
+        `${field}.inclusionProof lacks a checkpoint (required in every inclusion proof; a v0.1 entry with only a signed entry timestamp omits inclusionProof)`,
+      )
     parsed.inclusionProof = {
       logIndex: uint64(proof.logIndex, `${field}.inclusionProof.logIndex`),
       rootHash: decodeBase64(proof.rootHash, `${field}.inclusionProof.rootHash`),
@@ -268,9 +273,7 @@ function parseTlogEntry(value: unknown, field: string, version: BundleVersion): 
       hashes: array(proof.hashes ?? [], `${field}.inclusionProof.hashes`).map((hash, index) =>
         decodeBase64(hash, `${field}.inclusionProof.hashes[${index}]`),
       ),
-      checkpoint: checkpoint
-        ? string(checkpoint.envelope, `${field}.inclusionProof.checkpoint.envelope`)
-        : '',
+      checkpoint: string(checkpoint.envelope, `${field}.inclusionProof.checkpoint.envelope`),
     }
   } else if (version !== '0.1') {
     // From v0.2 on, an inclusion proof is mandatory (a SET alone is not enough).

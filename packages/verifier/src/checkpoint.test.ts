@@ -115,3 +115,57 @@ describe('checkpoints (C2SP signed notes, Rekor v2 style)', () => {
     )
   })
 })
+
+describe('checkpoint signer names vs the trusted log (issue 17, ADR 0002)', () => {
+  const invalid = expect.objectContaining({ code: 'VERIFIER_CHECKPOINT_SIGNATURE_INVALID' })
+
+  it('a private log whose origin is not in its base URL verifies when its C2SP key ID commits to the origin', () => {
+    const { log, note, keyId, line, signature } = ed25519Log('tlog-7.internal.example')
+    const privateLog = { ...log, baseUrl: 'https://transparency.corp.example.com/rekor' }
+    const envelope = `${note}\n${line('tlog-7.internal.example', keyId.subarray(0, 4), signature)}`
+    expect(verifyCheckpointSignature(parseCheckpoint(envelope), [privateLog])).toBe(privateLog)
+  })
+
+  it('the same key under another name is not that log: origin signed by the key, key ID for another name', () => {
+    const { log, privateKey, keyId, line } = ed25519Log('tlog-7.internal.example')
+    const privateLog = { ...log, baseUrl: 'https://transparency.corp.example.com/rekor' }
+    // The log's key signs a note for another origin; the line carries the trusted hint, so only the name rule
+    // can tell the two logs apart.
+    const note = `impostor.example\n12\n${root}\n`
+    const signature = sign(null, Buffer.from(note), privateKey)
+    const envelope = `${note}\n${line('impostor.example', keyId.subarray(0, 4), signature)}`
+    expect(() => verifyCheckpointSignature(parseCheckpoint(envelope), [privateLog])).toThrowError(invalid)
+    // Named in the base URL instead, the same note is accepted (the sigstore-js rule, kept for every key).
+    expect(
+      verifyCheckpointSignature(parseCheckpoint(envelope), [
+        { ...privateLog, baseUrl: 'https://impostor.example' },
+      ]),
+    ).toBeDefined()
+  })
+
+  it('an ECDSA (Rekor v1-style) log key names nothing: its signer name must appear in the base URL', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const keyId = createHash('sha256')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest()
+    const log: TrustedLog = {
+      baseUrl: 'https://rekor.corp.example.com',
+      logId: keyId,
+      checkpointKeyId: keyId,
+      publicKey,
+      keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+      validFor: { start: 0, end: Number.POSITIVE_INFINITY },
+    }
+    const checkpointFor = (origin: string) => {
+      const note = `${origin}\n12\n${root}\n`
+      const signature = sign('sha256', Buffer.from(note), privateKey)
+      return `${note}\n\u2014 ${origin} ${Buffer.concat([keyId.subarray(0, 4), signature]).toString('base64')}\n`
+    }
+    expect(verifyCheckpointSignature(parseCheckpoint(checkpointFor('rekor.corp.example.com')), [log])).toBe(
+      log,
+    )
+    expect(() =>
+      verifyCheckpointSignature(parseCheckpoint(checkpointFor('private-log.internal')), [log]),
+    ).toThrowError(invalid)
+  })
+})

@@ -1,4 +1,10 @@
-import { type Checkpoint, parseCheckpoint, RekorError, verifyCheckpoint } from '@certus-trust/rekor/offline'
+import {
+  type Checkpoint,
+  namedNoteKeyId,
+  parseCheckpoint,
+  RekorError,
+  verifyCheckpoint,
+} from '@certus-trust/rekor/offline'
 import { fail, viaRekor } from './errors.js'
 import type { TrustedLog } from './trust-root.js'
 
@@ -39,16 +45,27 @@ function signsOrigin(checkpoint: Checkpoint, name: string): boolean {
 }
 
 /**
+ * True when the trusted root ties signer `name` to `log`: its checkpoint key ID is the C2SP key ID of the log key
+ * under that name (Ed25519 and RSA note keys commit to their name; Rekor v2 logs), or, for keys whose ID names
+ * nothing (ECDSA, every Rekor v1 log), its base URL contains the name (sigstore-js's rule).
+ */
+function namesLog(log: TrustedLog, name: string): boolean {
+  if (log.baseUrl.includes(name)) return true
+  const keyId = namedNoteKeyId(name, log.publicKey)
+  return keyId !== undefined && log.checkpointKeyId.equals(keyId)
+}
+
+/**
  * Finds the trusted log (among `logs`, the ones the entry names) that signed the checkpoint. A line counts
- * only if its name is the origin's host part and appears in the log's base URL, its key hint is the first 4
- * bytes of the log's checkpoint key ID (SHA-256(SPKI) for Rekor v1, the C2SP key ID for v2) and it verifies
- * (rekor's `verifyCheckpoint`). Other lines (witness cosignatures) are ignored.
+ * only if its name is the origin's host part, the trusted root ties that name to the log ({@link namesLog}), its
+ * key hint is the first 4 bytes of the log's checkpoint key ID (SHA-256(SPKI) for Rekor v1, the C2SP key ID for
+ * v2) and it verifies (rekor's `verifyCheckpoint`). Other lines (witness cosignatures) are ignored.
  * @throws VerifierError `VERIFIER_CHECKPOINT_SIGNATURE_INVALID`.
  */
 export function verifyCheckpointSignature(checkpoint: Checkpoint, logs: TrustedLog[]): TrustedLog {
   const fromOrigin = checkpoint.signatures.filter((line) => signsOrigin(checkpoint, line.name))
   for (const log of logs) {
-    const signatures = fromOrigin.filter((line) => log.baseUrl.includes(line.name))
+    const signatures = fromOrigin.filter((line) => namesLog(log, line.name))
     if (signatures.length === 0) continue
     try {
       verifyCheckpoint(

@@ -19,6 +19,7 @@ export {
 } from './trust.js'
 export type { CertificateAuthority, TrustedLog, TrustMaterial, ValidityWindow } from './trust-root.js'
 export { parseTrustedRoot } from './trust-root.js'
+export type { IgnoredTimestamp, UnverifiedTimestampPolicy } from './tsa.js'
 export type {
   BatchItem,
   BatchOptions,

@@ -56,24 +56,19 @@ export function verifyTlogEntry(entry: TlogEntry, tlogs: TrustedLog[], checks: V
 
   const proof = entry.inclusionProof
   if (proof) {
-    if (proof.checkpoint) {
-      const checkpoint = parseCheckpointEnvelope(proof.checkpoint)
-      log = verifyCheckpointSignature(checkpoint, logs)
-      if (!checks.includes('tlog-checkpoint-signature')) checks.push('tlog-checkpoint-signature')
-      // The proof's own root and size must be the ones the log signed.
-      if (proof.treeSize !== checkpoint.treeSize || !proof.rootHash.equals(checkpoint.rootHash)) {
-        fail(
-          'VERIFIER_INCLUSION_PROOF_INVALID',
-          'the inclusion proof root or size differs from the signed checkpoint',
-        )
-      }
-      verifyInclusion(proof.logIndex, checkpoint.treeSize, leaf, proof.hashes, checkpoint.rootHash)
-      verifiedBy.push('inclusion-proof')
-      checkpointInfo = { origin: checkpoint.origin, treeSize: checkpoint.treeSize.toString() }
-    } else {
-      // v0.1 proofs may lack a checkpoint: still consistent, but only the SET vouches for the entry.
-      verifyInclusion(proof.logIndex, proof.treeSize, leaf, proof.hashes, proof.rootHash)
+    const checkpoint = parseCheckpointEnvelope(proof.checkpoint)
+    log = verifyCheckpointSignature(checkpoint, logs)
+    if (!checks.includes('tlog-checkpoint-signature')) checks.push('tlog-checkpoint-signature')
+    // The proof's own root and size must be the ones the log signed.
+    if (proof.treeSize !== checkpoint.treeSize || !proof.rootHash.equals(checkpoint.rootHash)) {
+      fail(
+        'VERIFIER_INCLUSION_PROOF_INVALID',
+        'the inclusion proof root or size differs from the signed checkpoint',
+      )
     }
+    verifyInclusion(proof.logIndex, checkpoint.treeSize, leaf, proof.hashes, checkpoint.rootHash)
+    verifiedBy.push('inclusion-proof')
+    checkpointInfo = { origin: checkpoint.origin, treeSize: checkpoint.treeSize.toString() }
     if (!checks.includes('tlog-inclusion-proof')) checks.push('tlog-inclusion-proof')
   }
   if (verifiedBy.length === 0)

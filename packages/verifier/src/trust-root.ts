@@ -77,7 +77,10 @@ function validity(value: unknown, field: string): ValidityWindow {
   if (value === undefined || value === null)
     return { start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY }
   const range = object(value, field)
-  if (range.start === undefined || range.start === null) malformed(`${field}.start is required`)
+  if (range.start === undefined || range.start === null)
+    malformed(
+      `${field}.start is required when ${field} is present: set it to an RFC 3339 time (e.g. "2024-01-01T00:00:00Z"), or leave ${field} out for material that is valid at all times`,
+    )
   const start = time(range.start, `${field}.start`)
   const end =
     range.end === undefined || range.end === null ? Number.POSITIVE_INFINITY : time(range.end, `${field}.end`)
@@ -145,11 +148,21 @@ function parseAuthority(value: unknown, field: string): CertificateAuthority {
     }
   })
   if (chain.length === 0) malformed(`${field}.certChain is empty`)
+  if (chain.length > 1 && isSelfIssued(chain[0]!))
+    // The anchor is detectable, but silently reordering operator input would also hide a chain pasted in the
+    // wrong place; refuse and say how to fix it (docs/decisions/0002-verifier-compatibility.md).
+    malformed(
+      `${field}.certChain.certificates is listed root-first (certificates[0] is the self-signed root): list the issuing certificate first and the root last`,
+    )
   return {
     uri: typeof authority.uri === 'string' ? authority.uri : '',
     chain,
     validFor: validity(authority.validFor, `${field}.validFor`),
   }
+}
+
+function isSelfIssued(certificate: ParsedCertificate): boolean {
+  return Buffer.compare(certificate.subjectName, certificate.issuerName) === 0
 }
 
 const built = new WeakSet<object>()

@@ -1,5 +1,5 @@
 import { content, readNode } from '@certus-trust/core'
-import { fail } from './errors.js'
+import { fail, VerifierError, type VerifierErrorCode } from './errors.js'
 import { type CertificateAuthority, checkAuthorityChain, within } from './trust-root.js'
 
 /** A verified RFC 3161 timestamp. */
@@ -69,4 +69,48 @@ export async function verifyRfc3161Timestamp(
       : 'RFC 3161 timestamp does not verify',
     lastError,
   )
+}
+
+/** What to do with an RFC 3161 timestamp that does not verify. */
+export type UnverifiedTimestampPolicy = 'ignore' | 'reject'
+
+/** An RFC 3161 timestamp left out of the verification, and why. */
+export interface IgnoredTimestamp {
+  /** Position in the bundle's `rfc3161Timestamps`. */
+  index: number
+  code: VerifierErrorCode
+  message: string
+}
+
+/**
+ * Verifies every RFC 3161 token of a bundle. A repeated token is always a malformed bundle (it must not count
+ * twice toward a threshold). A token that does not verify fails the verification under `'reject'`; under
+ * `'ignore'` it is reported in `ignored` and does not count (docs/decisions/0002-verifier-compatibility.md).
+ * @throws VerifierError `VERIFIER_MALFORMED_BUNDLE`, or `VERIFIER_TIMESTAMP_INVALID` under `'reject'`.
+ */
+export async function verifyRfc3161Timestamps(
+  tokens: Buffer[],
+  signature: Buffer,
+  authorities: CertificateAuthority[],
+  policy: UnverifiedTimestampPolicy,
+): Promise<{ verified: VerifiedTimestamp[]; ignored: IgnoredTimestamp[] }> {
+  const seen = new Set<string>()
+  const verified: VerifiedTimestamp[] = []
+  const ignored: IgnoredTimestamp[] = []
+  for (const [index, token] of tokens.entries()) {
+    const tokenId = token.toString('base64')
+    if (seen.has(tokenId)) fail('VERIFIER_MALFORMED_BUNDLE', 'duplicate RFC 3161 timestamp')
+    seen.add(tokenId)
+    try {
+      verified.push(await verifyRfc3161Timestamp(token, signature, authorities))
+    } catch (error) {
+      if (policy === 'reject') throw error
+      // verifyRfc3161Timestamp throws only VerifierErrors; anything else is still an unverified token.
+      const typed = VerifierError.is(error)
+        ? error
+        : { code: 'VERIFIER_TIMESTAMP_INVALID' as const, message: 'RFC 3161 timestamp does not verify' }
+      ignored.push({ index, code: typed.code, message: typed.message })
+    }
+  }
+  return { verified, ignored }
 }

@@ -27,7 +27,7 @@ import {
   type TrustMaterial,
   within,
 } from './trust-root.js'
-import { verifyRfc3161Timestamp } from './tsa.js'
+import { type IgnoredTimestamp, type UnverifiedTimestampPolicy, verifyRfc3161Timestamps } from './tsa.js'
 import { type FulcioExtensions, fulcioExtensions, type SubjectAltNames, subjectAltNames } from './x509.js'
 
 /** Names of the checks a verification ran (reported in the result, in order). */
@@ -108,6 +108,11 @@ export interface VerificationResult {
   artifact: { sha256: string }
   /** For DSSE in-toto bundles: the statement's type and subjects. */
   statement?: { predicateType?: string; subjects: Array<{ name?: string; digest: Record<string, string> }> }
+  /**
+   * RFC 3161 timestamps that did not verify and were left out (`unverifiedTimestamps: 'ignore'`); empty when
+   * every token verified. Under `'reject'` such a token fails the verification instead.
+   */
+  ignoredTimestamps: IgnoredTimestamp[]
   checks: VerificationCheck[]
 }
 
@@ -133,6 +138,14 @@ export interface VerifierOptions {
   timestampThreshold?: number
   /** Check that each entry still exists (same body) in the log through this lookup. @default none (offline) */
   online?: EntryLookup
+  /**
+   * What to do with an RFC 3161 timestamp that does not verify (malformed, from a TSA not trusted at its time, a
+   * bad signature or message imprint): `'ignore'` leaves it out of `timestampThreshold` and reports it in
+   * {@link VerificationResult.ignoredTimestamps} (as sigstore-go and sigstore-python do); `'reject'` fails the
+   * verification with `VERIFIER_TIMESTAMP_INVALID` (as sigstore-js does). A repeated token is always rejected.
+   * @default 'ignore'
+   */
+  unverifiedTimestamps?: UnverifiedTimestampPolicy
   /** Allowed clock skew for timestamps ahead of `now`, in ms. @default 300000 */
   clockSkewMs?: number
   /** Clock, for tests. @default () => new Date() */
@@ -199,6 +212,7 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
     tlogThreshold: options.tlogThreshold ?? 1,
     timestampThreshold: options.timestampThreshold ?? 1,
     clockSkewMs: options.clockSkewMs ?? 300_000,
+    unverifiedTimestamps: options.unverifiedTimestamps ?? 'ignore',
     now: options.now ?? (() => new Date()),
   }
   const chainCache = new ChainCache(options.chainCacheSize ?? 10_000)
@@ -329,28 +343,27 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
     }
 
     // 5. RFC 3161 timestamps over the signature.
-    const seenTokens = new Set<string>()
-    for (const token of bundle.rfc3161Timestamps) {
-      // A repeated token must not count twice toward timestampThreshold.
-      const tokenId = token.toString('base64')
-      if (seenTokens.has(tokenId)) fail('VERIFIER_MALFORMED_BUNDLE', 'duplicate RFC 3161 timestamp')
-      seenTokens.add(tokenId)
-      const verified = await verifyRfc3161Timestamp(
-        token,
-        content.signature,
-        trustMaterial.timestampAuthorities,
-      )
+    const stamped = await verifyRfc3161Timestamps(
+      bundle.rfc3161Timestamps,
+      content.signature,
+      trustMaterial.timestampAuthorities,
+      settings.unverifiedTimestamps,
+    )
+    for (const verified of stamped.verified) {
       timestamps.push({
         kind: 'timestamp-authority',
         time: new Date(verified.time),
         source: verified.authority.uri,
       })
-      if (!checks.includes('rfc3161-timestamp')) checks.push('rfc3161-timestamp')
     }
+    if (stamped.verified.length > 0) checks.push('rfc3161-timestamp')
     if (timestamps.length < settings.timestampThreshold) {
+      const ignored = stamped.ignored.length
+        ? ` (${stamped.ignored.length} RFC 3161 timestamp(s) ignored: ${stamped.ignored[0]!.message})`
+        : ''
       fail(
         'VERIFIER_TIMESTAMP_INVALID',
-        `expected ${settings.timestampThreshold} verified timestamps (signed entry timestamp or RFC 3161), got ${timestamps.length}`,
+        `expected ${settings.timestampThreshold} verified timestamps (signed entry timestamp or RFC 3161), got ${timestamps.length}${ignored}`,
       )
     }
     const times = timestamps.map((item) => item.time.getTime())
@@ -367,13 +380,8 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
     let identityCheck = () => {}
     if (material.kind === 'certificate') {
       const leaf = material.certificate
-      if (
-        material.chain.some(
-          (certificate) => Buffer.compare(certificate.subjectName, certificate.issuerName) === 0,
-        )
-      ) {
-        fail('VERIFIER_UNTRUSTED_CHAIN', 'the bundle certificate chain must not include a root certificate')
-      }
+      // Certificates after the leaf (v0.1/v0.2 x509CertificateChain) are never used: the path is built from the
+      // trusted root alone, so a root or intermediate supplied by the bundle can neither anchor nor extend it.
       const chain = verifyCertificateChain(leaf, trustMaterial.certificateAuthorities, times, chainCache)
       checks.push('certificate-chain', 'certificate-validity')
       verifyScts(leaf, chain.path[1]!, trustMaterial.ctlogs, settings.ctlogThreshold)
@@ -445,6 +453,7 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
       tlogEntries,
       artifact: { sha256: `sha256:${artifact.sha256.toString('hex')}` },
       statement,
+      ignoredTimestamps: stamped.ignored,
       checks,
     }
   }

@@ -241,9 +241,9 @@ describe('tampering with the trust root fails', () => {
       'VERIFIER_UNTRUSTED_CHAIN',
     ],
     [
-      'CA chain without its root link',
+      'CA chain without its root link (listed root-first)',
       (r) => r.certificateAuthorities[0].certChain.certificates.reverse(),
-      'VERIFIER_UNTRUSTED_CHAIN',
+      'VERIFIER_MALFORMED_TRUSTED_ROOT',
     ],
     ['CT log removed', (r) => (r.ctlogs = []), 'VERIFIER_SCT_INVALID'],
     [

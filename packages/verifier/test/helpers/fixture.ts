@@ -16,8 +16,8 @@ export function tlv(tag: number, ...parts: Uint8Array[]): Buffer {
   const body = Buffer.concat(parts)
   return Buffer.concat([Buffer.of(tag), length(body.length), body])
 }
-const seq = (...parts: Uint8Array[]) => tlv(0x30, ...parts)
-function oid(dotted: string): Buffer {
+export const seq = (...parts: Uint8Array[]) => tlv(0x30, ...parts)
+export function oid(dotted: string): Buffer {
   const [a, b, ...rest] = dotted.split('.').map(Number)
   const bytes = [a! * 40 + b!]
   for (const arc of rest) {
@@ -28,25 +28,25 @@ function oid(dotted: string): Buffer {
   }
   return tlv(0x06, Buffer.from(bytes))
 }
-function integer(value: number): Buffer {
+export function integer(value: number): Buffer {
   let hex = value.toString(16)
   if (hex.length % 2) hex = `0${hex}`
   let bytes = Buffer.from(hex, 'hex')
   if (bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.of(0), bytes])
   return tlv(0x02, bytes)
 }
-const utf8 = (text: string) => tlv(0x0c, Buffer.from(text))
-function time(date: Date): Buffer {
+export const utf8 = (text: string) => tlv(0x0c, Buffer.from(text))
+export function time(date: Date): Buffer {
   const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14)
   return date.getUTCFullYear() < 2050
     ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`))
     : tlv(0x18, Buffer.from(`${iso}Z`))
 }
-const name = (cn: string) => (cn ? seq(tlv(0x31, seq(oid('2.5.4.3'), utf8(cn)))) : seq())
-const extension = (id: string, critical: boolean, value: Uint8Array) =>
+export const name = (cn: string) => (cn ? seq(tlv(0x31, seq(oid('2.5.4.3'), utf8(cn)))) : seq())
+export const extension = (id: string, critical: boolean, value: Uint8Array) =>
   seq(oid(id), ...(critical ? [tlv(0x01, Buffer.of(0xff))] : []), tlv(0x04, value))
-const spkiOf = (key: KeyObject) => key.export({ type: 'spki', format: 'der' }) as Buffer
-const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'))
+export const spkiOf = (key: KeyObject) => key.export({ type: 'spki', format: 'der' }) as Buffer
+export const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'))
 
 export interface Issued {
   der: Buffer
@@ -54,7 +54,7 @@ export interface Issued {
   publicKey: KeyObject
 }
 
-interface CertificateSpec {
+export interface CertificateSpec {
   subject: string
   issuer: string
   serial: number
@@ -64,7 +64,7 @@ interface CertificateSpec {
   extensions: Buffer[]
 }
 
-function tbsFor(spec: CertificateSpec): Buffer {
+export function tbsFor(spec: CertificateSpec): Buffer {
   return seq(
     tlv(0xa0, integer(2)),
     integer(spec.serial),
@@ -77,11 +77,11 @@ function tbsFor(spec: CertificateSpec): Buffer {
   )
 }
 
-function signTbs(tbs: Buffer, signer: KeyObject): Buffer {
+export function signTbs(tbs: Buffer, signer: KeyObject): Buffer {
   return seq(tbs, ECDSA_SHA256, tlv(0x03, Buffer.of(0), sign('sha256', tbs, signer)))
 }
 
-function ecKeys() {
+export function ecKeys() {
   return generateKeyPairSync('ec', { namedCurve: 'P-256' })
 }
 
@@ -167,7 +167,7 @@ export function logEntry(
   }
 }
 
-const pem = (label: string, der: Buffer) =>
+export const pem = (label: string, der: Buffer) =>
   `-----BEGIN ${label}-----\n${der
     .toString('base64')
     .match(/.{1,64}/g)!
