@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 
 /** A request as a fake service sees it. */
@@ -19,17 +20,21 @@ export interface FakeResponse {
 
 /** A local HTTP server standing in for a cloud service. */
 export interface LocalServer {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`) */
   url: string
   port: number
   close(): Promise<void>
 }
 
-/** Starts an HTTP server on a free loopback port that answers every request through `handle`. */
+/**
+ * Starts an HTTP server (HTTPS with `tls`: a PEM key and certificate) on a free loopback port that answers every
+ * request through `handle`.
+ */
 export async function startLocalServer(
   handle: (request: FakeRequest) => Promise<FakeResponse> | FakeResponse,
+  tls?: { key: string; cert: string },
 ): Promise<LocalServer> {
-  const server: Server = createServer((request, response) => {
+  const listener: RequestListener = (request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
@@ -53,11 +58,12 @@ export async function startLocalServer(
           },
         )
     })
-  })
+  }
+  const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,5 @@
+export { parseVaultKeyUri } from './key-uri.js'
+export type { VaultConnectionOptions } from './vault-client.js'
+export { DEFAULT_TRANSIT_MOUNT, DEFAULT_VAULT_ADDRESS } from './vault-client.js'
+export type { VaultKeyProviderOptions } from './vault-key-provider.js'
+export { createKeyFromUri, createVaultKeyProvider, keyProviderFromUri } from './vault-key-provider.js'
