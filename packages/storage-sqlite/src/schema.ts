@@ -120,8 +120,52 @@ const migration = (version: number, name: string, sql: string): Migration => ({
   checksum: createHash('sha256').update(sql).digest('hex'),
 })
 
+// Version 2 mirrors storage-postgres' 0002_guide_views.sql: the production guide's table and column names as
+// views, so SQL written for the guide runs unchanged. SQLite has no timestamp type; its date functions read
+// ISO-8601 text, so the guide's timestamps are UTC ISO-8601 strings (exact to the stored millisecond), which
+// also sort in time order. SQLite views are read-only: writes go through the storage API.
+const isoFromMilliseconds = (column: string) =>
+  `strftime('%Y-%m-%dT%H:%M:%S', ${column} / 1000, 'unixepoch') || printf('.%03dZ', ${column} % 1000)`
+const GUIDE_VIEWS = `
+CREATE VIEW signed_artifacts AS
+SELECT
+  id,
+  artifact_hash,
+  artifact_type,
+  subject,
+  signature,
+  certificate,
+  public_key,
+  bundle,
+  transparency_entry_uuid AS rekor_uuid,
+  log_index AS rekor_index,
+  log_id AS rekor_log_id,
+  strftime('%Y-%m-%dT%H:%M:%SZ', integrated_time, 'unixepoch') AS integrated_time,
+  predicates,
+  ${isoFromMilliseconds('created_at')} AS created_at,
+  idempotency_key
+FROM certus_signed_artifacts;
+
+CREATE VIEW verification_records AS
+SELECT
+  id,
+  artifact_hash,
+  signature,
+  valid,
+  signer,
+  issuer,
+  transparency_index AS rekor_index,
+  ${isoFromMilliseconds('verified_at')} AS verified_at,
+  failure_code,
+  failure_message
+FROM certus_verification_records;
+`
+
 /** The migrations this package ships, ascending by version. Never edit one that shipped; add the next. */
-export const MIGRATIONS: ReadonlyArray<Migration> = [migration(1, 'initial', INITIAL)]
+export const MIGRATIONS: ReadonlyArray<Migration> = [
+  migration(1, 'initial', INITIAL),
+  migration(2, 'guide_views', GUIDE_VIEWS),
+]
 
 /** The newest schema version this package knows. */
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0
