@@ -85,12 +85,11 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     observeLogCall: (labels, call) => observeLogCall(metrics, labels, call),
   })
   if (opened.poolStats) metrics.setPoolStatsSource(opened.poolStats)
-  const { log } = opened
+  const { log, tsa } = opened
   return {
     service: opened.service,
-    rekorApi: log
-      ? (createRekorApi(log, { maxBodyBytes: config.bodyLimitBytes }) as unknown as Hono)
-      : undefined,
+    rekorApi: log ? embeddedApis(config, log, tsa) : undefined,
+    tsa,
     storage: opened.storage,
     log,
     rekor: opened.rekor,

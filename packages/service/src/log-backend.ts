@@ -75,11 +75,21 @@ export async function openLogBackend(
       ...(config.logBaseUrl ? { baseUrl: config.logBaseUrl } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     })
-    return {
-      log,
-      witness: embeddedWitness(log, observe),
-      reader: embeddedReader(log),
-      close: () => log.close(),
+    try {
+      // The embedded timestamp authority lives beside the embedded log (its key material in the data directory).
+      const tsa = config.tsaKeyPath
+        ? await createTimestampAuthority({ material: { path: config.tsaKeyPath } })
+        : undefined
+      return {
+        log,
+        tsa,
+        witness: embeddedWitness(log, observe),
+        reader: embeddedReader(log),
+        close: () => log.close(),
+      }
+    } catch (error) {
+      await log.close().catch(() => {})
+      throw error
     }
   }
   if (transparency.mode === 'remote') {
