@@ -116,7 +116,7 @@ describe('checkpoints (C2SP signed notes, Rekor v2 style)', () => {
   })
 })
 
-describe('checkpoint signer names vs the trusted log (issue 17, ADR 0002)', () => {
+describe('checkpoint signer names vs the trusted log (issue 17, ADR 0003)', () => {
   const invalid = expect.objectContaining({ code: 'VERIFIER_CHECKPOINT_SIGNATURE_INVALID' })
 
   it('a private log whose origin is not in its base URL verifies when its C2SP key ID commits to the origin', () => {

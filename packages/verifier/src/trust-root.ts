@@ -150,7 +150,7 @@ function parseAuthority(value: unknown, field: string): CertificateAuthority {
   if (chain.length === 0) malformed(`${field}.certChain is empty`)
   if (chain.length > 1 && isSelfIssued(chain[0]!))
     // The anchor is detectable, but silently reordering operator input would also hide a chain pasted in the
-    // wrong place; refuse and say how to fix it (docs/decisions/0002-verifier-compatibility.md).
+    // wrong place; refuse and say how to fix it (docs/decisions/0003-verifier-compatibility.md).
     malformed(
       `${field}.certChain.certificates is listed root-first (certificates[0] is the self-signed root): list the issuing certificate first and the root last`,
     )

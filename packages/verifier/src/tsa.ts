@@ -85,7 +85,7 @@ export interface IgnoredTimestamp {
 /**
  * Verifies every RFC 3161 token of a bundle. A repeated token is always a malformed bundle (it must not count
  * twice toward a threshold). A token that does not verify fails the verification under `'reject'`; under
- * `'ignore'` it is reported in `ignored` and does not count (docs/decisions/0002-verifier-compatibility.md).
+ * `'ignore'` it is reported in `ignored` and does not count (docs/decisions/0003-verifier-compatibility.md).
  * @throws VerifierError `VERIFIER_MALFORMED_BUNDLE`, or `VERIFIER_TIMESTAMP_INVALID` under `'reject'`.
  */
 export async function verifyRfc3161Timestamps(

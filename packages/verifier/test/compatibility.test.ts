@@ -1,5 +1,5 @@
 // Issue 17: what other Sigstore clients accept or reject, built from the spec with a generated PKI
-// (docs/decisions/0002-verifier-compatibility.md). Every bundle here is complete and validly signed except for the
+// (docs/decisions/0003-verifier-compatibility.md). Every bundle here is complete and validly signed except for the
 // one property under test, so each verdict is caused by that property.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
