@@ -8,6 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node22',
   tsconfig: 'tsconfig.build.json',
-  // node:sqlite is a builtin that bundlers older than Node 22 do not list: never bundle it.
-  external: ['node:sqlite'],
+  // `node:sqlite` exists only with its prefix (there is no bare `sqlite` builtin): keep `node:` as written.
+  removeNodeProtocol: false,
 })

@@ -20,8 +20,11 @@ export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 export async function main(
   serverUrl = DEFAULT_SERVER_URL,
   print: (line: string) => void = console.log,
+  prefix = 'certus_example_',
 ): Promise<void> {
-  const name = `certus_example_${randomBytes(6).toString('hex')}`
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(prefix))
+    throw new Error('the database name prefix must match [a-z_][a-z0-9_]*')
+  const name = `${prefix}${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 })
   await admin.connect()
   await admin.query(`CREATE DATABASE ${name}`)
@@ -108,11 +111,15 @@ export async function main(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.env.CERTUS_EXAMPLE_POSTGRES_URL ?? DEFAULT_SERVER_URL).catch((error: unknown) => {
+  main(
+    process.env.CERTUS_EXAMPLE_POSTGRES_URL ?? DEFAULT_SERVER_URL,
+    console.log,
+    process.env.CERTUS_EXAMPLE_DATABASE_PREFIX,
+  ).catch((error: unknown) => {
     const code = (error as { code?: string }).code
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') {
       console.error(
-        'PostgreSQL is not reachable at 127.0.0.1:5432 (set CERTUS_EXAMPLE_POSTGRES_URL). This example did NOT run.',
+        `PostgreSQL is not reachable at ${new URL(process.env.CERTUS_EXAMPLE_POSTGRES_URL ?? DEFAULT_SERVER_URL).host} (set CERTUS_EXAMPLE_POSTGRES_URL). This example did NOT run.`,
       )
       process.exitCode = 2
       return

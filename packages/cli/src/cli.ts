@@ -7,7 +7,7 @@ import { VERSION } from './version.js'
 /**
  * Runs one `certus` invocation and resolves with its exit status; never throws and never calls
  * `process.exit` (bin.ts does). Each subcommand's module is imported only when it runs, so
- * `certus verify-bundle` does not pay for the server, PGlite or the signer.
+ * `certus verify-bundle` does not pay for the server, a database or the signer.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT_CODES.OK
@@ -282,7 +282,7 @@ Exit status 0 = verified; anything else = rejected, with the reason on stderr.`,
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .option(
       '--storage <where>',
-      'memory, a PGlite directory, or a postgres:// URL (default: PGlite in the data directory)',
+      'sqlite, memory, pglite, a SQLite file (*.db), a PGlite directory, or a postgres:// URL (default: SQLite in the data directory)',
     )
     .addOption(dataDirOption())
     .action(

@@ -87,7 +87,7 @@ describe('certus serve and certus commands share one data directory', () => {
   })
   afterAll(() => dir.cleanup())
 
-  it('an entry signed over HTTP (default PGlite storage) is in the log `certus log` reads afterwards', async () => {
+  it('an entry signed over HTTP (default SQLite storage) is in the log `certus log` reads afterwards', async () => {
     const data = join(dir.path, 'data')
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', data], {
       env: { ...process.env, CERTUS_TRUST_LOG_LEVEL: 'silent' },
@@ -106,7 +106,7 @@ describe('certus serve and certus commands share one data directory', () => {
       })
       child.once('exit', (code) => reject(new Error(`serve exited early (${code}):\n${stderr}`)))
     })
-    expect(stderr).toContain('storage: pglite')
+    expect(stderr).toContain('storage: sqlite')
     const signed = await fetch(`${url}/v1/sign`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -114,6 +114,24 @@ describe('certus serve and certus commands share one data directory', () => {
     })
     expect(signed.status).toBe(201)
     const entryId = ((await signed.json()) as { entry_id: string }).entry_id
+    // While the server runs, a `certus sign` on the same directory appends to the same log at once (no
+    // directory lock to wait for), and the server's next entry continues after it: one log, never forked.
+    await writeFile(join(dir.path, 'while-serving.txt'), 'signed while the server runs')
+    const local = await certus(
+      ['sign', 'while-serving.txt', '--data-dir', data, '--bundle', 'while-serving.sigstore.json', '--json'],
+      { cwd: dir.path },
+    )
+    expect(local.code, local.stderr).toBe(0)
+    expect(json<{ results: Array<{ logIndex: number }> }>(local).results[0]?.logIndex).toBe(1)
+    const next = await fetch(`${url}/v1/sign`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ artifact: `sha256:${'cd'.repeat(32)}`, artifact_type: 'file', subject: 'y' }),
+    })
+    expect(next.status).toBe(201)
+    expect(((await next.json()) as { transparency_entry: { index: number } }).transparency_entry.index).toBe(
+      2,
+    )
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     child.kill('SIGTERM')
     expect(await exit).toBe(0)
@@ -124,8 +142,11 @@ describe('certus serve and certus commands share one data directory', () => {
   })
 })
 
+const SERVER_URL = process.env.CERTUS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const DATABASE_PREFIX = process.env.CERTUS_TEST_DATABASE_PREFIX ?? 'certus_cli_'
 const reachable = await new Promise<boolean>((done) => {
-  const socket = connect({ host: '127.0.0.1', port: 5432, timeout: 2_000 })
+  const where = new URL(SERVER_URL)
+  const socket = connect({ host: where.hostname, port: Number(where.port || 5432), timeout: 2_000 })
   socket.once('connect', () => {
     socket.destroy()
     done(true)
@@ -139,13 +160,13 @@ const reachable = await new Promise<boolean>((done) => {
 const required = process.env.CERTUS_REQUIRE_POSTGRES === '1'
 if (!reachable) {
   console.warn(
-    `\n*** certus migrate test: PostgreSQL not reachable at 127.0.0.1:5432 — ${required ? 'FAILING (CERTUS_REQUIRE_POSTGRES=1)' : 'NOT RUN'} ***\n`,
+    `\n*** certus migrate test: PostgreSQL not reachable at ${new URL(SERVER_URL).host} (CERTUS_TEST_DATABASE_URL) — ${required ? 'FAILING (CERTUS_REQUIRE_POSTGRES=1)' : 'NOT RUN'} ***\n`,
   )
 }
 
 describe.skipIf(!reachable && !required)('certus migrate (built bin, throwaway PostgreSQL database)', () => {
-  const serverUrl = process.env.CERTUS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-  const name = `certus_cli_${randomBytes(6).toString('hex')}`
+  const serverUrl = SERVER_URL
+  const name = `${DATABASE_PREFIX}${randomBytes(6).toString('hex')}`
   let admin: pg.Client
   let databaseUrl: string
   beforeAll(async () => {

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CONFIG_VARIABLES, isLoopbackHost, loadConfig } from './config.js'
 import { ServerError } from './errors.js'
@@ -21,7 +24,7 @@ describe('loadConfig', () => {
     expect(config.host).toBe('127.0.0.1')
     expect(config.port).toBe(8080)
     expect(config.dataDir).toBe('/srv/app/.certus')
-    expect(config.storage).toEqual({ kind: 'pglite', dataDir: '/srv/app/.certus/log-db' })
+    expect(config.storage).toEqual({ kind: 'sqlite', path: '/srv/app/.certus/certus.db' })
     expect(config.transparency).toEqual({ mode: 'embedded' })
     expect(config.signingKeyPath).toBe('/srv/app/.certus/signing-key.pem')
     expect(config.logKeyPath).toBe('/srv/app/.certus/log-key.pem')
@@ -33,11 +36,46 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.auth)).toBe(true)
   })
 
+  it('keeps using a legacy PGlite data directory; an existing directory named in STORAGE is PGlite', () => {
+    const root = mkdtempSync(join(tmpdir(), 'certus-config-'))
+    try {
+      mkdirSync(join(root, '.certus', 'log-db'), { recursive: true })
+      expect(loadConfig({}, { cwd: root }).storage).toEqual({
+        kind: 'pglite',
+        dataDir: join(root, '.certus', 'log-db'),
+      })
+      expect(loadConfig({ CERTUS_TRUST_STORAGE: '.certus/log-db' }, { cwd: root }).storage).toEqual({
+        kind: 'pglite',
+        dataDir: join(root, '.certus', 'log-db'),
+      })
+      // Once a SQLite database exists next to it, SQLite wins.
+      writeFileSync(join(root, '.certus', 'certus.db'), '')
+      expect(loadConfig({}, { cwd: root }).storage).toEqual({
+        kind: 'sqlite',
+        path: join(root, '.certus', 'certus.db'),
+      })
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
   it('reads every storage form', () => {
     expect(loadConfig({ CERTUS_TRUST_STORAGE: 'memory' }, { cwd }).storage).toEqual({ kind: 'memory' })
+    expect(loadConfig({ CERTUS_TRUST_STORAGE: 'data/trust.db' }, { cwd }).storage).toEqual({
+      kind: 'sqlite',
+      path: '/srv/app/data/trust.db',
+    })
     expect(loadConfig({ CERTUS_TRUST_STORAGE: 'data/db' }, { cwd }).storage).toEqual({
       kind: 'pglite',
       dataDir: '/srv/app/data/db',
+    })
+    expect(loadConfig({ CERTUS_TRUST_STORAGE: 'sqlite' }, { cwd }).storage).toEqual({
+      kind: 'sqlite',
+      path: '/srv/app/.certus/certus.db',
+    })
+    expect(loadConfig({ CERTUS_TRUST_STORAGE: 'pglite' }, { cwd }).storage).toEqual({
+      kind: 'pglite',
+      dataDir: '/srv/app/.certus/log-db',
     })
     expect(loadConfig({ CERTUS_TRUST_STORAGE: 'postgres://u@db:5432/trust' }, { cwd }).storage).toEqual({
       kind: 'postgres',

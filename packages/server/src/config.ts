@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { kmsSchemeOf } from '@certus-trust/kms'
 import {
@@ -371,6 +372,9 @@ export function loadConfig(
   return deepFreeze(config)
 }
 
+const STORAGE_EXPECTED =
+  'CERTUS_TRUST_STORAGE: expected sqlite, memory, postgres, pglite, a postgres:// URL, a SQLite file (*.db) or a PGlite directory'
+
 function resolveStorage(
   raw: { CERTUS_TRUST_STORAGE?: string | undefined; CERTUS_TRUST_DATABASE_URL?: string | undefined },
   dataDir: string,
@@ -384,6 +388,8 @@ function resolveStorage(
     return defaultStorageConfig(dataDir)
   }
   if (value === 'memory') return { kind: 'memory' }
+  if (value === 'sqlite') return { kind: 'sqlite', path: dataDirLayout(dataDir).databasePath }
+  if (value === 'pglite') return { kind: 'pglite', dataDir: dataDirLayout(dataDir).legacyPGlitePath }
   if (value === 'postgres') {
     if (!raw.CERTUS_TRUST_DATABASE_URL) {
       problems.push('CERTUS_TRUST_DATABASE_URL: required when CERTUS_TRUST_STORAGE is postgres')
@@ -393,18 +399,20 @@ function resolveStorage(
   }
   if (/^postgres(ql)?:/.test(value)) {
     if (!/^postgres(ql)?:\/\/\S+$/.test(value)) {
-      problems.push(
-        'CERTUS_TRUST_STORAGE: expected memory, postgres, a postgres:// URL or a PGlite directory',
-      )
+      problems.push(STORAGE_EXPECTED)
       return { kind: 'memory' }
     }
     return { kind: 'postgres', connectionString: value }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    problems.push('CERTUS_TRUST_STORAGE: expected memory, postgres, a postgres:// URL or a PGlite directory')
+    problems.push(STORAGE_EXPECTED)
     return { kind: 'memory' }
   }
-  return { kind: 'pglite', dataDir: resolvePath(value, cwd) }
+  // A path: a SQLite file when it is one (an existing file, or named *.db / *.sqlite / *.sqlite3); otherwise a
+  // PGlite directory, as every path meant before SQLite became the default.
+  const path = resolvePath(value, cwd)
+  const isFile = existsSync(path) ? statSync(path).isFile() : /\.(db|sqlite3?)$/i.test(path)
+  return isFile ? { kind: 'sqlite', path } : { kind: 'pglite', dataDir: path }
 }
 
 function configError(problems: string[]): ServerError {

@@ -13,6 +13,12 @@ export const ADMIN_KEY = 'e2e-admin-key-0123456789'
 export const POSTGRES_ADMIN_URL =
   process.env.CERTUS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
+const DATABASE_PREFIX_RAW = process.env.CERTUS_TEST_DATABASE_PREFIX ?? 'certus_server_test_'
+if (!/^[a-z_][a-z0-9_]{0,40}$/.test(DATABASE_PREFIX_RAW))
+  throw new Error('CERTUS_TEST_DATABASE_PREFIX must match [a-z_][a-z0-9_]*')
+/** Prefix of every throwaway database name (CERTUS_TEST_DATABASE_PREFIX). */
+export const DATABASE_PREFIX = DATABASE_PREFIX_RAW
+
 export function digestOf(text: string): string {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`
 }
@@ -32,7 +38,7 @@ export async function postgresReachable(): Promise<boolean> {
 
 /** Creates a throwaway database and returns its URL and a dropper. */
 export async function createThrowawayDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `certus_server_test_${randomBytes(6).toString('hex')}`
+  const name = `${DATABASE_PREFIX}${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
   await admin.connect()
   await admin.query(`create database ${name}`)
@@ -50,7 +56,7 @@ export async function createThrowawayDatabase(): Promise<{ url: string; drop(): 
   }
 }
 
-export type StorageKind = 'memory' | 'pglite' | 'postgres'
+export type StorageKind = 'memory' | 'sqlite' | 'pglite' | 'postgres'
 
 /** Starts a real server on an ephemeral loopback port with its own data directory (and database). */
 export async function startTestServer(
@@ -59,7 +65,14 @@ export async function startTestServer(
 ): Promise<{ server: RunningServer; dataDir: string; cleanup(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'certus-server-test-'))
   const database = kind === 'postgres' ? await createThrowawayDatabase() : undefined
-  const storage = kind === 'memory' ? 'memory' : kind === 'pglite' ? join(dataDir, 'log-db') : database!.url
+  const storage =
+    kind === 'memory'
+      ? 'memory'
+      : kind === 'sqlite'
+        ? join(dataDir, 'certus.db')
+        : kind === 'pglite'
+          ? join(dataDir, 'log-db')
+          : database!.url
   const config = loadConfig(
     {
       CERTUS_TRUST_PORT: '0',

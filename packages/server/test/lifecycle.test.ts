@@ -129,7 +129,7 @@ describe('start-up failures', () => {
             }),
           ),
         ).rejects.toMatchObject({ code: 'SERVER_UNAVAILABLE' })
-        // The PGlite data directory of the failed start is unlocked again.
+        // No lock is left behind by the failed start.
         const { existsSync } = await import('node:fs')
         expect(existsSync(join(secondDir, 'lock'))).toBe(false)
       } finally {

@@ -4,13 +4,13 @@ import { runLoad } from './load-runner.js'
 
 /*
  * A bounded load test on loopback: concurrent sign and verify traffic for a few seconds against the default
- * durable storage (PGlite). Afterwards: no errors, no non-2xx, and every acknowledged signature has exactly one
+ * durable storage (SQLite). Afterwards: no errors, no non-2xx, and every acknowledged signature has exactly one
  * record and one log entry (nothing lost, nothing doubled).
  */
 describe('load (autocannon, loopback, bounded)', () => {
   let started: Awaited<ReturnType<typeof startTestServer>>
   beforeAll(async () => {
-    started = await startTestServer('pglite')
+    started = await startTestServer('sqlite')
   }, 60_000)
   afterAll(async () => {
     await started?.cleanup()

@@ -68,8 +68,8 @@ describe('node dist/main.js', () => {
         body: JSON.stringify({ artifact: digestOf('main'), artifact_type: 'file', subject: 'main.txt' }),
       })
       expect(sign.status).toBe(201)
-      // Default: PGlite and keys in ./.certus, keys owner-only.
-      expect((await stat(join(cwd, '.certus', 'log-db'))).isDirectory()).toBe(true)
+      // Default: SQLite and keys in ./.certus, keys owner-only.
+      expect((await stat(join(cwd, '.certus', 'certus.db'))).isFile()).toBe(true)
       expect((await stat(join(cwd, '.certus', 'signing-key.pem'))).mode & 0o777).toBe(0o600)
       // Audit line: who, what, result — and never the request body.
       const audit = processHandle

@@ -1,11 +1,15 @@
 import { access, mkdir } from 'node:fs/promises'
-import { acquireDirectoryLock, type DirectoryLock } from '@certus-trust/storage-postgres'
+import type { DirectoryLock } from '@certus-trust/storage-postgres'
 import { ServiceError } from './errors.js'
 import { type DataDirLayout, DEFAULT_LOCK_WAIT_MS, dataDirLayout } from './layout.js'
 
-/** An open data directory: its layout, held by this process until `release()`. */
+/**
+ * An open data directory: its layout. Its SQLite database is shared safely by several processes (a `certus`
+ * command and a server); only a legacy PGlite database is single-process, and then this process holds the
+ * directory's lock until `release()`.
+ */
 export interface DataDir extends DataDirLayout {
-  /** Releases the directory lock. Idempotent. */
+  /** Releases the directory lock, if one was taken. Idempotent. */
   release(): Promise<void>
 }
 
@@ -38,8 +42,12 @@ export async function openDataDir(options: OpenDataDirOptions): Promise<DataDir>
     }
     await createDirectory(path)
   }
+  const layout = dataDirLayout(path)
+  // SQLite serialises writers itself; PGlite allows one process per database, so a legacy one is locked.
+  const legacyPGlite = !(await exists(layout.databasePath)) && (await exists(layout.legacyPGlitePath))
+  if (!legacyPGlite) return { ...layout, release: async () => {} }
   const lock = await lockDirectory(path, options.waitMs ?? DEFAULT_LOCK_WAIT_MS)
-  return { ...dataDirLayout(path), release: () => lock.release() }
+  return { ...layout, release: () => lock.release() }
 }
 
 /**
@@ -49,6 +57,7 @@ export async function openDataDir(options: OpenDataDirOptions): Promise<DataDir>
  */
 export async function lockDirectory(path: string, waitMs: number): Promise<DirectoryLock> {
   try {
+    const { acquireDirectoryLock } = await import('@certus-trust/storage-postgres')
     return await acquireDirectoryLock(path, { waitMs })
   } catch (error) {
     const pid = (error as { details?: { pid?: unknown } }).details?.pid
@@ -56,7 +65,7 @@ export async function lockDirectory(path: string, waitMs: number): Promise<Direc
       code: 'SERVICE_DATA_DIR',
       message:
         typeof pid === 'number'
-          ? `data directory ${path} is in use by process ${pid}`
+          ? `data directory ${path} holds a PGlite database, which process ${pid} has open (PGlite allows one process: stop it, or move to SQLite — see docs/operations.md)`
           : `cannot lock data directory ${path}`,
       cause: error,
       details: { path, reason: 'locked', ...(typeof pid === 'number' ? { pid } : {}) },

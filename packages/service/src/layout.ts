@@ -5,6 +5,11 @@ import { join } from 'node:path'
 /** Default data directory, relative to the working directory (server and CLI share it). */
 export const DEFAULT_DATA_DIR = '.certus'
 
+/** File name of the embedded SQLite database inside a data directory. */
+export const DATABASE_FILE = 'certus.db'
+/** Directory name of a legacy PGlite database inside a data directory. */
+export const LEGACY_PGLITE_DIR = 'log-db'
+
 /** How long opening a data directory waits for another process holding it. */
 export const DEFAULT_LOCK_WAIT_MS = 30_000
 
@@ -18,8 +23,10 @@ export interface DataDirLayout {
   signingKeyPath: string
   /** The embedded timestamp authority's CA and TSA keys and certificates (one JSON file, mode 0600). */
   tsaKeyPath: string
-  /** Database directory holding the embedded log's state and the records. */
+  /** SQLite database file holding the embedded log's state and the records (the embedded default). */
   databasePath: string
+  /** Where versions before the SQLite default kept a PGlite database; used only when it exists alone. */
+  legacyPGlitePath: string
   /** The embedded log's last exported trusted root, so verification in this directory needs no flags. */
   trustedRootPath: string
 }
@@ -31,7 +38,8 @@ export function dataDirLayout(path: string): DataDirLayout {
     logKeyPath: join(path, 'log-key.pem'),
     signingKeyPath: join(path, 'signing-key.pem'),
     tsaKeyPath: join(path, 'tsa.json'),
-    databasePath: join(path, 'log-db'),
+    databasePath: join(path, DATABASE_FILE),
+    legacyPGlitePath: join(path, LEGACY_PGLITE_DIR),
     trustedRootPath: join(path, 'trusted_root.json'),
   }
 }

@@ -47,7 +47,8 @@ export async function openDataDirLog(options: OpenDataDirLogOptions): Promise<Da
     for (let next = closers.pop(); next; next = closers.pop()) await next().catch(() => undefined)
   }
   try {
-    if (!options.create && !(await exists(dataDir.databasePath))) {
+    const hasLog = (await exists(dataDir.databasePath)) || (await exists(dataDir.legacyPGlitePath))
+    if (!options.create && !hasLog) {
       throw new ServiceError({
         code: 'SERVICE_DATA_DIR',
         message: `no embedded log in ${dataDir.path}`,

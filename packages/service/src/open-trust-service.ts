@@ -66,6 +66,7 @@ function createCloser(logger: Logger | undefined) {
 function usesDataDir(config: ServiceConfig): boolean {
   return (
     config.storage.kind === 'pglite' ||
+    config.storage.kind === 'sqlite' ||
     config.transparency.mode === 'embedded' ||
     (!config.keyless.enabled &&
       config.signingKeyUri === undefined &&

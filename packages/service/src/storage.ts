@@ -1,13 +1,14 @@
+import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createMemoryStorage, type Storage } from '@certus-trust/storage'
-import { createPGliteStorage, createPostgresStorage } from '@certus-trust/storage-postgres'
-import pg from 'pg'
+import type pg from 'pg'
 import { ServiceError } from './errors.js'
 import { dataDirLayout } from './layout.js'
 
 /** Where records and the embedded log live. */
 export type StorageConfig =
   | { kind: 'memory' }
+  | { kind: 'sqlite'; path: string }
   | { kind: 'pglite'; dataDir: string }
   | { kind: 'postgres'; connectionString: string }
 
@@ -27,9 +28,16 @@ export interface OpenedStorage {
   close(): Promise<void>
 }
 
-/** The storage a data directory uses when none is configured: the embedded database inside it. */
+/**
+ * The storage a data directory uses when none is configured: SQLite inside it — unless the directory still holds
+ * only a PGlite database from an earlier version, which keeps being used so no entry of its log is stranded.
+ */
 export function defaultStorageConfig(dataDir: string): StorageConfig {
-  return { kind: 'pglite', dataDir: dataDirLayout(dataDir).databasePath }
+  const layout = dataDirLayout(dataDir)
+  if (!existsSync(layout.databasePath) && existsSync(layout.legacyPGlitePath)) {
+    return { kind: 'pglite', dataDir: layout.legacyPGlitePath }
+  }
+  return { kind: 'sqlite', path: layout.databasePath }
 }
 
 /**
@@ -44,12 +52,22 @@ export async function openStorage(
 ): Promise<OpenedStorage> {
   let pool: pg.Pool | undefined
   try {
+    // Each backend's modules (node:sqlite, PGlite, pg) load only when that backend is chosen.
     if (spec.kind === 'memory') return withClose(createMemoryStorage())
+    if (spec.kind === 'sqlite') {
+      const { createSqliteStorage } = await import('@certus-trust/storage-sqlite')
+      return withClose(await createSqliteStorage({ path: spec.path, migrate: true }))
+    }
     if (spec.kind === 'pglite') {
       await mkdir(spec.dataDir, { recursive: true, mode: 0o700 })
+      const { createPGliteStorage } = await import('@certus-trust/storage-postgres')
       return withClose(await createPGliteStorage({ dataDir: spec.dataDir, migrate: true }))
     }
-    pool = new pg.Pool({
+    const [{ default: pgModule }, { createPostgresStorage }] = await Promise.all([
+      import('pg'),
+      import('@certus-trust/storage-postgres'),
+    ])
+    pool = new pgModule.Pool({
       connectionString: spec.connectionString,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,

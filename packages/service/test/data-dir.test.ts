@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,13 +20,24 @@ describe('openDataDir', () => {
     expect((error as ServiceError).details).toMatchObject({ path, reason: 'missing' })
   })
 
-  it('creates the directory with mode 0700 and holds its lock until released', async () => {
+  it('creates the directory with mode 0700; a SQLite directory is shared, no lock is held', async () => {
     const path = join(root, 'created')
     const dataDir = await openDataDir({ path, create: true })
     expect((await stat(path)).mode & 0o777).toBe(0o700)
-    expect(dataDir.databasePath).toBe(join(path, 'log-db'))
+    expect(dataDir.databasePath).toBe(join(path, 'certus.db'))
+    // SQLite serialises writers itself: a second process (here: a second open) is not refused.
+    const second = await openDataDir({ path, waitMs: 0 })
+    await second.release()
+    await dataDir.release()
+  })
+
+  it('locks a directory that holds only a legacy PGlite database, naming the holder', async () => {
+    const path = join(root, 'legacy')
+    await mkdir(join(path, 'log-db'), { recursive: true })
+    const dataDir = await openDataDir({ path })
     const second = await openDataDir({ path, waitMs: 0 }).catch((caught: unknown) => caught)
     expect((second as ServiceError).details).toMatchObject({ reason: 'locked', pid: process.pid })
+    expect((second as ServiceError).message).toContain('PGlite')
     await dataDir.release()
     const again = await openDataDir({ path, waitMs: 0 })
     await again.release()

@@ -145,7 +145,7 @@ describe('configuration errors', () => {
     }
   })
 
-  it('defaults storage to the database inside the data directory', () => {
-    expect(defaultStorageConfig('/data')).toEqual({ kind: 'pglite', dataDir: '/data/log-db' })
+  it('defaults storage to the SQLite database inside the data directory', () => {
+    expect(defaultStorageConfig('/data')).toEqual({ kind: 'sqlite', path: '/data/certus.db' })
   })
 })

@@ -1,8 +1,9 @@
 import { StorageError } from '@certus-trust/storage'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { z } from 'zod'
 import { assembleStorage, type SqlStorage } from './create-storage.js'
 import { toStorageError } from './database-errors.js'
+import { loadPGlite } from './load-driver.js'
 import { createPGliteDriver } from './pglite-driver.js'
 
 /** Options of {@link createPGliteStorage}. */
@@ -39,13 +40,15 @@ const OptionsSchema = z
 
 /**
  * Creates a {@link SqlStorage} on embedded PGlite (PostgreSQL compiled to WebAssembly): the same SQL as the
- * server backend, durable in `dataDir`, no server needed. One process per data directory.
+ * server backend, durable in `dataDir`, no server needed. One process per data directory. PGlite is an optional
+ * peer dependency (`npm install @electric-sql/pglite`), loaded only here.
  *
  * @example
  * const storage = await createPGliteStorage({ dataDir: './.certus/db', migrate: true })
  * const page = await storage.listSignedArtifacts({ artifactType: 'sbom' })
  * await storage.close()
- * @throws StorageError `STORAGE_INVALID_OPTIONS`, `STORAGE_UNAVAILABLE` when the database cannot be opened.
+ * @throws StorageError `STORAGE_INVALID_OPTIONS`, `STORAGE_UNAVAILABLE` when the database cannot be opened or
+ *   PGlite is not installed (the message names the install command).
  */
 export async function createPGliteStorage(options: PGliteStorageOptions = {}): Promise<SqlStorage> {
   const parsed = OptionsSchema.safeParse(options ?? {})
@@ -61,12 +64,14 @@ export async function createPGliteStorage(options: PGliteStorageOptions = {}): P
   const settings = parsed.data
   const ownsDatabase = settings.db === undefined
   let db: PGlite
-  try {
-    db =
-      settings.db ??
-      (await PGlite.create(settings.dataDir === undefined ? {} : { dataDir: settings.dataDir }))
-  } catch (error) {
-    throw toStorageError(error)
+  if (settings.db) db = settings.db
+  else {
+    const PGliteClass = await loadPGlite()
+    try {
+      db = await PGliteClass.create(settings.dataDir === undefined ? {} : { dataDir: settings.dataDir })
+    } catch (error) {
+      throw toStorageError(error)
+    }
   }
   const storage = assembleStorage(createPGliteDriver(db, ownsDatabase), 'pglite')
   if (settings.migrate) {

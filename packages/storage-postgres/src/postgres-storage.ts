@@ -1,9 +1,10 @@
 import { type Logger, noopLogger } from '@certus-trust/core'
 import { StorageError } from '@certus-trust/storage'
-import pg from 'pg'
+import type pg from 'pg'
 import { z } from 'zod'
 import { assembleStorage, type SqlStorage } from './create-storage.js'
 import { toStorageError } from './database-errors.js'
+import { loadPg } from './load-driver.js'
 import { createPgDriver } from './pg-driver.js'
 
 /** Options of {@link createPostgresStorage}: exactly one of `connectionString` or `pool`. */
@@ -89,7 +90,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   const ownsPool = settings.pool === undefined
   const pool =
     settings.pool ??
-    new pg.Pool({
+    new (await loadPg()).Pool({
       connectionString: settings.connectionString,
       max: settings.maxConnections,
       connectionTimeoutMillis: settings.connectTimeoutMs,

@@ -5,6 +5,13 @@ import { it } from 'vitest'
 /** Admin URL of the test server; each test file creates (and drops) its own database through it. */
 export const ADMIN_URL = process.env.CERTUS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const REQUIRE_POSTGRES = process.env.CERTUS_REQUIRE_POSTGRES === '1'
+/** Prefix of every throwaway database name (CERTUS_TEST_DATABASE_PREFIX), so parallel runs and cleanup scripts can tell them apart. */
+const DATABASE_PREFIX = (() => {
+  const prefix = process.env.CERTUS_TEST_DATABASE_PREFIX ?? 'certus_test_'
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(prefix))
+    throw new Error('CERTUS_TEST_DATABASE_PREFIX must match [a-z_][a-z0-9_]*')
+  return prefix
+})()
 
 /** Tables in dependency order, for TRUNCATE between contract tests. */
 export const ALL_TABLES = [
@@ -78,7 +85,7 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
-  const name = `certus_test_${label}_${process.pid}_${randomBytes(4).toString('hex')}`
+  const name = `${DATABASE_PREFIX}${label}_${process.pid}_${randomBytes(4).toString('hex')}`
   await admin((client) => client.query(`CREATE DATABASE ${name}`))
   return {
     name,

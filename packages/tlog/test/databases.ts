@@ -5,6 +5,10 @@ import { createRequire } from 'node:module'
 export const DATABASE_URL =
   process.env.CERTUS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
+const DATABASE_PREFIX = process.env.CERTUS_TEST_DATABASE_PREFIX ?? 'tlog_test_'
+if (!/^[a-z_][a-z0-9_]{0,40}$/.test(DATABASE_PREFIX))
+  throw new Error('CERTUS_TEST_DATABASE_PREFIX must match [a-z_][a-z0-9_]*')
+
 // `pg` is storage-postgres's dependency, not ours; tests borrow it only to create and drop scratch databases.
 const requireFromStoragePostgres = createRequire(
   createRequire(import.meta.url).resolve('@certus-trust/storage-postgres/package.json'),
@@ -33,7 +37,7 @@ async function admin(sql: string, serverUrl: string): Promise<void> {
 export async function createScratchDatabase(
   serverUrl: string = DATABASE_URL,
 ): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `tlog_test_${randomBytes(6).toString('hex')}`
+  const name = `${DATABASE_PREFIX}${randomBytes(6).toString('hex')}`
   await admin(`CREATE DATABASE ${name}`, serverUrl)
   const url = new URL(serverUrl)
   url.pathname = `/${name}`

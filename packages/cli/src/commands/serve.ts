@@ -15,6 +15,12 @@ const CREDENTIAL_VARIABLES = [
   'CERTUS_TRUST_JWT_JWKS_URL',
 ]
 
+function describeStorage(storage: import('@certus-trust/server').Config['storage']): string {
+  if (storage.kind === 'sqlite') return `sqlite ${storage.path}`
+  if (storage.kind === 'pglite') return `pglite ${storage.dataDir} (legacy; consider SQLite)`
+  return storage.kind
+}
+
 /**
  * `certus serve --port N [--host H] [--storage memory|DIR|postgres://…] [--data-dir DIR]`: runs the reference
  * server until SIGINT/SIGTERM. Flags win over `CERTUS_TRUST_*` variables; the server validates the result.
@@ -48,6 +54,10 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
     })
   }
   const config = loadConfig(env, { cwd: out.io.cwd })
+  // Say what is happening before the first (possibly slow) step: opening storage, keys and the log.
+  out.io.stderr.write(
+    `certus: starting (storage: ${describeStorage(config.storage)}, log: ${config.transparency.mode})\n`,
+  )
   const server = await startServer(config)
   out.io.stderr.write(
     `certus: serving on ${server.url} (storage: ${config.storage.kind}, log: ${config.transparency.mode})\n`,
