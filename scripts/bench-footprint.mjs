@@ -5,7 +5,7 @@
 // Run after `pnpm build`:  node scripts/bench-footprint.mjs [--runs 5] [--signings 1000]
 // PostgreSQL: CERTUS_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); a throwaway
 // database named with CERTUS_TEST_DATABASE_PREFIX (default certus_bench_) is created and dropped.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -26,12 +26,13 @@ const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length 
 
 /** One process under /usr/bin/time: wall seconds and peak RSS (MB). */
 function timed(args, cwd) {
-  const output = execFileSync('/usr/bin/time', ['-f', '%e %M', process.execPath, BIN, ...args], {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, BIN, ...args], {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
   })
-  const [seconds, kb] = output.trim().split('\n').at(-1).split(' ').map(Number)
+  if (result.status !== 0) throw new Error(`certus ${args.join(' ')} failed: ${result.stderr}`)
+  const [seconds, kb] = result.stderr.trim().split('\n').at(-1).split(' ').map(Number)
   return { ms: seconds * 1000, mb: kb / 1024 }
 }
 
@@ -48,7 +49,7 @@ function cliFootprint() {
   const work = join(scratch, 'cli')
   execFileSync('mkdir', ['-p', work])
   writeFileSync(join(work, 'artifact.txt'), randomBytes(1024))
-  execFileSync(process.execPath, [BIN, 'keygen', '--out', join(work, 'key')], { cwd: work, stdio: 'ignore' })
+  execFileSync(process.execPath, [BIN, 'keygen', '--private-key', join(work, 'key.pem'), '--public-key', join(work, 'key.pub')], { cwd: work, stdio: 'ignore' })
   const sign = ['sign', 'artifact.txt', '--key', 'key.pem', '--bundle', 'artifact.sigstore.json']
   console.log(`\ncertus sign vs --version (median of ${RUNS}, /usr/bin/time)`)
   const version = measure('certus --version', ['--version'], work)
@@ -69,7 +70,7 @@ async function pgliteFootprint() {
   const work = join(scratch, 'pglite')
   execFileSync('mkdir', ['-p', join(work, '.certus')])
   writeFileSync(join(work, 'artifact.txt'), randomBytes(1024))
-  execFileSync(process.execPath, [BIN, 'keygen', '--out', join(work, 'key')], { cwd: work, stdio: 'ignore' })
+  execFileSync(process.execPath, [BIN, 'keygen', '--private-key', join(work, 'key.pem'), '--public-key', join(work, 'key.pub')], { cwd: work, stdio: 'ignore' })
   await (await createPGliteStorage({ dataDir: join(work, '.certus', 'log-db'), migrate: true })).close()
   const sign = ['sign', 'artifact.txt', '--key', 'key.pem', '--bundle', 'artifact.sigstore.json']
   timed(sign, work)
