@@ -49,7 +49,11 @@ function cliFootprint() {
   const work = join(scratch, 'cli')
   execFileSync('mkdir', ['-p', work])
   writeFileSync(join(work, 'artifact.txt'), randomBytes(1024))
-  execFileSync(process.execPath, [BIN, 'keygen', '--private-key', join(work, 'key.pem'), '--public-key', join(work, 'key.pub')], { cwd: work, stdio: 'ignore' })
+  execFileSync(
+    process.execPath,
+    [BIN, 'keygen', '--private-key', join(work, 'key.pem'), '--public-key', join(work, 'key.pub')],
+    { cwd: work, stdio: 'ignore' },
+  )
   const sign = ['sign', 'artifact.txt', '--key', 'key.pem', '--bundle', 'artifact.sigstore.json']
   console.log(`\ncertus sign vs --version (median of ${RUNS}, /usr/bin/time)`)
   const version = measure('certus --version', ['--version'], work)
@@ -70,7 +74,11 @@ async function pgliteFootprint() {
   const work = join(scratch, 'pglite')
   execFileSync('mkdir', ['-p', join(work, '.certus')])
   writeFileSync(join(work, 'artifact.txt'), randomBytes(1024))
-  execFileSync(process.execPath, [BIN, 'keygen', '--private-key', join(work, 'key.pem'), '--public-key', join(work, 'key.pub')], { cwd: work, stdio: 'ignore' })
+  execFileSync(
+    process.execPath,
+    [BIN, 'keygen', '--private-key', join(work, 'key.pem'), '--public-key', join(work, 'key.pub')],
+    { cwd: work, stdio: 'ignore' },
+  )
   await (await createPGliteStorage({ dataDir: join(work, '.certus', 'log-db'), migrate: true })).close()
   const sign = ['sign', 'artifact.txt', '--key', 'key.pem', '--bundle', 'artifact.sigstore.json']
   timed(sign, work)
