@@ -289,8 +289,8 @@ describe('data directory', () => {
       await again.close()
       await first.cleanup()
     }
-    // Two PGlite cold starts: tens of seconds on a loaded machine.
-  }, 180_000)
+    // Two PGlite cold starts: minutes on a 2-core machine at load average 40.
+  }, 300_000)
 })
 
 describe('transparency off', () => {
