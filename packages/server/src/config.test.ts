@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CONFIG_VARIABLES, isLoopbackHost, loadConfig } from './config.js'
+import { CONFIG_VARIABLES, isLoopbackHost, loadConfig, unknownVariableWarnings } from './config.js'
 import { ServerError } from './errors.js'
 import { hashApiKey } from './middleware/auth.js'
 
@@ -178,5 +178,69 @@ describe('loadConfig', () => {
     expect(CONFIG_VARIABLES.every((name) => name.startsWith('CERTUS_TRUST_'))).toBe(true)
     expect(['127.0.0.1', '127.8.9.1', '::1', '[::1]', 'localhost'].every(isLoopbackHost)).toBe(true)
     expect(['0.0.0.0', '10.0.0.1', '::', 'example.com'].some(isLoopbackHost)).toBe(false)
+  })
+})
+
+describe('configuration that cannot silently mislead', () => {
+  it('refuses CERTUS_TRUST_MOCK_SIGSTORE=true, explaining embedded mode and the rollback', () => {
+    const error = configError({ CERTUS_TRUST_MOCK_SIGSTORE: 'TRUE' })
+    expect(error.details).toEqual({ variables: ['CERTUS_TRUST_MOCK_SIGSTORE'] })
+    expect(error.message).toContain('there is no mock mode')
+    expect(error.message).toContain('embedded mode: real signatures')
+    expect(error.message).toContain('COMPOSE_PROFILES=embedded')
+    // `false` asks for what we always do: accepted without a warning.
+    const config = loadConfig({ CERTUS_TRUST_MOCK_SIGSTORE: 'false' }, { cwd })
+    expect(config.warnings).toEqual([])
+  })
+
+  it('warns about unknown CERTUS_TRUST_* variables, naming the closest known one', () => {
+    const config = loadConfig(
+      {
+        CERTUS_TRUST_REKOR_ADR: 'https://rekor.example',
+        CERTUS_TRUST_PUBLIC_URL: 'https://certus.example',
+        CERTUS_TRUST_KEY_PASSPHRASE: 'read by the certus command',
+        CERTUS_TRUST_ZZZZZZZZZZZZZZZZZZZZZZZZZZZZ: '1',
+        OTHER_VARIABLE: 'not ours',
+      },
+      { cwd },
+    )
+    expect(config.warnings).toEqual([
+      'CERTUS_TRUST_PUBLIC_URL is not a Certus Trust variable and is ignored; did you mean CERTUS_TRUST_LOG_BASE_URL?',
+      'CERTUS_TRUST_REKOR_ADR is not a Certus Trust variable and is ignored; did you mean CERTUS_TRUST_REKOR_ADDR?',
+      'CERTUS_TRUST_ZZZZZZZZZZZZZZZZZZZZZZZZZZZZ is not a Certus Trust variable and is ignored',
+    ])
+    // The misspelt variable really is ignored: the embedded log stays on.
+    expect(config.transparency).toEqual({ mode: 'embedded' })
+    expect(unknownVariableWarnings(Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, ''])))).toEqual(
+      [],
+    )
+  })
+
+  it('reads LOG_LEVEL case-insensitively, with the Python names the guide uses', () => {
+    expect(loadConfig({ CERTUS_TRUST_LOG_LEVEL: 'INFO' }, { cwd }).logLevel).toBe('info')
+    expect(loadConfig({ CERTUS_TRUST_LOG_LEVEL: 'Warning' }, { cwd }).logLevel).toBe('warn')
+    expect(loadConfig({ CERTUS_TRUST_LOG_LEVEL: 'CRITICAL' }, { cwd }).logLevel).toBe('fatal')
+    expect(configError({ CERTUS_TRUST_LOG_LEVEL: 'loud' }).details).toEqual({
+      variables: ['CERTUS_TRUST_LOG_LEVEL'],
+    })
+    expect(loadConfig({ CERTUS_TRUST_PUBLIC_READS: 'TRUE' }, { cwd }).auth.publicReads).toBe(true)
+  })
+
+  it('bounds database waits, configurably', () => {
+    const defaults = loadConfig({}, { cwd })
+    expect(defaults.databaseStatementTimeoutMs).toBe(15_000)
+    expect(defaults.databaseConnectTimeoutMs).toBe(5_000)
+    const tuned = loadConfig(
+      {
+        CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS: '2500',
+        CERTUS_TRUST_DATABASE_CONNECT_TIMEOUT_MS: '1000',
+      },
+      { cwd },
+    )
+    expect(tuned.databaseStatementTimeoutMs).toBe(2500)
+    expect(tuned.databaseConnectTimeoutMs).toBe(1000)
+    expect(configError({ CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS: '0' }).details).toEqual({
+      variables: ['CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS'],
+    })
   })
 })

@@ -73,6 +73,11 @@ export interface Config extends ServiceConfig {
   tls?: { certFile: string; keyFile: string } | undefined
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   shutdownTimeoutMs: number
+  /**
+   * Start-up warnings that do not stop the server (unknown `CERTUS_TRUST_*` variables, with the closest
+   * known name). The server logs them once it has a logger.
+   */
+  warnings: readonly string[]
 }
 
 /** Default port. */
@@ -81,10 +86,27 @@ export const DEFAULT_PORT = 8080
 export const DEFAULT_HOST = '127.0.0.1'
 /** Default request body limit (1 MiB). */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024
+/** Default bound on one PostgreSQL statement (server- and client-side). */
+export const DEFAULT_DATABASE_STATEMENT_TIMEOUT_MS = 15_000
+/** Default bound on connecting to PostgreSQL or waiting for a pooled connection. */
+export const DEFAULT_DATABASE_CONNECT_TIMEOUT_MS = 5_000
 
 const booleanString = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'expected true or false' })
+  .string()
+  .transform((value) => value.toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'expected true or false' }))
   .transform((value) => ['true', '1', 'yes', 'on'].includes(value))
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+// Python's logging names (the production guide's `LOG_LEVEL=INFO`, `WARNING`, `CRITICAL`) mean the same here.
+const LOG_LEVEL_ALIASES: Record<string, string> = { warning: 'warn', critical: 'fatal' }
+const logLevel = z
+  .string()
+  .transform((value) => {
+    const lower = value.toLowerCase()
+    return LOG_LEVEL_ALIASES[lower] ?? lower
+  })
+  .pipe(z.enum(LOG_LEVELS, { error: 'expected fatal, error, warn, info, debug, trace or silent' }))
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
 const postgresUrl = z
@@ -177,6 +199,8 @@ const EnvSchema = z.object({
   CERTUS_TRUST_RATE_LIMIT_WINDOW_MS: positiveInt(86_400_000).optional(),
   CERTUS_TRUST_BODY_LIMIT: positiveInt(64 * 1024 * 1024).optional(),
   CERTUS_TRUST_DATABASE_POOL_SIZE: positiveInt(1000).optional(),
+  CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(3_600_000).optional(),
+  CERTUS_TRUST_DATABASE_CONNECT_TIMEOUT_MS: positiveInt(600_000).optional(),
   CERTUS_TRUST_CORS_ORIGINS: commaList
     .pipe(
       z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ })]), {
@@ -186,18 +210,73 @@ const EnvSchema = z.object({
     .optional(),
   CERTUS_TRUST_TLS_CERT: z.string().min(1).optional(),
   CERTUS_TRUST_TLS_KEY: z.string().min(1).optional(),
-  CERTUS_TRUST_LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-      error: 'expected fatal, error, warn, info, debug, trace or silent',
-    })
-    .optional(),
+  CERTUS_TRUST_LOG_LEVEL: logLevel.optional(),
   CERTUS_TRUST_UPSTREAM_TIMEOUT_MS: positiveInt(600_000).optional(),
   CERTUS_TRUST_UPSTREAM_RETRIES: nonNegativeInt(10).optional(),
   CERTUS_TRUST_SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).optional(),
+  // Accepted only to refuse `true` with an explanation: there is no mock mode (see loadConfig).
+  CERTUS_TRUST_MOCK_SIGSTORE: booleanString.optional(),
 })
 
 /** Every `CERTUS_TRUST_*` variable the server reads (documented in the README and `.env.example`). */
 export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.shape))
+
+/** Variables other Certus Trust programs read (the `certus` command): known, so never reported as unknown. */
+const OTHER_KNOWN_VARIABLES = ['CERTUS_TRUST_KEY_PASSPHRASE']
+
+/** Names people carry over from elsewhere, mapped to what we read instead. */
+const RENAMED_VARIABLES: Record<string, string> = {
+  CERTUS_TRUST_PUBLIC_URL: 'CERTUS_TRUST_LOG_BASE_URL',
+  CERTUS_TRUST_REKOR_URL: 'CERTUS_TRUST_REKOR_ADDR',
+  CERTUS_TRUST_FULCIO_URL: 'CERTUS_TRUST_FULCIO_ADDR',
+  CERTUS_TRUST_TSA_ADDR: 'CERTUS_TRUST_TSA_URL',
+}
+
+const MOCK_SIGSTORE_REFUSAL =
+  'CERTUS_TRUST_MOCK_SIGSTORE: there is no mock mode. Certus Trust always signs for real; without ' +
+  'CERTUS_TRUST_REKOR_ADDR/FULCIO_ADDR/TSA_URL it runs in embedded mode: real signatures with a local ' +
+  'signing key and entries in its own local transparency log (no external service needed). To roll back ' +
+  'from external Sigstore services, unset CERTUS_TRUST_MOCK_SIGSTORE and those URLs (compose: ' +
+  'COMPOSE_PROFILES=embedded; see docs/coming-from-the-production-guide.md).'
+
+/**
+ * Warnings for `CERTUS_TRUST_*` variables nothing reads (a typo silently ignored would mislead), each naming
+ * the closest known variable.
+ */
+export function unknownVariableWarnings(env: Record<string, string | undefined>): string[] {
+  const known = new Set([...CONFIG_VARIABLES, ...OTHER_KNOWN_VARIABLES])
+  return Object.keys(env)
+    .filter((name) => name.startsWith('CERTUS_TRUST_') && !known.has(name))
+    .sort()
+    .map((name) => {
+      const suggestion = RENAMED_VARIABLES[name] ?? closestName(name, [...known])
+      return `${name} is not a Certus Trust variable and is ignored${suggestion ? `; did you mean ${suggestion}?` : ''}`
+    })
+}
+
+function closestName(name: string, candidates: string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined
+  for (const candidate of candidates) {
+    const distance = editDistance(name, candidate)
+    if (!best || distance < best.distance) best = { name: candidate, distance }
+  }
+  // Beyond a third of the name, a "suggestion" is noise.
+  return best && best.distance <= Math.max(3, Math.floor(name.length / 3)) ? best.name : undefined
+}
+
+/** Levenshtein distance (two rows). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution)
+    }
+    previous = current
+  }
+  return previous[b.length]!
+}
 
 /** True for 127.0.0.0/8, ::1 and `localhost`. */
 export function isLoopbackHost(host: string): boolean {
@@ -235,6 +314,7 @@ export function loadConfig(
   if (relevant.CERTUS_TRUST_ANONYMOUS_ROLES === 'none') relevant.CERTUS_TRUST_ANONYMOUS_ROLES = ''
 
   const problems: string[] = []
+  const warnings = unknownVariableWarnings(env)
   const parsed = EnvSchema.safeParse(relevant)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -243,6 +323,7 @@ export function loadConfig(
     throw configError(problems)
   }
   const raw = parsed.data
+  if (raw.CERTUS_TRUST_MOCK_SIGSTORE === true) throw configError([MOCK_SIGSTORE_REFUSAL])
 
   const dataDir = resolvePath(raw.CERTUS_TRUST_DATA_DIR ?? DEFAULT_DATA_DIR, cwd)
   const host = raw.CERTUS_TRUST_HOST ?? DEFAULT_HOST
@@ -357,6 +438,10 @@ export function loadConfig(
     },
     bodyLimitBytes: raw.CERTUS_TRUST_BODY_LIMIT ?? DEFAULT_BODY_LIMIT_BYTES,
     databasePoolSize: raw.CERTUS_TRUST_DATABASE_POOL_SIZE ?? 10,
+    databaseStatementTimeoutMs:
+      raw.CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS ?? DEFAULT_DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseConnectTimeoutMs:
+      raw.CERTUS_TRUST_DATABASE_CONNECT_TIMEOUT_MS ?? DEFAULT_DATABASE_CONNECT_TIMEOUT_MS,
     corsOrigins: raw.CERTUS_TRUST_CORS_ORIGINS ?? [],
     tls: raw.CERTUS_TRUST_TLS_CERT
       ? {
@@ -368,6 +453,7 @@ export function loadConfig(
     upstreamTimeoutMs: raw.CERTUS_TRUST_UPSTREAM_TIMEOUT_MS ?? 10_000,
     upstreamRetries: raw.CERTUS_TRUST_UPSTREAM_RETRIES ?? 2,
     shutdownTimeoutMs: raw.CERTUS_TRUST_SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    warnings,
   }
   return deepFreeze(config)
 }

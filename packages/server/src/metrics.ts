@@ -33,8 +33,8 @@ const MAX_ARTIFACT_TYPE_LABELS = 50
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServerMetrics {
   const registry = new Registry()
-  if (options.defaultMetrics ?? true)
-    collectDefaultMetrics({ register: registry, prefix: 'certus_trust_process_' })
+  // prom-client's default names already start with process_ / nodejs_: the prefix is ours alone.
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'certus_trust_' })
   const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
   const seenTypes = new Set<string>()
   let poolSource: (() => PoolStats | undefined) | undefined

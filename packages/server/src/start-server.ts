@@ -38,6 +38,7 @@ export interface StartServerOptions {
  */
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const deps = options.deps ?? (await createServerDeps(config))
+  for (const warning of config.warnings) deps.logger.warn({}, warning)
   let draining = false
   let app: ReturnType<typeof createApp>
   try {

@@ -44,6 +44,14 @@ export interface ServiceConfig {
   trustedRootPath?: string | undefined
   /** Maximum PostgreSQL connections. */
   databasePoolSize: number
+  /**
+   * Bound on one PostgreSQL statement, enforced by the server (`statement_timeout`) and by the client (a hung
+   * connection that never answers), so a stuck database yields 503 instead of a request that waits forever.
+   * @default 15_000
+   */
+  databaseStatementTimeoutMs?: number | undefined
+  /** Bound on connecting to PostgreSQL and on waiting for a free pooled connection. @default 5_000 */
+  databaseConnectTimeoutMs?: number | undefined
   /** Timeout for one call to a remote Rekor/Fulcio/TSA. */
   upstreamTimeoutMs: number
   /** Retries of a remote call (408/429/5xx/network only). */

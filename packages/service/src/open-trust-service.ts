@@ -100,7 +100,15 @@ export async function openTrustService(
       const lock = await lockDirectory(dirname(config.storage.dataDir), 5_000)
       closer.push(() => lock.release())
     }
-    const opened = await openStorage(config.storage, { poolSize: config.databasePoolSize })
+    const opened = await openStorage(config.storage, {
+      poolSize: config.databasePoolSize,
+      ...(config.databaseStatementTimeoutMs === undefined
+        ? {}
+        : { statementTimeoutMs: config.databaseStatementTimeoutMs }),
+      ...(config.databaseConnectTimeoutMs === undefined
+        ? {}
+        : { connectTimeoutMs: config.databaseConnectTimeoutMs }),
+    })
     closer.push(() => opened.close())
     const backend = await openLogBackend(config, opened.storage, {
       observe: options.observeLogCall,

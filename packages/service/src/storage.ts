@@ -48,9 +48,10 @@ export function defaultStorageConfig(dataDir: string): StorageConfig {
  */
 export async function openStorage(
   spec: StorageConfig,
-  options: { poolSize?: number } = {},
+  options: { poolSize?: number; statementTimeoutMs?: number; connectTimeoutMs?: number } = {},
 ): Promise<OpenedStorage> {
   let pool: pg.Pool | undefined
+  const statementTimeoutMs = options.statementTimeoutMs ?? 15_000
   try {
     // Each backend's modules (node:sqlite, PGlite, pg) load only when that backend is chosen.
     if (spec.kind === 'memory') return withClose(createMemoryStorage())
@@ -70,7 +71,12 @@ export async function openStorage(
     pool = new pgModule.Pool({
       connectionString: spec.connectionString,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      // Also bounds the wait for a free pooled connection (pg-pool applies it to queued acquisitions).
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      // Server-side bound (locks, slow plans) and client-side bound (a database that stops answering).
+      statement_timeout: statementTimeoutMs,
+      query_timeout: statementTimeoutMs + 1_000,
+      application_name: 'certus-trust',
     })
     pool.on('error', () => {})
     const storage = await createPostgresStorage({ pool, migrate: true })

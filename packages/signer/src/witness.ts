@@ -282,7 +282,9 @@ function wrapRemoteError(error: unknown, what: string): SignerError {
     (error as { statusCode?: number })?.statusCode ??
     (cause as { statusCode?: number } | undefined)?.statusCode
   const unreachable =
-    /TIMEOUT|NETWORK|UNAVAILABLE|SERVER_ERROR|RATE_LIMITED|ECONNREFUSED|ENOTFOUND|ETIMEDOUT/.test(code) ||
+    /TIMEOUT|NETWORK|UNAVAILABLE|STORAGE_FAILED|_CLOSED|SERVER_ERROR|RATE_LIMITED|ECONNREFUSED|ENOTFOUND|ETIMEDOUT/.test(
+      code,
+    ) ||
     (status === undefined && /_ERROR$/.test(code)) ||
     (typeof status === 'number' && (status >= 500 || status === 408 || status === 429))
   if (code === 'ABORT_ERR' || code.endsWith('_ABORTED') || (error as Error)?.name === 'AbortError') {

@@ -191,4 +191,21 @@ describe('remote Rekor through RekorClient', () => {
       await mock.close()
     }
   })
+
+  it('a log whose storage is down is unreachable (retry later), not a rejection', async () => {
+    for (const code of ['TLOG_STORAGE_FAILED', 'TLOG_CLOSED', 'STORAGE_UNAVAILABLE']) {
+      const signer = createSigner({
+        key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+        witness: {
+          createEntry: async () => {
+            throw Object.assign(new Error('storage failed while appending'), { code })
+          },
+        },
+      })
+      await expect(signer.sign(artifact)).rejects.toMatchObject({
+        code: 'SIGNER_WITNESS_UNREACHABLE',
+        details: { causeCode: code },
+      })
+    }
+  })
 })

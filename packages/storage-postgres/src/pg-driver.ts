@@ -56,7 +56,11 @@ async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promi
   try {
     return await fn(client)
   } catch (error) {
-    broken ??= error instanceof Error && isConnectionLevel(error) ? error : undefined
+    // A client-side query timeout leaves the connection mid-query: it must not serve the next caller.
+    broken ??=
+      error instanceof Error && (isConnectionLevel(error) || /timeout/i.test(error.message))
+        ? error
+        : undefined
     throw error
   } finally {
     client.off('error', onError)

@@ -24,7 +24,9 @@ export interface PostgresStorageOptions {
    */
   connectTimeoutMs?: number
   /**
-   * Server-side `statement_timeout` for our connections (0 = none).
+   * Server-side `statement_timeout` for our connections (0 = none). The pool we create also gives up on
+   * the client side one second later (`query_timeout`), so a server that stops answering cannot hang a
+   * caller; the timed-out connection is discarded.
    * @default 30000
    */
   statementTimeoutMs?: number
@@ -95,7 +97,12 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       max: settings.maxConnections,
       connectionTimeoutMillis: settings.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
-      ...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
+      ...(settings.statementTimeoutMs > 0
+        ? {
+            statement_timeout: settings.statementTimeoutMs,
+            query_timeout: settings.statementTimeoutMs + 1000,
+          }
+        : {}),
       application_name: 'certus-trust',
     })
   if (ownsPool) {
