@@ -290,6 +290,17 @@ function resolvePath(path: string, base: string): string {
   return isAbsolute(path) ? path : resolve(base, path)
 }
 
+/** The known `CERTUS_TRUST_*` variables that are set; empty strings count as unset, as in most env loaders. */
+function knownVariables(env: Record<string, string | undefined>): Record<string, string> {
+  const relevant: Record<string, string> = {}
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name]
+    if (value !== undefined && value.trim() !== '') relevant[name] = value.trim()
+  }
+  if (relevant.CERTUS_TRUST_ANONYMOUS_ROLES === 'none') relevant.CERTUS_TRUST_ANONYMOUS_ROLES = ''
+  return relevant
+}
+
 /**
  * Parses `CERTUS_TRUST_*` variables into a frozen {@link Config}.
  * Libraries never read the environment; this is the server's one place that does.
@@ -305,14 +316,7 @@ export function loadConfig(
   options: { cwd?: string } = {},
 ): Config {
   const cwd = options.cwd ?? process.cwd()
-  // Empty strings count as unset, as in most env loaders and compose files.
-  const relevant: Record<string, string> = {}
-  for (const name of CONFIG_VARIABLES) {
-    const value = env[name]
-    if (value !== undefined && value.trim() !== '') relevant[name] = value.trim()
-  }
-  if (relevant.CERTUS_TRUST_ANONYMOUS_ROLES === 'none') relevant.CERTUS_TRUST_ANONYMOUS_ROLES = ''
-
+  const relevant = knownVariables(env)
   const problems: string[] = []
   const warnings = unknownVariableWarnings(env)
   const parsed = EnvSchema.safeParse(relevant)
