@@ -1,3 +1,4 @@
+import { DEFAULT_DATA_DIR } from '@certus-trust/service/layout'
 import { Command, CommanderError, Option } from 'commander'
 import { CliError, EXIT_CODES } from './errors.js'
 import type { CliIo } from './io.js'
@@ -34,7 +35,34 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 type SetExit = (code: number) => void
 
+/** What every command registration uses: the root command, the I/O, and the shared option and action helpers. */
+interface ProgramParts {
+  program: Command
+  io: CliIo
+  setExit: SetExit
+  /** Wraps an action: one Output per run, errors reported once, exit status recorded. */
+  action: <Options extends object>(
+    fn: (out: Output, options: Options, args: string[]) => Promise<number | undefined>,
+  ) => (...args: unknown[]) => Promise<void>
+  /** A subcommand that reports errors and help like the root command. */
+  child: (parent: Command, name: string) => Command
+  dataDirOption: () => Option
+  jsonOption: () => Option
+}
+
+/** The `certus` command tree; each group of subcommands is registered by its own function. */
 function buildProgram(io: CliIo, setExit: SetExit): Command {
+  const parts = programParts(io, setExit)
+  addKeygen(parts)
+  addSignAndAttest(parts)
+  addVerify(parts)
+  addVerifyBundle(parts)
+  addLogCommands(parts)
+  addServerCommands(parts)
+  return parts.program
+}
+
+function rootCommand(io: CliIo): Command {
   const program = new Command('certus')
   program
     .description(
@@ -55,7 +83,11 @@ Exit status: 0 success, 1 verification failed, 2 usage error, 3 bad or missing i
 4 storage/log/service unavailable, 70 internal error. Add --json for machine-readable output.`,
     )
 
-  /** Wraps an action: one Output per run, errors reported once, exit status recorded. */
+  return program
+}
+
+function programParts(io: CliIo, setExit: SetExit): ProgramParts {
+  const program = rootCommand(io)
   const action =
     <Options extends object>(
       fn: (out: Output, options: Options, args: string[]) => Promise<number | undefined>,
@@ -85,9 +117,13 @@ Exit status: 0 success, 1 verification failed, 2 usage error, 3 bad or missing i
     new Option(
       '--data-dir <dir>',
       'directory of the embedded log, its key and the local signing key',
-    ).default('.certus')
+    ).default(DEFAULT_DATA_DIR)
   const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text')
 
+  return { program, io, setExit, action, child, dataDirOption, jsonOption }
+}
+
+function addKeygen({ program, action, child, jsonOption }: ProgramParts): void {
   child(program, 'keygen')
     .description(
       'generate a signing key pair (PKCS#8 private key with mode 0600, SPKI public key), or a key inside a KMS (--kms)',
@@ -118,7 +154,9 @@ Exit status: 0 success, 1 verification failed, 2 usage error, 3 bad or missing i
         },
       ),
     )
+}
 
+function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }: ProgramParts): void {
   child(program, 'sign')
     .description(
       'sign files and record each signature in the transparency log; writes Sigstore bundles (v0.3)',
@@ -160,7 +198,9 @@ Exit status: 0 success, 1 verification failed, 2 usage error, 3 bad or missing i
         },
       ),
     )
+}
 
+function addVerify({ program, action, child, dataDirOption, jsonOption }: ProgramParts): void {
   child(program, 'verify')
     .description('verify files against their bundles (a batch of files shows a progress bar on a terminal)')
     .argument('<files...>', 'files (or sha256:<hex> digests) to verify')
@@ -183,7 +223,9 @@ Exit status: 0 success, 1 verification failed, 2 usage error, 3 bad or missing i
         },
       ),
     )
+}
 
+function addVerifyBundle({ program, io, setExit, child }: ProgramParts): void {
   child(program, 'verify-bundle')
     .description('Sigstore conformance-protocol verification (exit 0 = verified, reason on stderr otherwise)')
     .usage(
@@ -212,7 +254,9 @@ Exit status 0 = verified; anything else = rejected, with the reason on stderr.`,
       const { runVerifyBundleCommand } = await import('./commands/verify-bundle.js')
       setExit(await runVerifyBundleCommand(command.args, io))
     })
+}
 
+function addLogCommands({ program, action, child, dataDirOption, jsonOption }: ProgramParts): void {
   const log = child(program, 'log').description(
     'read the transparency log (embedded by default, or --rekor-url)',
   )
@@ -275,7 +319,9 @@ Exit status 0 = verified; anything else = rejected, with the reason on stderr.`,
       return runLogConsistency(options, out)
     }),
   )
+}
 
+function addServerCommands({ program, action, child, dataDirOption, jsonOption }: ProgramParts): void {
   child(program, 'serve')
     .description('run the reference HTTP server (binds 127.0.0.1 unless credentials are configured)')
     .option('--port <n>', 'TCP port', '8080')
@@ -315,8 +361,6 @@ Exit status 0 = verified; anything else = rejected, with the reason on stderr.`,
         return runTrustRootExport(options, out)
       }),
     )
-
-  return program
 }
 
 export { CliError }

@@ -1,0 +1,156 @@
+import type { KeyObject } from 'node:crypto'
+import type { Logger } from '@certus-trust/core'
+import type { CreateEntryOptions, EntryCreator, LogEntry, ProposedEntry } from '@certus-trust/rekor'
+import type { LogStorage } from '@certus-trust/storage'
+import type { ValidatedEntry } from './entry-validation.js'
+import type { LogKeyAlgorithm, LogKeySource } from './log-key.js'
+import type { ExportTrustedRootOptions, TrustedRootJson } from './trusted-root.js'
+
+/** Base URL a log names itself by when none is configured (checkpoint key name = its host). */
+export const DEFAULT_TLOG_BASE_URL = 'https://tlog.certus-trust.local'
+
+/** Default largest number of entries committed in one batch (one transaction, one checkpoint). */
+export const DEFAULT_MAX_BATCH_SIZE = 512
+
+/** Rekor's limit on the number of queries in one retrieve request. */
+export const MAX_RETRIEVE_QUERIES = 10
+
+/** Default and largest number of entry IDs a search returns. */
+export const MAX_SEARCH_RESULTS = 1000
+
+/**
+ * @internal Lets the benchmark feed pre-validated entries (so it measures the log, not signature checks).
+ * Deliberately a module-local symbol, not exported from the package entry point.
+ */
+export const INTERNAL_VALIDATOR: unique symbol = Symbol('tlog.internal.validator')
+
+/** Options of {@link createTransparencyLog}. */
+export interface TransparencyLogOptions {
+  /** @internal */
+  [INTERNAL_VALIDATOR]?: (proposed: unknown, options: { artifact?: Uint8Array }) => ValidatedEntry
+  /** Where leaves, nodes, tree heads and shards live. The log never closes it: whoever created it does. */
+  storage: LogStorage
+  /**
+   * The signing key of the active shard: a `KeyObject`, PEM text, or `{ path }` (loaded, or generated and saved with
+   * mode 0600). Without it a fresh in-memory key is generated, which only works with empty storage.
+   */
+  key?: LogKeySource
+  /** Algorithm for generated keys. @default 'ecdsa-p256' */
+  keyAlgorithm?: LogKeyAlgorithm
+  /**
+   * The URL the log is served at. It goes into the exported trusted root, and its host is the checkpoint key name
+   * (sigstore-js requires the name to appear in the trusted root's baseUrl).
+   * @default DEFAULT_TLOG_BASE_URL
+   */
+  baseUrl?: string
+  /** First part of the checkpoint origin line (`<origin> - <treeID>`). @default the host of `baseUrl` */
+  origin?: string
+  /** Largest number of entries per batch. @default DEFAULT_MAX_BATCH_SIZE */
+  maxBatchSize?: number
+  /** @default noopLogger */
+  logger?: Logger
+  /** @internal Clock for tests. */
+  now?: () => Date
+}
+
+/** Tree head as Rekor's `GET /api/v1/log` reports it (and each inactive shard). */
+export interface ShardHeadInfo {
+  rootHash: string
+  treeSize: number
+  signedTreeHead: string
+  treeID: string
+}
+
+/** `GET /api/v1/log` response. */
+export interface LogInfo extends ShardHeadInfo {
+  inactiveShards?: ShardHeadInfo[]
+}
+
+/** `GET /api/v1/log/proof` response: hashes between the sizes, and the tree's *current* root. */
+export interface ConsistencyProof {
+  rootHash: string
+  hashes: string[]
+}
+
+/** Query of {@link TransparencyLog.searchIndex} (Rekor's `POST /api/v1/index/retrieve`). */
+export interface SearchIndexQuery {
+  /** `sha256:<hex>` (or bare hex, taken as SHA-256), also `sha384:`/`sha512:`. */
+  hash?: string
+  /** Only `x509` (base64 of a PEM public key or certificate) is supported. */
+  publicKey?: { format: string; content?: string }
+  email?: string
+  /** A certificate URI SAN. */
+  subject?: string
+  /** @default 'or' */
+  operator?: 'and' | 'or'
+}
+
+/** Query of {@link TransparencyLog.retrieveEntries} (Rekor's `POST /api/v1/log/entries/retrieve`). */
+export interface RetrieveEntriesQuery {
+  entryUUIDs?: string[]
+  logIndexes?: number[]
+  entries?: unknown[]
+}
+
+/** Options of the entry getters. */
+export interface GetEntryOptions {
+  /** Prove inclusion against this committed tree size instead of the latest. */
+  treeSize?: number
+}
+
+/** A shard (one tree and its key), as the log reports it. */
+export interface LogShardInfo {
+  treeId: string
+  logId: string
+  publicKeyPem: string
+  keyAlgorithm: string
+  startIndex: number
+  active: boolean
+  createdAt: Date
+  frozenAt?: Date
+}
+
+/** Options of {@link TransparencyLog.rotateKey}. */
+export interface RotateKeyOptions {
+  /** The new key (KeyObject or PEM). Default: generate one; with a `{ path }` key it is saved to that path. */
+  key?: KeyObject | string
+  /** Algorithm of a generated key. @default the current shard's algorithm */
+  algorithm?: LogKeyAlgorithm
+}
+
+/**
+ * An embedded, Rekor v1-compatible transparency log. Implements rekor's {@link EntryCreator}, so the signer can use
+ * it wherever it would use a remote Rekor.
+ */
+export interface TransparencyLog extends EntryCreator {
+  /** The base URL the log names itself by. */
+  readonly baseUrl: string
+  /** Validates, appends and acknowledges an entry (with inclusion proof, checkpoint and SET) once it is committed. */
+  createEntry(entry: ProposedEntry | unknown, options?: CreateEntryOptions): Promise<LogEntry>
+  /** Entry by 64-hex UUID (searched in every shard) or 80-hex entry ID; undefined when absent. */
+  getEntryByUuid(id: string, options?: GetEntryOptions): Promise<LogEntry | undefined>
+  /** Entry by global log index; undefined when absent. */
+  getEntryByIndex(logIndex: number, options?: GetEntryOptions): Promise<LogEntry | undefined>
+  /** Entries by UUIDs, indexes or proposed entries; absent ones are left out. */
+  retrieveEntries(query: RetrieveEntriesQuery): Promise<LogEntry[]>
+  /** Entry IDs matching a hash, public key, email or subject. */
+  searchIndex(query: SearchIndexQuery): Promise<string[]>
+  /** Active shard head with its signed checkpoint, plus inactive shards. */
+  getLogInfo(): Promise<LogInfo>
+  /** Consistency proof between two sizes of a shard (default: the active one). */
+  getConsistencyProof(input: {
+    firstSize?: number
+    lastSize: number
+    treeId?: string
+  }): Promise<ConsistencyProof>
+  /** PEM public key of a shard (default: the active one). */
+  getPublicKey(options?: { treeId?: string }): Promise<string>
+  /** Every shard, oldest first. */
+  listShards(): Promise<LogShardInfo[]>
+  /** Freezes the active shard and starts a new one with a new key and tree ID. */
+  rotateKey(options?: RotateKeyOptions): Promise<LogShardInfo>
+  /** A Sigstore TrustedRoot JSON naming every shard of this log. */
+  exportTrustedRoot(options?: ExportTrustedRootOptions): Promise<TrustedRootJson>
+  /** Waits for queued entries, then refuses new calls. Idempotent. Does not close the storage. */
+  close(): Promise<void>
+}
