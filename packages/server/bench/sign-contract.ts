@@ -1,0 +1,295 @@
+/**
+ * The signing benchmark behind `pnpm --silent bench:sign --json`. Everything is measured in one run, next to
+ * its baseline, because absolute numbers on a shared 2-core machine move between runs while ratios stay put:
+ *
+ * - `floor_per_s`: raw `node:crypto` P-256 work per log entry on one core — sign (the artifact signature),
+ *   verify (the log's check of it), sign (the SET) — the crypto floor of one signing.
+ * - `memory_per_s`, `embedded_per_s`, `postgres_per_s`: the service's idempotent sign + log append + record,
+ *   in process, 64 in flight, on in-memory storage, the embedded default backend of a data directory, and a
+ *   throwaway PostgreSQL database (`CERTUS_BENCH_DATABASE_URL`, default the local server).
+ * - `http_sign_per_s`, `http_sign_p99_ms`, `http_verify_per_s`: `POST /v1/sign` with `sha256:` digests and
+ *   `POST /v1/verify` over HTTP, 64 connections, memory storage; the server runs in its own process (started
+ *   exactly as `pnpm start` starts it), so the load generator does not share its event loop.
+ * - `inprocess_verify_per_s`: the same verify call in process, 64 in flight.
+ *
+ * After every in-process run the benchmark checks the log's promise: entries appended = signings acknowledged =
+ * records stored. Human-readable tables go to stderr; with `--json` the last stdout line is one JSON object.
+ *
+ *   pnpm --silent bench:sign --json        (CERTUS_BENCH_SECONDS=3 per cell by default)
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import os from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  defaultStorageConfig,
+  type OpenedTrustService,
+  openTrustService,
+  type ServiceConfig,
+  type StorageConfig,
+} from '@certus-trust/service'
+import pg from 'pg'
+import { runLoad } from '../test/load-runner.js'
+
+const SECONDS = Number(process.env.CERTUS_BENCH_SECONDS ?? 3)
+const IN_FLIGHT = 64
+const DATABASE_URL = process.env.CERTUS_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const json = process.argv.includes('--json')
+const report = (line: string) => process.stderr.write(`${line}\n`)
+const context = { requestId: 'bench', caller: 'bench' }
+
+function digestOf(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`
+}
+
+/** Raw node:crypto P-256 sign + verify + sign per entry, one core, for `SECONDS`. */
+function cryptoFloor(): number {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const entry = randomBytes(256)
+  const deadline = performance.now() + SECONDS * 1000
+  const started = performance.now()
+  let count = 0
+  while (performance.now() < deadline) {
+    const signature = sign('sha256', entry, privateKey)
+    if (!verify('sha256', entry, publicKey, signature)) throw new Error('floor: signature did not verify')
+    sign('sha256', signature, privateKey)
+    count += 1
+  }
+  return count / ((performance.now() - started) / 1000)
+}
+
+/** Runs `operation` with `IN_FLIGHT` callers for `SECONDS`; returns completed operations per second. */
+async function inFlight(operation: (index: number) => Promise<unknown>): Promise<{ perSecond: number; done: number }> {
+  let next = 0
+  let done = 0
+  const started = performance.now()
+  const deadline = started + SECONDS * 1000
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (performance.now() < deadline) {
+        await operation(next++)
+        done += 1
+      }
+    }),
+  )
+  return { perSecond: done / ((performance.now() - started) / 1000), done }
+}
+
+function serviceConfig(dataDir: string, storage: StorageConfig): ServiceConfig {
+  return {
+    dataDir,
+    storage,
+    signingKeyPath: join(dataDir, 'signing.key'),
+    logKeyPath: join(dataDir, 'log.key'),
+    keyless: { enabled: false },
+    transparency: { mode: 'embedded' },
+    databasePoolSize: 16,
+    upstreamTimeoutMs: 10_000,
+    upstreamRetries: 0,
+  }
+}
+
+/** Counts what the run left behind, to prove entries = acknowledged signings = records. */
+async function checkInvariants(opened: OpenedTrustService, acknowledged: number, label: string): Promise<void> {
+  const logSize = (await opened.log?.getLogInfo())?.treeSize
+  let records = 0
+  let cursor: string | undefined
+  do {
+    const page = await opened.storage.listSignedArtifacts({ limit: 1000, ...(cursor ? { cursor } : {}) })
+    records += page.items.length
+    cursor = page.nextCursor
+  } while (cursor)
+  if (Number(logSize) !== acknowledged || records !== acknowledged) {
+    throw new Error(
+      `${label}: ${acknowledged} signings acknowledged but ${logSize} log entries and ${records} records`,
+    )
+  }
+}
+
+/** In-process sign + log append + record on one backend. */
+async function signInProcess(label: string, storage: (dataDir: string) => Promise<StorageConfig>): Promise<number> {
+  const dataDir = await mkdtemp(join(os.tmpdir(), `certus-bench-sign-${label}-`))
+  const opened = await openTrustService(serviceConfig(dataDir, await storage(dataDir)))
+  try {
+    const signOne = (name: string) =>
+      opened.service.sign({ artifact: digestOf(name), artifact_type: 'file', subject: 'bench' }, context)
+    // Warm up (JIT, key tables, connection pool) before the clock starts; these count toward the invariants.
+    const warmup = 2 * IN_FLIGHT
+    await Promise.all(Array.from({ length: warmup }, (_, index) => signOne(`${label} warm-up ${index}`)))
+    const run = await inFlight((index) => signOne(`${label} ${index}`))
+    await checkInvariants(opened, warmup + run.done, label)
+    report(`${label}: ${run.done} signings, ${run.perSecond.toFixed(0)}/s (entries = signings = records)`)
+    return run.perSecond
+  } finally {
+    await opened.close()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+async function throwawayDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `certus_bench_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const url = new URL(DATABASE_URL)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: DATABASE_URL })
+      await client.connect()
+      await client.query(`drop database if exists ${name} with (force)`)
+      await client.end()
+    },
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/** Starts `dist/main.js` (what `pnpm start` runs) on memory storage and waits until it is healthy. */
+async function startServerProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort()
+  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+  const child = spawn(process.execPath, [main], {
+    env: {
+      ...process.env,
+      CERTUS_TRUST_PORT: String(port),
+      CERTUS_TRUST_HOST: '127.0.0.1',
+      CERTUS_TRUST_DATA_DIR: dataDir,
+      CERTUS_TRUST_STORAGE: 'memory',
+      CERTUS_TRUST_LOG_LEVEL: 'silent',
+      CERTUS_TRUST_RATE_LIMIT: '0',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
+    const healthy = await fetch(`${url}/v1/health`).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (healthy) return { url, child }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  child.kill('SIGKILL')
+  throw new Error('server did not become healthy within 60 s')
+}
+
+async function httpBenchmarks(): Promise<{ sign: number; signP99: number; verify: number }> {
+  const dataDir = await mkdtemp(join(os.tmpdir(), 'certus-bench-http-'))
+  const { url, child } = await startServerProcess(dataDir)
+  try {
+    let counter = 0
+    const failures: string[] = []
+    const sign = await runLoad(
+      url,
+      {
+        method: 'POST',
+        path: '/v1/sign',
+        body: () => JSON.stringify({ artifact: digestOf(`http ${counter++}`), artifact_type: 'file', subject: 'bench' }),
+      },
+      { seconds: SECONDS, connections: IN_FLIGHT },
+    )
+    const artifact = digestOf('http verify')
+    const signed = await fetch(`${url}/v1/sign`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', connection: 'close' },
+      body: JSON.stringify({ artifact, artifact_type: 'file', subject: 'bench' }),
+    }).then((response) => response.json() as Promise<{ bundle: unknown }>)
+    const verifyBody = JSON.stringify({ artifact, bundle: signed.bundle })
+    const verify = await runLoad(
+      url,
+      { method: 'POST', path: '/v1/verify', body: () => verifyBody },
+      { seconds: SECONDS, connections: IN_FLIGHT },
+    )
+    for (const [name, result] of [
+      ['sign', sign],
+      ['verify', verify],
+    ] as const) {
+      if (result.errors + result.non2xx + result.timeouts > 0)
+        failures.push(`${name}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`)
+    }
+    if (failures.length > 0) throw new Error(`HTTP benchmark had failures: ${failures.join('; ')}`)
+    return { sign: sign.requests.average, signP99: sign.latency.p99, verify: verify.requests.average }
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((resolve) => child.once('exit', resolve))
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+/** The verify call the HTTP benchmark makes, in process on memory storage, 64 in flight. */
+async function verifyInProcess(): Promise<number> {
+  const dataDir = await mkdtemp(join(os.tmpdir(), 'certus-bench-verify-'))
+  const opened = await openTrustService(serviceConfig(dataDir, { kind: 'memory' }))
+  try {
+    const artifact = digestOf('in-process verify')
+    const signed = await opened.service.sign({ artifact, artifact_type: 'file', subject: 'bench' }, context)
+    const request = { artifact, bundle: signed.bundle }
+    const run = await inFlight(async () => {
+      const result = await opened.service.verify(request as never, context)
+      if (!result.valid) throw new Error('in-process verify: bundle did not verify')
+    })
+    return run.perSecond
+  } finally {
+    await opened.close()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+async function main(): Promise<void> {
+  report(
+    `# bench:sign — Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ` +
+      `load ${os.loadavg()[0]?.toFixed(1)}, ${SECONDS}s per cell, ${IN_FLIGHT} in flight\n`,
+  )
+  const floor = cryptoFloor()
+  report(`crypto floor (P-256 sign + verify + sign, one core): ${floor.toFixed(0)}/s`)
+  const memory = await signInProcess('memory', async () => ({ kind: 'memory' }))
+  const embedded = await signInProcess('embedded', async (dataDir) => defaultStorageConfig(dataDir))
+  const database = await throwawayDatabase()
+  let postgres: number
+  try {
+    postgres = await signInProcess('postgres', async () => ({ kind: 'postgres', connectionString: database.url }))
+  } finally {
+    await database.drop()
+  }
+  const inprocessVerify = await verifyInProcess()
+  report(`in-process verify: ${inprocessVerify.toFixed(0)}/s`)
+  const http = await httpBenchmarks()
+  report(`HTTP sign: ${http.sign.toFixed(0)} req/s (p99 ${http.signP99} ms); HTTP verify: ${http.verify.toFixed(0)} req/s`)
+
+  const result = {
+    floor_per_s: Math.round(floor),
+    memory_per_s: Math.round(memory),
+    embedded_per_s: Math.round(embedded),
+    postgres_per_s: Math.round(postgres),
+    http_sign_per_s: Math.round(http.sign),
+    http_sign_p99_ms: http.signP99,
+    http_verify_per_s: Math.round(http.verify),
+    inprocess_verify_per_s: Math.round(inprocessVerify),
+  }
+  report('\n| measure | per s | ÷ floor |\n|---|---:|---:|')
+  for (const [name, value] of Object.entries(result)) {
+    if (name.endsWith('_per_s')) report(`| ${name} | ${value} | ${(value / result.floor_per_s).toFixed(2)}× |`)
+  }
+  report(`| http_sign_p99_ms | ${http.signP99} | |`)
+  report(`| http verify ÷ in-process verify | | ${(http.verify / inprocessVerify).toFixed(2)}× |`)
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`)
+}
+
+await main()
