@@ -62,7 +62,9 @@ function cryptoFloor(): number {
 }
 
 /** Runs `operation` with `IN_FLIGHT` callers for `SECONDS`; returns completed operations per second. */
-async function inFlight(operation: (index: number) => Promise<unknown>): Promise<{ perSecond: number; done: number }> {
+async function inFlight(
+  operation: (index: number) => Promise<unknown>,
+): Promise<{ perSecond: number; done: number }> {
   let next = 0
   let done = 0
   const started = performance.now()
@@ -93,7 +95,11 @@ function serviceConfig(dataDir: string, storage: StorageConfig): ServiceConfig {
 }
 
 /** Counts what the run left behind, to prove entries = acknowledged signings = records. */
-async function checkInvariants(opened: OpenedTrustService, acknowledged: number, label: string): Promise<void> {
+async function checkInvariants(
+  opened: OpenedTrustService,
+  acknowledged: number,
+  label: string,
+): Promise<void> {
   const logSize = (await opened.log?.getLogInfo())?.treeSize
   let records = 0
   let cursor: string | undefined
@@ -110,7 +116,10 @@ async function checkInvariants(opened: OpenedTrustService, acknowledged: number,
 }
 
 /** In-process sign + log append + record on one backend. */
-async function signInProcess(label: string, storage: (dataDir: string) => Promise<StorageConfig>): Promise<number> {
+async function signInProcess(
+  label: string,
+  storage: (dataDir: string) => Promise<StorageConfig>,
+): Promise<number> {
   const dataDir = await mkdtemp(join(os.tmpdir(), `certus-bench-sign-${label}-`))
   const opened = await openTrustService(serviceConfig(dataDir, await storage(dataDir)))
   try {
@@ -196,12 +205,32 @@ async function httpBenchmarks(): Promise<{ sign: number; signP99: number; verify
   try {
     let counter = 0
     const failures: string[] = []
+    // One second of warm-up (JIT, key tables) before the measured run.
+    await runLoad(
+      url,
+      {
+        method: 'POST',
+        path: '/v1/sign',
+        body: () =>
+          JSON.stringify({
+            artifact: digestOf(`warm-up ${counter++}`),
+            artifact_type: 'file',
+            subject: 'bench',
+          }),
+      },
+      { seconds: 1, connections: IN_FLIGHT },
+    )
     const sign = await runLoad(
       url,
       {
         method: 'POST',
         path: '/v1/sign',
-        body: () => JSON.stringify({ artifact: digestOf(`http ${counter++}`), artifact_type: 'file', subject: 'bench' }),
+        body: () =>
+          JSON.stringify({
+            artifact: digestOf(`http ${counter++}`),
+            artifact_type: 'file',
+            subject: 'bench',
+          }),
       },
       { seconds: SECONDS, connections: IN_FLIGHT },
     )
@@ -222,7 +251,9 @@ async function httpBenchmarks(): Promise<{ sign: number; signP99: number; verify
       ['verify', verify],
     ] as const) {
       if (result.errors + result.non2xx + result.timeouts > 0)
-        failures.push(`${name}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`)
+        failures.push(
+          `${name}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`,
+        )
     }
     if (failures.length > 0) throw new Error(`HTTP benchmark had failures: ${failures.join('; ')}`)
     return { sign: sign.requests.average, signP99: sign.latency.p99, verify: verify.requests.average }
@@ -264,14 +295,19 @@ async function main(): Promise<void> {
   const database = await throwawayDatabase()
   let postgres: number
   try {
-    postgres = await signInProcess('postgres', async () => ({ kind: 'postgres', connectionString: database.url }))
+    postgres = await signInProcess('postgres', async () => ({
+      kind: 'postgres',
+      connectionString: database.url,
+    }))
   } finally {
     await database.drop()
   }
   const inprocessVerify = await verifyInProcess()
   report(`in-process verify: ${inprocessVerify.toFixed(0)}/s`)
   const http = await httpBenchmarks()
-  report(`HTTP sign: ${http.sign.toFixed(0)} req/s (p99 ${http.signP99} ms); HTTP verify: ${http.verify.toFixed(0)} req/s`)
+  report(
+    `HTTP sign: ${http.sign.toFixed(0)} req/s (p99 ${http.signP99} ms); HTTP verify: ${http.verify.toFixed(0)} req/s`,
+  )
 
   const result = {
     floor_per_s: Math.round(floor),
@@ -285,7 +321,8 @@ async function main(): Promise<void> {
   }
   report('\n| measure | per s | ÷ floor |\n|---|---:|---:|')
   for (const [name, value] of Object.entries(result)) {
-    if (name.endsWith('_per_s')) report(`| ${name} | ${value} | ${(value / result.floor_per_s).toFixed(2)}× |`)
+    if (name.endsWith('_per_s'))
+      report(`| ${name} | ${value} | ${(value / result.floor_per_s).toFixed(2)}× |`)
   }
   report(`| http_sign_p99_ms | ${http.signP99} | |`)
   report(`| http verify ÷ in-process verify | | ${(http.verify / inprocessVerify).toFixed(2)}× |`)
