@@ -237,7 +237,9 @@ async function clientFor(options: GcpKeyProviderOptions): Promise<KeyManagementS
   // Credentials are resolved before the first call: when gax initializes, it makes one promise per RPC method from
   // the credential lookup, and if that lookup fails every promise but the awaited one rejects unobserved — an
   // unhandled rejection that would end the process instead of a typed error.
-  await client.auth.getClient()
+  // (A ready auth client given in clientOptions has nothing to look up.)
+  const auth = client.auth as { getClient?: () => Promise<unknown> }
+  if (typeof auth.getClient === 'function') await auth.getClient()
   return client
 }
 
