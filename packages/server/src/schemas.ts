@@ -234,12 +234,10 @@ const booleanQuery = z
 
 /** Query of `GET /v1/transparency/{entry_id}`. */
 export const EntryQuerySchema = z.strictObject({
-  include_proof: booleanQuery
-    .optional()
-    .meta({
-      description:
-        'include the inclusion proof and its signed checkpoint (default true, as in the production guide)',
-    }),
+  include_proof: booleanQuery.optional().meta({
+    description:
+      'include the inclusion proof and its signed checkpoint (default true, as in the production guide)',
+  }),
 })
 
 /** Query of `GET /v1/transparency`. */

@@ -114,7 +114,7 @@ describe('input that cannot be stored is refused before signing', () => {
       { subject: 'half-\ud800.txt' },
       { subject: 'low-\udc00-first.txt' },
       { subject: 'ok.txt', predicates: predicate('a\u0000b') },
-      { subject: 'ok.txt', predicates: [{ type: 'https://example.com/p', predicate: { ['k\ud800']: 1 } }] },
+      { subject: 'ok.txt', predicates: [{ type: 'https://example.com/p', predicate: { 'k\ud800': 1 } }] },
       { subject: 'ok.txt', predicates: [{ type: 'https://example.com/\u0000', predicate: {} }] },
     ]) {
       // JSON.stringify escapes lone surrogates (\ud800), so the server receives them as JSON escapes.
