@@ -133,3 +133,23 @@ describe('input that cannot be stored is refused before signing', () => {
     expect(await treeSize()).toBe(before + 1)
   })
 })
+
+describe('response headers', () => {
+  it('API answers are not cacheable, and plain HTTP carries no HSTS', async () => {
+    for (const [method, path, key, body] of [
+      ['GET', '/v1/health', undefined, undefined],
+      [
+        'POST',
+        '/v1/sign',
+        SIGNER_KEY,
+        { artifact: digestOf('headers'), artifact_type: 'file', subject: 'h.txt' },
+      ],
+      ['POST', '/v1/verify', VERIFIER_KEY, { artifact: 'nope' }],
+      ['GET', '/api/v1/log', VERIFIER_KEY, undefined],
+    ] as const) {
+      const response = await call(base, method, path, key, body)
+      expect(response.headers.get('cache-control'), path).toBe('no-store')
+      expect(response.headers.get('strict-transport-security'), path).toBeNull()
+    }
+  })
+})
