@@ -212,7 +212,7 @@ describe('RFC 3161 timestamp witness (DER) against the embedded TSA', () => {
       (async (input: string | URL | Request, init?: RequestInit) =>
         realFetch(input, {
           ...init,
-          body: rewrite(Buffer.from(init!.body as Uint8Array)) as BodyInit,
+          body: new Uint8Array(rewrite(Buffer.from(init!.body as Uint8Array))),
         })) as typeof fetch
     const { privateKey } = await generateKeyPair({ algorithm: 'ecdsa-p256' })
     const sign = (fetchImpl: typeof fetch) =>
