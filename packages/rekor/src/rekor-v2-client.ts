@@ -2,13 +2,17 @@ import type { Logger } from '@certus-trust/core'
 import { z } from 'zod'
 import type { TransparencyLogEntryJson } from './bundle.js'
 import { type Checkpoint, noteKeyId, parseCheckpoint, verifyCheckpoint } from './checkpoint.js'
-import { bytesEqual, fromBase64 } from './encoding.js'
+import { bytesEqual, fromBase64, toBase64 } from './encoding.js'
 import { fail, RekorError } from './errors.js'
 import { HttpTransport, parseWith } from './http-transport.js'
 import { type PublicKeyInput, toPublicKey } from './keys.js'
 import { hashLeaf, verifyInclusionProof } from './merkle.js'
 import { type RekorV2EntryRequest, verifyV2BodyMatchesRequest } from './rekor-v2-entry.js'
 import type { RetryDelayOptions } from './retry.js'
+import { TilesClient } from './tiles.js'
+
+/** Where Rekor v2 logs serve their C2SP tlog-tiles, below the log's base URL. */
+export const TILES_PATH_PREFIX = '/api/v2'
 
 /**
  * Default per-attempt timeout of a Rekor v2 write in milliseconds: the server answers only once a published
@@ -27,6 +31,15 @@ export interface RekorV2ClientOptions {
   logKey?: PublicKeyInput
   /** The checkpoint origin (and signature name) to require. @default the checkpoint's own origin */
   origin?: string
+  /** Where the log's C2SP tlog-tiles live. @default `${baseUrl}/api/v2` (rekor-tiles and `certus serve`) */
+  tilesUrl?: string
+  /**
+   * On a 409 (the identical entry is already logged, e.g. a deterministic signature signed again), read that entry
+   * from the tiles, check it records the request and prove its inclusion, and return it. Needs `logKey` (the entry's
+   * log ID is the key's ID); without it a 409 stays `REKOR_CONFLICT`.
+   * @default true
+   */
+  fetchOnConflict?: boolean
   /** Per-attempt timeout in milliseconds. @default DEFAULT_REKOR_V2_TIMEOUT (30 000) */
   timeout?: number
   /** Retries after the first attempt, on network errors, timeouts, 408, 429 and 5xx. @default 3 */
@@ -97,8 +110,10 @@ export class RekorV2Client implements V2EntryCreator {
   readonly #http: HttpTransport
   readonly #logKey: ReturnType<typeof toPublicKey> | undefined
   readonly #origin: string | undefined
+  readonly #options: RekorV2ClientOptions
 
   constructor(options: RekorV2ClientOptions) {
+    this.#options = options
     this.#http = new HttpTransport({
       ...options,
       pathPrefix: '/api/v2',
@@ -122,14 +137,21 @@ export class RekorV2Client implements V2EntryCreator {
     options: { signal?: AbortSignal } = {},
   ): Promise<TransparencyLogEntryJson> {
     const kind = checkRequest(request)
-    const json = await this.#http.request<unknown>({
-      operation: 'createEntry',
-      method: 'post',
-      path: 'log/entries',
-      json: request,
-      schema: z.unknown(),
-      signal: options.signal,
-    })
+    let json: unknown
+    try {
+      json = await this.#http.request<unknown>({
+        operation: 'createEntry',
+        method: 'post',
+        path: 'log/entries',
+        json: request,
+        schema: z.unknown(),
+        signal: options.signal,
+      })
+    } catch (error) {
+      const index = RekorError.is(error, 'REKOR_CONFLICT') ? error.details.logIndex : undefined
+      if (typeof index !== 'number' || !this.#logKey || this.#options.fetchOnConflict === false) throw error
+      return this.#existingEntry(request, kind, BigInt(index), options.signal)
+    }
     const entry = parseWith('createEntry', TransparencyLogEntrySchema, json)
     if (entry.kindVersion.kind !== kind || entry.kindVersion.version !== '0.0.2') {
       responseInvalid(
@@ -144,6 +166,47 @@ export class RekorV2Client implements V2EntryCreator {
     }
     this.#checkProof(entry, body)
     return toBundleEntry(entry)
+  }
+
+  /** Reads an already logged entry back from the tiles and returns it in the same form as a new one. */
+  async #existingEntry(
+    request: RekorV2EntryRequest,
+    kind: string,
+    index: bigint,
+    signal: AbortSignal | undefined,
+  ): Promise<TransparencyLogEntryJson> {
+    const { baseUrl, tilesUrl, logKey, fetchOnConflict, timeout, ...transport } = this.#options
+    const tiles = new TilesClient({
+      ...transport,
+      baseUrl: tilesUrl ?? `${this.baseUrl}${TILES_PATH_PREFIX}`,
+      logKey: this.#logKey!,
+      ...(this.#origin !== undefined ? { origin: this.#origin } : { origin: new URL(this.baseUrl).host }),
+    })
+    const checkpoint = await tiles.getCheckpoint({ ...(signal ? { signal } : {}) })
+    const body = await tiles.getEntry(index, checkpoint, signal)
+    try {
+      verifyV2BodyMatchesRequest(body, request)
+    } catch (error) {
+      responseInvalid(`entry ${index}, named by the conflict, does not record the request`, error)
+    }
+    const proof = await tiles.proveInclusion(index, checkpoint, {
+      leafHash: hashLeaf(body),
+      ...(signal ? { signal } : {}),
+    })
+    return {
+      logIndex: index.toString(),
+      logId: { keyId: toBase64(noteKeyId(checkpoint.origin, this.#logKey!)) },
+      kindVersion: { kind, version: '0.0.2' },
+      integratedTime: '0',
+      inclusionProof: {
+        logIndex: index.toString(),
+        rootHash: toBase64(proof.rootHash),
+        treeSize: proof.treeSize.toString(),
+        hashes: proof.hashes.map(toBase64),
+        checkpoint: { envelope: `${checkpoint.signedText}\n${checkpointSignatureText(checkpoint)}` },
+      },
+      canonicalizedBody: toBase64(body),
+    }
   }
 
   #checkProof(entry: ParsedEntry, body: Uint8Array): Checkpoint {
@@ -213,4 +276,11 @@ function toBundleEntry(entry: ParsedEntry): TransparencyLogEntryJson {
     },
     canonicalizedBody: entry.canonicalizedBody,
   }
+}
+
+/** The signature lines of a checkpoint, as they were in the note. */
+function checkpointSignatureText(checkpoint: Checkpoint): string {
+  return checkpoint.signatures
+    .map((line) => `\u2014 ${line.name} ${toBase64(new Uint8Array([...line.keyHint, ...line.signature]))}\n`)
+    .join('')
 }

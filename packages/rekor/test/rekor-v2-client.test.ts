@@ -133,13 +133,35 @@ describe('RekorV2Client.createV2Entry', () => {
     expect(entry.kindVersion).toEqual({ kind: 'dsse', version: '0.0.2' })
   })
 
-  it('maps a duplicate to REKOR_CONFLICT with the existing index', async () => {
-    const client = new RekorV2Client(fast)
+  it('resolves a duplicate (409 + x-log-index) to the logged entry, read back from the tiles', async () => {
+    const client = new RekorV2Client({ ...fast, tilesUrl: fake.baseUrl })
     const request = hashedRequest('duplicate')
     const first = await client.createV2Entry(request)
-    const error = await client.createV2Entry(request).catch((caught: unknown) => caught)
-    expect(RekorError.is(error, 'REKOR_CONFLICT')).toBe(true)
-    expect((error as RekorError).details.logIndex).toBe(Number(first.logIndex))
+    fake.appendRaw(Buffer.from('a later leaf'))
+    const again = await client.createV2Entry(request)
+    expect(again.logIndex).toBe(first.logIndex)
+    expect(again.canonicalizedBody).toBe(first.canonicalizedBody)
+    expect(again.logId).toEqual(first.logId)
+    expect(BigInt(again.inclusionProof!.treeSize)).toBe(BigInt(first.inclusionProof!.treeSize) + 1n)
+    const checkpoint = verifyCheckpoint(again.inclusionProof!.checkpoint.envelope, {
+      publicKey: fake.publicKey,
+      keyHint: fake.keyId.slice(0, 4),
+    })
+    verifyInclusionProof({
+      leafIndex: BigInt(again.logIndex),
+      treeSize: checkpoint.treeSize,
+      leafHash: hashLeaf(Buffer.from(again.canonicalizedBody, 'base64')),
+      proof: again.inclusionProof!.hashes.map((hash) => Buffer.from(hash, 'base64')),
+      rootHash: checkpoint.rootHash,
+    })
+    // Without the log key (no log ID to name) or with fetchOnConflict off, the 409 stays a typed conflict.
+    for (const options of [{ logKey: undefined }, { fetchOnConflict: false }]) {
+      const error = await new RekorV2Client({ ...fast, ...options })
+        .createV2Entry(request)
+        .catch((caught: unknown) => caught)
+      expect(RekorError.is(error, 'REKOR_CONFLICT')).toBe(true)
+      expect((error as RekorError).details.logIndex).toBe(Number(first.logIndex))
+    }
   })
 
   it('maps a 400 with a grpc-gateway body to REKOR_INVALID_REQUEST', async () => {

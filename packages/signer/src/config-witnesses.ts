@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto'
 import { RekorClient, RekorV2Client } from '@certus-trust/rekor'
 import { SignerError } from './errors.js'
 import { parseSigningConfig, type SigningConfig, selectServices } from './signing-config.js'
@@ -14,6 +15,44 @@ export interface ConfigWitnessOptions {
   fetch?: typeof globalThis.fetch
   /** Per-request timeout (ms) for logs and TSAs. @default each client's default */
   timeout?: number
+  /**
+   * A Sigstore TrustedRoot (JSON) naming the logs' keys. A Rekor v2 log found in it (same `baseUrl`) gets its key,
+   * so its checkpoints are authenticated at signing time and a re-signed identical entry (409) is read back from
+   * the tiles instead of failing.
+   */
+  trustedRoot?: unknown
+}
+
+type TlogJson = { baseUrl?: unknown; publicKey?: { rawBytes?: unknown }; checkpointKeyId?: unknown }
+
+/**
+ * The key of the Rekor v2 log at `url` in a TrustedRoot: the `tlogs` entry with that `baseUrl` and a
+ * `checkpointKeyId` (what v2 logs carry), else the only entry with that `baseUrl`.
+ */
+function v2LogKey(trustedRoot: unknown, url: string): KeyObject | undefined {
+  const tlogs = (trustedRoot as { tlogs?: unknown } | undefined)?.tlogs
+  if (!Array.isArray(tlogs)) return undefined
+  const same = (tlogs as TlogJson[]).filter(
+    (tlog) =>
+      typeof tlog?.baseUrl === 'string' && tlog.baseUrl.replace(/\/+$/, '') === url.replace(/\/+$/, ''),
+  )
+  const chosen =
+    same.find((tlog) => tlog.checkpointKeyId !== undefined) ?? (same.length === 1 ? same[0] : undefined)
+  if (typeof chosen?.publicKey?.rawBytes !== 'string') return undefined
+  try {
+    return createPublicKey({
+      key: Buffer.from(chosen.publicKey.rawBytes, 'base64'),
+      format: 'der',
+      type: 'spki',
+    })
+  } catch {
+    return undefined
+  }
+}
+
+function v2Key(trustedRoot: unknown, url: string): { logKey?: KeyObject } {
+  const logKey = trustedRoot === undefined ? undefined : v2LogKey(trustedRoot, url)
+  return logKey ? { logKey } : {}
 }
 
 /**
@@ -47,7 +86,7 @@ export function witnessesFromSigningConfig(
   }
   const logs: Witness[] = selected.rekor.map((service) =>
     service.majorApiVersion === 2
-      ? new RekorV2Client({ baseUrl: service.url, ...common })
+      ? new RekorV2Client({ baseUrl: service.url, ...common, ...v2Key(options.trustedRoot, service.url) })
       : new RekorClient({ baseUrl: service.url, ...common }),
   )
   const tsas = selected.tsa.map((service) => createTimestampAuthorityWitness({ url: service.url, ...common }))

@@ -57,6 +57,8 @@ export interface SignerOptions {
   signingConfig?: SigningConfig | unknown
   /** With `signingConfig`: use only Rekor logs of this major version. @default the highest valid one listed */
   rekorVersion?: 1 | 2
+  /** With `signingConfig`: a TrustedRoot (JSON) giving Rekor v2 log keys (see `witnessesFromSigningConfig`). */
+  trustedRoot?: unknown
   /** Adds an RFC 3161 timestamp from this TSA (URL or options) to every bundle. */
   timestampAuthority?: string | TimestampAuthorityOptions
   /** Largest artifact held in memory when pure Ed25519 needs the whole stream or file. @default 268435456 (256 MiB) */
@@ -254,6 +256,7 @@ function configuredWitnesses(options: SignerOptions): WitnessOption | undefined 
   }
   return witnessesFromSigningConfig(options.signingConfig, {
     ...(options.rekorVersion !== undefined ? { rekorVersion: options.rekorVersion } : {}),
+    ...(options.trustedRoot !== undefined ? { trustedRoot: options.trustedRoot } : {}),
   })
 }
 

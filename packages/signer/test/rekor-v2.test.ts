@@ -110,6 +110,33 @@ describe('signing with a SigningConfig against the embedded Rekor v1/v2 log and 
     ).toThrow()
   })
 
+  it('with the trusted root, a re-signed identical entry (409) is read back from the tiles', async () => {
+    const { privateKey } = await generateKeyPair({ algorithm: 'ecdsa-p256' })
+    const config = signingConfig([{ version: 2 }])
+    // ECDSA over a digest is deterministic (RFC 6979): the same digest gives the same entry, which Rekor v2 refuses.
+    const digest = `sha256:${createHash('sha256').update('twice').digest('hex')}`
+    const first = await createSigner({ key: privateKey, signingConfig: config }).sign(digest)
+    const again = createSigner({ key: privateKey, signingConfig: config, trustedRoot: rootJson })
+    const second = await again.sign(digest)
+    const [entry1, entry2] = [first, second].map(
+      (result) => result.bundle.verificationMaterial.tlogEntries[0]!,
+    )
+    expect(entry2!.logIndex).toBe(entry1!.logIndex)
+    expect(entry2!.canonicalizedBody).toBe(entry1!.canonicalizedBody)
+    expect(() =>
+      verifyUpstream(second.bundle, Buffer.from('twice'), {
+        rootJson,
+        publicKeys: { [second.keyHint!]: second.publicKeyPem! },
+      }),
+    ).not.toThrow()
+    // Without log keys the conflict is reported, typed.
+    await expect(createSigner({ key: privateKey, signingConfig: config }).sign(digest)).rejects.toMatchObject(
+      {
+        code: 'SIGNER_WITNESS_FAILED',
+      },
+    )
+  })
+
   it('attests (DSSE) into Rekor v2 with a dsse 0.0.2 entry that verifies upstream', async () => {
     const { privateKey } = await generateKeyPair({ algorithm: 'ecdsa-p256' })
     const signer = createSigner({ key: privateKey, signingConfig: signingConfig([{ version: 2 }]) })
