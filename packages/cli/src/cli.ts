@@ -180,6 +180,10 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
       '--signing-config <file>',
       'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
     )
+    .option(
+      '--trusted-root <file>',
+      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
+    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -211,6 +215,10 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     .option(
       '--signing-config <file>',
       'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
+    )
+    .option(
+      '--trusted-root <file>',
+      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
     )
     .addOption(dataDirOption())
     .addOption(jsonOption())

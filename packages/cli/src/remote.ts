@@ -29,6 +29,14 @@ export interface WitnessFlags {
   rekorVersion?: string
   /** An RFC 3161 timestamp authority URL (required with `--rekor-url` and `--rekor-version 2`). */
   tsaUrl?: string
+  /** A TrustedRoot JSON file naming the Rekor v2 logs' keys (checkpoints checked at signing; 409s resolved). */
+  trustedRoot?: string
+}
+
+async function readTrustedRoot(cwd: string, file: string | undefined): Promise<unknown> {
+  if (file === undefined) return undefined
+  const { readJsonFile, resolvePath } = await import('./files.js')
+  return readJsonFile(resolvePath(cwd, file), 'trusted root')
 }
 
 function parseRekorVersion(value: string | undefined): 1 | 2 | undefined {
@@ -75,7 +83,11 @@ export async function openRemoteWitnesses(
     const { loadSigningConfig, witnessesFromSigningConfig } = await import('@certus-trust/signer')
     const { resolve } = await import('node:path')
     const config = await loadSigningConfig({ path: resolve(cwd, flags.signingConfig) })
-    return witnessesFromSigningConfig(config, rekorVersion ? { rekorVersion } : {})
+    const trustedRoot = await readTrustedRoot(cwd, flags.trustedRoot)
+    return witnessesFromSigningConfig(config, {
+      ...(rekorVersion ? { rekorVersion } : {}),
+      ...(trustedRoot !== undefined ? { trustedRoot } : {}),
+    })
   }
   const tsa = flags.tsaUrl === undefined ? [] : [checkHttpUrl('--tsa-url', flags.tsaUrl)]
   if (flags.rekorUrl === undefined) {
@@ -99,8 +111,22 @@ export async function openRemoteWitnesses(
         message: '--rekor-version 2 needs --tsa-url: Rekor v2 entries carry no time',
       })
     }
-    const { RekorV2Client } = await import('@certus-trust/rekor')
-    return [new RekorV2Client({ baseUrl: checkHttpUrl('--rekor-url', flags.rekorUrl) }), ...timestamps]
+    const { witnessesFromSigningConfig } = await import('@certus-trust/signer')
+    // One code path with --signing-config: a one-log, one-TSA config.
+    const service = (url: string, majorApiVersion: number) => ({
+      url,
+      majorApiVersion,
+      validFor: { start: '1970-01-01T00:00:00Z' },
+    })
+    const trustedRoot = await readTrustedRoot(cwd, flags.trustedRoot)
+    return witnessesFromSigningConfig(
+      {
+        mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json',
+        rekorTlogUrls: [service(checkHttpUrl('--rekor-url', flags.rekorUrl), 2)],
+        tsaUrls: tsa.map((url) => service(url, 1)),
+      },
+      trustedRoot !== undefined ? { trustedRoot } : {},
+    )
   }
   return [await openRemoteRekor(flags.rekorUrl), ...timestamps]
 }
