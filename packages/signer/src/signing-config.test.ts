@@ -74,9 +74,10 @@ describe('SigningConfig v0.2', () => {
       { ...parsed, rekorTlogConfig: { selector: 'ALL' } },
       { now: new Date('2026-07-01T00:00:00Z') },
     )
+    // Newest validity start first: log2026-1 is valid now and becomes other.dev's one service.
     expect(urls(later.rekor)).toEqual([
-      'https://log2025-1.rekor.sigstore.dev',
       'https://log2026-1.rekor.sigstore.dev',
+      'https://log2025-1.rekor.sigstore.dev',
     ])
     expect(urls(selectServices(parsed, { now, rekorVersions: [1] }).rekor)).toEqual([
       'https://rekor.sigstore.dev',

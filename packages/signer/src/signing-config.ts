@@ -157,26 +157,30 @@ export interface SelectedServices {
 }
 
 function isValidAt(service: SigningConfigService, now: Date): boolean {
-  return service.validFor.start <= now && (service.validFor.end === undefined || now < service.validFor.end)
+  return service.validFor.start <= now && (service.validFor.end === undefined || now <= service.validFor.end)
 }
 
-/** The valid services of the highest supported major version, in config order, one per operator. */
+/**
+ * The valid services of the highest supported major version, newest validity start first (config order on ties),
+ * at most one per operator (the newest). Services without an operator count as one operator, as in sigstore-go.
+ */
 function candidates(
   services: SigningConfigService[],
   versions: readonly number[],
   now: Date,
 ): SigningConfigService[] {
-  const usable = services.filter(
-    (service) => isValidAt(service, now) && versions.includes(service.majorApiVersion),
-  )
+  const usable = services
+    .filter((service) => isValidAt(service, now) && versions.includes(service.majorApiVersion))
+    // Array.prototype.sort is stable, so ties keep the config's order.
+    .sort((left, right) => right.validFor.start.getTime() - left.validFor.start.getTime())
   const highest = Math.max(...usable.map((service) => service.majorApiVersion))
   const operators = new Set<string>()
   return usable.filter((service) => {
     if (service.majorApiVersion !== highest) return false
     // Services of one operator share fate; a quorum of them would prove nothing more than one.
-    if (service.operator === undefined || service.operator === '') return true
-    if (operators.has(service.operator)) return false
-    operators.add(service.operator)
+    const operator = service.operator ?? ''
+    if (operators.has(operator)) return false
+    operators.add(operator)
     return true
   })
 }
@@ -199,9 +203,11 @@ function applySelector(
 }
 
 /**
- * Chooses services from a SigningConfig the way Sigstore clients do: among the services valid at `now` whose major
- * API version we support, keep the highest version, one per operator, in config order; then `ALL` takes them all,
- * `ANY` the first, `EXACT` the first `count` (an error when there are fewer). CA and OIDC: the first such service.
+ * Chooses services from a SigningConfig the way Sigstore clients do (sigstore-go's `SelectServices`): among the
+ * services valid at `now` whose major API version we support, keep the highest version, newest validity start first,
+ * one per operator; then `ALL` takes them all, `ANY` the first, `EXACT` the first `count` (an error when there are
+ * fewer). Upstream picks at random for ANY/EXACT; we take the newest, so a run is reproducible. CA and OIDC: the
+ * first such service.
  * @throws SignerError `SIGNER_INVALID_INPUT` when an `EXACT` selector cannot be met.
  */
 export function selectServices(config: SigningConfig, options: SelectServicesOptions = {}): SelectedServices {
