@@ -61,11 +61,12 @@ export async function embeddedSigningConfig(
     const shards = await log.listShards()
     return new Date(Math.min(...shards.map((shard) => shard.createdAt.getTime())))
   }
-  const rekor: SigningConfigEndpoint[] = [
-    { url, majorApiVersion: 1, validFrom: await firstCreated(services.log) },
-  ]
+  // v2 first: @sigstore/sign takes the newest start date and keeps list order on ties, sigstore-go the highest
+  // version; either way a v2-capable client writes to the v2 log.
+  const rekor: SigningConfigEndpoint[] = []
   if (services.rekorV2)
     rekor.push({ url, majorApiVersion: 2, validFrom: await firstCreated(services.rekorV2) })
+  rekor.push({ url, majorApiVersion: 1, validFrom: await firstCreated(services.log) })
   const tsaCertificate = services.tsa?.certificates[0]
   return buildSigningConfig({
     operator: options.operator ?? 'certus-trust',

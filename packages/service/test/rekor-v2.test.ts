@@ -112,8 +112,8 @@ describe('the embedded Rekor v2 log beside the v1 log', () => {
     const config = await embeddedSigningConfig({ log: log!, rekorV2, tsa })
     expect(config.mediaType).toBe(SIGNING_CONFIG_MEDIA_TYPE)
     expect(config.rekorTlogUrls.map((service) => [service.url, service.majorApiVersion])).toEqual([
-      ['http://127.0.0.1:3000', 1],
       ['http://127.0.0.1:3000', 2],
+      ['http://127.0.0.1:3000', 1],
     ])
     expect(config.tsaUrls.map((service) => service.url)).toEqual(['http://127.0.0.1:3000/api/v1/timestamp'])
     expect(config.caUrls).toEqual([])
