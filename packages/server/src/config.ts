@@ -145,6 +145,8 @@ const EnvSchema = z.object({
   CERTUS_TRUST_LOG_BASE_URL: httpUrl.optional(),
   CERTUS_TRUST_LOG_KEY: z.string().min(1).optional(),
   CERTUS_TRUST_TSA_KEY: z.string().min(1).optional(),
+  CERTUS_TRUST_REKOR_V2_KEY: z.string().min(1).optional(),
+  CERTUS_TRUST_ENABLE_REKOR_V2: booleanString.optional(),
   CERTUS_TRUST_DATA_DIR: z.string().min(1).optional(),
   CERTUS_TRUST_STORAGE: z.string().min(1).optional(),
   CERTUS_TRUST_DATABASE_URL: postgresUrl.optional(),
@@ -419,6 +421,10 @@ export function loadConfig(
     signingKeyUri,
     logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? dataDirLayout(dataDir).logKeyPath, cwd),
     tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? dataDirLayout(dataDir).tsaKeyPath, cwd),
+    rekorV2KeyPath:
+      (raw.CERTUS_TRUST_ENABLE_REKOR_V2 ?? true)
+        ? resolvePath(raw.CERTUS_TRUST_REKOR_V2_KEY ?? dataDirLayout(dataDir).rekorV2KeyPath, cwd)
+        : undefined,
     keyless: {
       enabled: keylessEnabled,
       fulcioUrl: raw.CERTUS_TRUST_FULCIO_ADDR,

@@ -31,6 +31,11 @@ export interface ServiceConfig {
   /** PEM private key of the embedded log (checkpoints, SETs); generated (mode 0600) when missing. */
   logKeyPath: string
   /**
+   * PEM private key (ECDSA P-256) of the embedded Rekor v2 log, generated (mode 0600) when missing. Used only with
+   * the embedded log; its storage sits beside the main storage (`rekorV2StorageConfig`). Undefined = no v2 log.
+   */
+  rekorV2KeyPath?: string | undefined
+  /**
    * The embedded timestamp authority's keys and certificates (one JSON file, mode 0600); generated when missing.
    * Used only with the embedded log. Undefined = no embedded timestamp authority.
    */
