@@ -180,7 +180,7 @@ export class RekorV2Client implements V2EntryCreator {
       ...transport,
       baseUrl: tilesUrl ?? `${this.baseUrl}${TILES_PATH_PREFIX}`,
       logKey: this.#logKey!,
-      ...(this.#origin !== undefined ? { origin: this.#origin } : { origin: new URL(this.baseUrl).host }),
+      ...(this.#origin !== undefined ? { origin: this.#origin } : {}),
     })
     const checkpoint = await tiles.getCheckpoint({ ...(signal ? { signal } : {}) })
     const body = await tiles.getEntry(index, checkpoint, signal)

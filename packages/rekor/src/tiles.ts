@@ -1,5 +1,5 @@
 import type { Logger } from '@certus-trust/core'
-import { type Checkpoint, noteKeyId, verifyCheckpoint } from './checkpoint.js'
+import { type Checkpoint, noteKeyId, parseCheckpoint, verifyCheckpoint } from './checkpoint.js'
 import { bytesEqual } from './encoding.js'
 import { fail, RekorError } from './errors.js'
 import { HttpTransport } from './http-transport.js'
@@ -20,7 +20,10 @@ export interface TilesClientOptions {
   baseUrl: string
   /** The log's public key: every checkpoint must carry a valid signature by it. */
   logKey: PublicKeyInput
-  /** The checkpoint origin (and signature name) to require. @default the host (and port) of `baseUrl` */
+  /**
+   * The checkpoint origin (and signature name) to require. @default the checkpoint's own origin, under which the
+   * log key's signature is then checked (a log served under another name than its URL still verifies)
+   */
   origin?: string
   /** Per-request timeout in milliseconds. @default 20_000 */
   timeout?: number
@@ -109,7 +112,7 @@ function largestPowerOfTwoBelow(n: bigint): bigint {
 export class TilesClient {
   readonly #http: HttpTransport
   readonly #logKey: PublicKeyInput
-  readonly #origin: string
+  readonly #origin: string | undefined
 
   constructor(options: TilesClientOptions) {
     this.#http = new HttpTransport({
@@ -118,7 +121,7 @@ export class TilesClient {
       retries: options.retries ?? 3,
     })
     this.#logKey = toPublicKey(options.logKey)
-    this.#origin = options.origin ?? new URL(this.#http.baseUrl).host
+    this.#origin = options.origin
   }
 
   /**
@@ -141,10 +144,12 @@ export class TilesClient {
    * @throws RekorError `REKOR_CHECKPOINT_INVALID`, `REKOR_CHECKPOINT_SIGNATURE_INVALID`.
    */
   verifyCheckpoint(note: string): Checkpoint {
-    const keyHint = noteKeyId(this.#origin, this.#logKey).slice(0, 4)
-    const checkpoint = verifyCheckpoint(note, { publicKey: this.#logKey, name: this.#origin, keyHint })
-    if (checkpoint.origin !== this.#origin) {
-      fail('REKOR_CHECKPOINT_INVALID', `checkpoint origin is ${checkpoint.origin}, expected ${this.#origin}`)
+    const parsed = parseCheckpoint(note)
+    const origin = this.#origin ?? parsed.origin
+    const keyHint = noteKeyId(origin, this.#logKey).slice(0, 4)
+    const checkpoint = verifyCheckpoint(parsed, { publicKey: this.#logKey, name: origin, keyHint })
+    if (checkpoint.origin !== origin) {
+      fail('REKOR_CHECKPOINT_INVALID', `checkpoint origin is ${checkpoint.origin}, expected ${origin}`)
     }
     return checkpoint
   }

@@ -27,7 +27,7 @@ type TlogJson = { baseUrl?: unknown; publicKey?: { rawBytes?: unknown }; checkpo
 
 /**
  * The key of the Rekor v2 log at `url` in a TrustedRoot: the `tlogs` entry with that `baseUrl` and a
- * `checkpointKeyId` (what v2 logs carry), else the only entry with that `baseUrl`.
+ * `checkpointKeyId` (what v2 logs carry), else the only entry with that `baseUrl`, else the root's only v2 entry.
  */
 function v2LogKey(trustedRoot: unknown, url: string): KeyObject | undefined {
   const tlogs = (trustedRoot as { tlogs?: unknown } | undefined)?.tlogs
@@ -36,8 +36,13 @@ function v2LogKey(trustedRoot: unknown, url: string): KeyObject | undefined {
     (tlog) =>
       typeof tlog?.baseUrl === 'string' && tlog.baseUrl.replace(/\/+$/, '') === url.replace(/\/+$/, ''),
   )
+  // A log may name itself by another URL than it is reached at (the embedded log's trusted root says its configured
+  // base URL, a SigningConfig where it answers): then the root's only Rekor v2 log (with a checkpointKeyId) is it.
+  const v2 = (tlogs as TlogJson[]).filter((tlog) => tlog?.checkpointKeyId !== undefined)
   const chosen =
-    same.find((tlog) => tlog.checkpointKeyId !== undefined) ?? (same.length === 1 ? same[0] : undefined)
+    same.find((tlog) => tlog.checkpointKeyId !== undefined) ??
+    (same.length === 1 ? same[0] : undefined) ??
+    (v2.length === 1 ? v2[0] : undefined)
   if (typeof chosen?.publicKey?.rawBytes !== 'string') return undefined
   try {
     return createPublicKey({
