@@ -20,6 +20,7 @@ export type {
 export { embeddedWitness, openLogBackend } from './log-backend.js'
 export type { OpenedTrustService, OpenTrustServiceOptions } from './open-trust-service.js'
 export { openTrustService } from './open-trust-service.js'
+export type { SignatureEncoding } from './signature-encoding.js'
 export type {
   BuildSigningConfigOptions,
   SigningConfigEndpoint,
