@@ -288,6 +288,20 @@ export function isLoopbackHost(host: string): boolean {
   )
 }
 
+/** Key files of the embedded log, Rekor v2 log and TSA: the variables, else the data directory's files. */
+function embeddedKeyPaths(raw: z.infer<typeof EnvSchema>, dataDir: string, cwd: string) {
+  const layout = dataDirLayout(dataDir)
+  return {
+    logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? layout.logKeyPath, cwd),
+    tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? layout.tsaKeyPath, cwd),
+    // The Rekor v2 log runs beside the embedded log unless turned off.
+    rekorV2KeyPath:
+      (raw.CERTUS_TRUST_ENABLE_REKOR_V2 ?? true)
+        ? resolvePath(raw.CERTUS_TRUST_REKOR_V2_KEY ?? layout.rekorV2KeyPath, cwd)
+        : undefined,
+  }
+}
+
 function resolvePath(path: string, base: string): string {
   return isAbsolute(path) ? path : resolve(base, path)
 }
@@ -419,12 +433,7 @@ export function loadConfig(
       cwd,
     ),
     signingKeyUri,
-    logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? dataDirLayout(dataDir).logKeyPath, cwd),
-    tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? dataDirLayout(dataDir).tsaKeyPath, cwd),
-    rekorV2KeyPath:
-      (raw.CERTUS_TRUST_ENABLE_REKOR_V2 ?? true)
-        ? resolvePath(raw.CERTUS_TRUST_REKOR_V2_KEY ?? dataDirLayout(dataDir).rekorV2KeyPath, cwd)
-        : undefined,
+    ...embeddedKeyPaths(raw, dataDir, cwd),
     keyless: {
       enabled: keylessEnabled,
       fulcioUrl: raw.CERTUS_TRUST_FULCIO_ADDR,

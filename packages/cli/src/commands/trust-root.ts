@@ -9,12 +9,12 @@ export interface TrustRootExportOptions {
   json?: boolean
 }
 
-/** The base URL the server names its logs by: `--base-url`, else the server's own variables. */
+/** The base URL the server names its logs by: `--base-url`, else the server's `CERTUS_TRUST_LOG_BASE_URL`. */
 export function logBaseUrl(
   option: string | undefined,
   env: Record<string, string | undefined>,
 ): string | undefined {
-  const value = option ?? env.CERTUS_TRUST_LOG_BASE_URL ?? env.CERTUS_TRUST_PUBLIC_URL
+  const value = option ?? env.CERTUS_TRUST_LOG_BASE_URL
   return value?.replace(/\/+$/, '') || undefined
 }
 
