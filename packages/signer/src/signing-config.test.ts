@@ -108,4 +108,14 @@ describe('SigningConfig v0.2', () => {
       code: 'SIGNER_INVALID_INPUT',
     })
   })
+
+  it('reports an unreachable TUF repository as SIGNER_WITNESS_UNREACHABLE (no local TUF repository in the suite)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signing-config-tuf-'))
+    writeFileSync(join(dir, 'root.json'), '{}')
+    await expect(
+      loadSigningConfig({
+        tuf: { mirrorURL: 'http://127.0.0.1:1', rootPath: join(dir, 'root.json'), cachePath: dir },
+      }),
+    ).rejects.toMatchObject({ code: 'SIGNER_WITNESS_UNREACHABLE' })
+  })
 })
