@@ -168,6 +168,22 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     )
     .option('--bundle <file>', 'where to write the bundle (one file only; default <file>.sigstore.json)')
     .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
+    .option(
+      '--rekor-version <1|2>',
+      'Rekor API version of --rekor-url, or the only one to pick from --signing-config',
+    )
+    .option(
+      '--tsa-url <url>',
+      'add an RFC 3161 timestamp from this TSA (required with --rekor-version 2 and --rekor-url)',
+    )
+    .option(
+      '--signing-config <file>',
+      'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
+    )
+    .option(
+      '--trusted-root <file>',
+      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
+    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -188,6 +204,22 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     )
     .option('--bundle <file>', 'where to write the bundle (default <file>.intoto.sigstore.json)')
     .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
+    .option(
+      '--rekor-version <1|2>',
+      'Rekor API version of --rekor-url, or the only one to pick from --signing-config',
+    )
+    .option(
+      '--tsa-url <url>',
+      'add an RFC 3161 timestamp from this TSA (required with --rekor-version 2 and --rekor-url)',
+    )
+    .option(
+      '--signing-config <file>',
+      'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
+    )
+    .option(
+      '--trusted-root <file>',
+      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
+    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -353,14 +385,38 @@ function addServerCommands({ program, action, child, dataDirOption, jsonOption }
 
   const trustRoot = child(program, 'trust-root').description('trusted root material')
   child(trustRoot, 'export')
-    .description('write the Sigstore trusted root naming the embedded log, for verify-bundle --trusted-root')
+    .description(
+      'write the Sigstore trusted root naming the embedded Rekor v1 and v2 logs and timestamp authority',
+    )
     .requiredOption('--out <file>', 'where to write trusted_root.json (- for stdout)')
+    .option('--base-url <url>', 'URL the logs are named by (default: $CERTUS_TRUST_LOG_BASE_URL)')
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
       action(async (out, options: import('./commands/trust-root.js').TrustRootExportOptions) => {
         const { runTrustRootExport } = await import('./commands/trust-root.js')
         return runTrustRootExport(options, out)
+      }),
+    )
+
+  const signingConfig = child(program, 'signing-config').description('Sigstore signing configuration')
+  child(signingConfig, 'export')
+    .description('write a SigningConfig v0.2 pointing Sigstore clients at `certus serve` (Rekor v2/v1, TSA)')
+    .requiredOption('--out <file>', 'where to write signing_config.json (- for stdout)')
+    .option(
+      '--url <url>',
+      'where clients reach the server (default: $CERTUS_TRUST_LOG_BASE_URL or http://127.0.0.1:$CERTUS_TRUST_PORT)',
+    )
+    .option(
+      '--fulcio-url <url>',
+      'a Fulcio CA to list for keyless signing (default: $CERTUS_TRUST_FULCIO_ADDR)',
+    )
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(
+      action(async (out, options: import('./commands/signing-config.js').SigningConfigExportOptions) => {
+        const { runSigningConfigExport } = await import('./commands/signing-config.js')
+        return runSigningConfigExport(options, out)
       }),
     )
 }
