@@ -1,8 +1,8 @@
+import { KeyedMutex } from '@certus-trust/core'
 import type { LogEntry } from '@certus-trust/rekor'
 import type { Signer, SignResult } from '@certus-trust/signer'
 import type { SignedArtifact, Storage } from '@certus-trust/storage'
 import { ServiceError } from './errors.js'
-import { createKeyedMutex } from './keyed-mutex.js'
 import { signedArtifactRecord, signResponseFromRecord } from './record-model.js'
 import type { SignRequest, SignResponse } from './types.js'
 
@@ -16,11 +16,11 @@ export function createSignAndRecord(
   storage: Storage,
   signer: Signer,
 ): (request: SignRequest) => Promise<SignResponse> {
-  const withKey = createKeyedMutex()
+  const perKey = new KeyedMutex()
   return async function signAndRecord(request) {
     const key = request.idempotency_key
     if (!key) return signOnce(storage, signer, request)
-    return withKey(key, async () => {
+    return perKey.run(key, async () => {
       const existing = await findByIdempotencyKey(storage, request.artifact, key)
       if (!existing) return signOnce(storage, signer, request)
       if (existing.artifactType !== request.artifact_type || existing.subject !== request.subject) {

@@ -4,6 +4,8 @@
  * byte-for-byte alike. Application code does not need this entry point.
  */
 
+// Kept for backends written against this entry point; the primitive lives in @certus-trust/core.
+export { KeyedMutex } from '@certus-trust/core'
 export {
   assertIndex,
   assertNodeKeys,
@@ -24,7 +26,6 @@ export {
   SEARCH_KEY_DEFAULT_LIMIT,
   SEARCH_KEY_MAX_LIMIT,
 } from './log-validation.js'
-export { KeyedMutex } from './mutex.js'
 export type {
   PageCursor,
   ResolvedSignedArtifactQuery,

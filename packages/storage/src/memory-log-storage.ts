@@ -1,3 +1,4 @@
+import { KeyedMutex } from '@certus-trust/core'
 import type { LogLeaf, LogStorage, LogTree, LogTreeHead, LogWriteTransaction } from './log-storage.js'
 import {
   assertIndex,
@@ -16,7 +17,6 @@ import {
   normalizeLogTreeHead,
   resolveSearchLimit,
 } from './log-validation.js'
-import { KeyedMutex } from './mutex.js'
 
 interface TreeState {
   tree: LogTree
