@@ -23,7 +23,7 @@ export interface DerNode {
 export type DerErrorCode =
   /** The input ends inside an element (identifier, length or content). */
   | 'DER_TRUNCATED'
-  /** A multi-octet tag number (tag 31 and above): no structure we read uses one. */
+  /** A multi-octet tag number (tag 31 and above: no structure we read uses one), or end-of-contents (0x00). */
   | 'DER_UNSUPPORTED_TAG'
   /** Indefinite length (BER only) or a length needing more than four octets. */
   | 'DER_INVALID_LENGTH'
@@ -55,6 +55,8 @@ export function readNode(bytes: Uint8Array, offset = 0, limit = bytes.length): D
   if (offset + 2 > limit) derFail('DER_TRUNCATED', 'truncated DER element')
   const tag = bytes[offset]!
   if ((tag & 0x1f) === 0x1f) derFail('DER_UNSUPPORTED_TAG', 'high tag numbers are not supported')
+  // Universal tag 0 is the BER end-of-contents marker: never an element in DER.
+  if (tag === 0x00) derFail('DER_UNSUPPORTED_TAG', 'end-of-contents octets are not DER')
   let length = bytes[offset + 1]!
   let cursor = offset + 2
   if (length & 0x80) {

@@ -20,6 +20,8 @@ import {
   OID,
   UNDERSTOOD_CRITICAL_EXTENSIONS,
 } from './extensions.js'
+import { decodeSubjectAltNames, type SubjectAltNames } from './san.js'
+import { checkDirectoryString } from './strings.js'
 
 /** One X.509 extension, located in the certificate's own bytes. */
 export interface CertificateExtension {
@@ -57,10 +59,12 @@ export interface ParsedCertificate {
   keyUsage: KeyUsage | undefined
   /** Decoded KeyPurposeIds, or undefined when the extension is absent. */
   extendedKeyUsage: string[] | undefined
+  /** Decoded (and so checked) when the certificate is parsed. */
+  subjectAltNames: SubjectAltNames
   /** True when basicConstraints asserts cA. */
   isCA: boolean
   pathLength: number | undefined
-  /** Lazily imported public key (cached on the object). */
+  /** The imported public key (imported once, at parse time). */
   publicKey(): KeyObject
 }
 
@@ -80,6 +84,52 @@ function expectTag(node: DerNode | undefined, tag: number, field: string): DerNo
   if (node.tag !== tag)
     throw new DerError({ code: 'DER_UNEXPECTED_TAG', message: `${field} has the wrong type` })
   return node
+}
+
+/** `Name ::= SEQUENCE OF SET SIZE (1..MAX) OF SEQUENCE { type OBJECT IDENTIFIER, value ANY }` (§4.1.2.4). */
+function checkName(name: DerNode): void {
+  for (const rdn of children(name)) {
+    const attributes = children(expectTag(rdn, 0x31, 'RelativeDistinguishedName'))
+    if (attributes.length === 0) throw new DerError({ code: 'DER_INVALID_VALUE', message: 'empty RDN' })
+    for (const attribute of attributes) {
+      const parts = children(expectTag(attribute, 0x30, 'AttributeTypeAndValue'))
+      if (parts.length !== 2)
+        throw new DerError({ code: 'DER_INVALID_VALUE', message: 'malformed attribute' })
+      decodeOid(expectTag(parts[0], 0x06, 'attribute type'))
+      checkDirectoryString(parts[1]!)
+    }
+  }
+}
+
+/** `AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }`. */
+function checkAlgorithm(node: DerNode): void {
+  const parts = children(node)
+  if (parts.length < 1 || parts.length > 2)
+    throw new DerError({ code: 'DER_INVALID_VALUE', message: 'malformed AlgorithmIdentifier' })
+  decodeOid(expectTag(parts[0], 0x06, 'algorithm'))
+  // Named-curve parameters are an OID too; decode them so a malformed one is caught here.
+  if (parts[1]?.tag === 0x06) decodeOid(parts[1])
+}
+
+const MAX_DEPTH = 32
+
+/**
+ * Walks every constructed element, so no malformed TLV hides inside a field we otherwise only slice (names,
+ * extension values' outer shells): other parsers descend everywhere, and what they reject we must not accept.
+ */
+function checkTree(node: DerNode, depth = 0): void {
+  if (depth > MAX_DEPTH) throw new DerError({ code: 'DER_INVALID_VALUE', message: 'DER nested too deeply' })
+  if ((node.tag & 0x20) === 0) return
+  for (const child of children(node)) checkTree(child, depth + 1)
+}
+
+/** `SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }`. */
+function checkSpki(node: DerNode): void {
+  const parts = children(node)
+  if (parts.length !== 2)
+    throw new DerError({ code: 'DER_INVALID_VALUE', message: 'malformed SubjectPublicKeyInfo' })
+  checkAlgorithm(expectTag(parts[0], 0x30, 'key algorithm'))
+  bitStringBytes(expectTag(parts[1], 0x03, 'subjectPublicKey'))
 }
 
 /** Splits the TBSCertificate into its fields (§4.1), enforcing order, types and the version rules. */
@@ -120,6 +170,10 @@ function tbsFields(tbs: DerNode): TbsFields {
     else if (version < 2) x509Fail('X509_VERSION', 'unique identifiers need version 2 or 3')
   }
   if (extensions && version !== 3) x509Fail('X509_VERSION', `extensions in a version ${version} certificate`)
+  checkAlgorithm(signature)
+  checkName(issuer)
+  checkName(subject)
+  checkSpki(spki)
   return { version, serial, signature, issuer, validity, subject, spki, extensions }
 }
 
@@ -159,8 +213,20 @@ function extensionValue(extensions: CertificateExtension[], oid: string): Uint8A
   return extensions.find((extension) => extension.oid === oid)?.value
 }
 
+function importKey(spki: Uint8Array): KeyObject {
+  try {
+    return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })
+  } catch (error) {
+    throw new DerError({
+      code: 'DER_INVALID_VALUE',
+      message: `subjectPublicKeyInfo is not a usable key (${(error as Error).message})`,
+    })
+  }
+}
+
 function parseUnchecked(der: Buffer): ParsedCertificate {
   const root = readDer(der, 0x30)
+  checkTree(root)
   const [tbs, outerAlgorithm, signatureNode, ...extra] = children(root)
   if (extra.length > 0)
     throw new DerError({ code: 'DER_TRAILING_DATA', message: 'certificate has extra fields' })
@@ -184,7 +250,8 @@ function parseUnchecked(der: Buffer): ParsedCertificate {
   const ekuValue = extensionValue(extensions, OID.EXTENDED_KEY_USAGE)
   const basicConstraints = basicValue ? decodeBasicConstraints(basicValue) : undefined
   const spki = encoding(fields.spki)
-  let key: KeyObject | undefined
+  // Imported now (every user of a certificate needs its key): a certificate whose key cannot be used is malformed.
+  const key = importKey(spki)
   return {
     der,
     fingerprint: createHash('sha256').update(der).digest('hex'),
@@ -203,10 +270,10 @@ function parseUnchecked(der: Buffer): ParsedCertificate {
     basicConstraints,
     keyUsage: keyUsageValue ? decodeKeyUsage(keyUsageValue) : undefined,
     extendedKeyUsage: ekuValue ? decodeExtendedKeyUsage(ekuValue) : undefined,
+    subjectAltNames: decodeSubjectAltNames(extensionValue(extensions, OID.SUBJECT_ALT_NAME)),
     isCA: basicConstraints?.ca ?? false,
     pathLength: basicConstraints?.pathLength,
     publicKey() {
-      key ??= createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })
       return key
     },
   }
@@ -214,9 +281,9 @@ function parseUnchecked(der: Buffer): ParsedCertificate {
 
 /**
  * Parses a DER certificate strictly (RFC 5280 §4.1 and X.690 DER): one element with no trailing bytes, shortest
- * lengths, fields in order, version 3 when extensions are present, no duplicate extension, no critical extension
- * we do not process, inner and outer signature algorithms equal, and basicConstraints / keyUsage / extKeyUsage
- * decoded. Path rules (CA, keyCertSign, path length, leaf profile, validity) are {@link validateCertificatePath}'s.
+ * lengths, fields in order, names and key info well-formed (UTF8/Printable/IA5 strings checked), version 3 when
+ * extensions are present, no duplicate extension, no critical extension we do not process, inner and outer
+ * signature algorithms equal, and basicConstraints / keyUsage / extKeyUsage / subjectAltName decoded. Path rules (CA, keyCertSign, path length, leaf profile, validity) are {@link validateCertificatePath}'s.
  * @throws X509Error `X509_MALFORMED` (cause: the DerError), `X509_VERSION`, `X509_ALGORITHM_MISMATCH`,
  * `X509_DUPLICATE_EXTENSION`, `X509_UNKNOWN_CRITICAL_EXTENSION` or `X509_MALFORMED_EXTENSION`.
  */

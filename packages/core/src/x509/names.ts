@@ -1,88 +1,14 @@
-import { children, content, DerError, type DerNode, decodeOid, readDer } from '../der.js'
-import { findExtension, type ParsedCertificate } from './certificate.js'
+import { content, DerError, type DerNode, readDer } from '../der.js'
+import type { ParsedCertificate } from './certificate.js'
 import { x509Fail } from './errors.js'
-import { OID } from './extensions.js'
-
-/** The kinds of subject alternative name we decode. */
-export type SubjectAltNameKind = 'uri' | 'email' | 'dns' | 'otherName'
-
-/** Subject alternative names, by kind, and all of them in certificate order. */
-export interface SubjectAltNames {
-  uris: string[]
-  emails: string[]
-  dnsNames: string[]
-  /** Fulcio's username otherName (OID 1.3.6.1.4.1.57264.1.7). */
-  otherNames: string[]
-  /** Every decoded name in the order the certificate lists them. */
-  entries: Array<{ kind: SubjectAltNameKind; value: string }>
-}
-
-const OID_FULCIO_USERNAME = '1.3.6.1.4.1.57264.1.7'
-
-/** IA5String content (URI, rfc822Name, dNSName): 7-bit only. */
-function ia5(node: DerNode): string {
-  const bytes = content(node)
-  if (bytes.some((byte) => byte > 0x7f))
-    throw new DerError({ code: 'DER_INVALID_VALUE', message: 'IA5String holds a non-ASCII octet' })
-  return Buffer.from(bytes).toString('latin1')
-}
-
-function utf8String(node: DerNode): string {
-  if (node.tag !== 0x0c) throw new DerError({ code: 'DER_UNEXPECTED_TAG', message: 'expected a UTF8String' })
-  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-  try {
-    return text.decode(content(node))
-  } catch {
-    throw new DerError({ code: 'DER_INVALID_VALUE', message: 'UTF8String is not UTF-8' })
-  }
-}
-
-function decodeName(name: DerNode): { kind: SubjectAltNameKind; value: string } | undefined {
-  if (name.tag === 0x86) return { kind: 'uri', value: ia5(name) }
-  if (name.tag === 0x81) return { kind: 'email', value: ia5(name) }
-  if (name.tag === 0x82) return { kind: 'dns', value: ia5(name) }
-  if (name.tag !== 0xa0) return undefined
-  // otherName ::= SEQUENCE { type-id OBJECT IDENTIFIER, value [0] EXPLICIT ANY }
-  const [oid, wrapped, ...rest] = children(name)
-  if (!oid || !wrapped || rest.length > 0 || wrapped.tag !== 0xa0)
-    throw new DerError({ code: 'DER_INVALID_VALUE', message: 'malformed otherName' })
-  if (decodeOid(oid) !== OID_FULCIO_USERNAME) return undefined
-  const [inner, ...more] = children(wrapped)
-  if (!inner || more.length > 0)
-    throw new DerError({ code: 'DER_INVALID_VALUE', message: 'malformed otherName' })
-  return { kind: 'otherName', value: utf8String(inner) }
-}
+import type { SubjectAltNames } from './san.js'
+import { utf8String } from './strings.js'
 
 /**
- * Decodes the subject alternative names (URI, email, DNS and Fulcio's username otherName; other kinds are
- * skipped). An empty list is malformed (§4.2.1.6: SIZE (1..MAX)).
- * @throws X509Error `X509_MALFORMED_EXTENSION`.
+ * The decoded subject alternative names (decoded, and checked, when the certificate was parsed).
  */
 export function subjectAltNames(certificate: ParsedCertificate): SubjectAltNames {
-  const names: SubjectAltNames = { uris: [], emails: [], dnsNames: [], otherNames: [], entries: [] }
-  const extension = findExtension(certificate, OID.SUBJECT_ALT_NAME)
-  if (!extension) return names
-  const lists = { uri: names.uris, email: names.emails, dns: names.dnsNames, otherName: names.otherNames }
-  try {
-    const items = children(readDer(extension.value, 0x30))
-    if (items.length === 0) throw new DerError({ code: 'DER_INVALID_VALUE', message: 'empty subjectAltName' })
-    for (const item of items) {
-      const decoded = decodeName(item)
-      if (!decoded) continue
-      lists[decoded.kind].push(decoded.value)
-      names.entries.push(decoded)
-    }
-  } catch (error) {
-    if (DerError.is(error))
-      x509Fail(
-        'X509_MALFORMED_EXTENSION',
-        'subjectAltName extension is malformed',
-        { oid: extension.oid },
-        error,
-      )
-    throw error
-  }
-  return names
+  return certificate.subjectAltNames
 }
 
 /**
