@@ -116,29 +116,31 @@ export function decodeOid(node: DerNode): string {
   if (node.tag !== 0x06) derFail('DER_UNEXPECTED_TAG', 'expected an OBJECT IDENTIFIER')
   const data = content(node)
   if (data.length === 0) derFail('DER_INVALID_VALUE', 'empty OBJECT IDENTIFIER')
-  // Far beyond any real OID (UUID arcs take ~20 octets); bounds the BigInt work on hostile input.
+  // Far beyond any real OID (UUID arcs take ~20 octets); bounds the work on hostile input.
   if (data.length > MAX_OID_OCTETS) derFail('DER_INVALID_VALUE', 'OBJECT IDENTIFIER too long')
-  const parts: bigint[] = []
-  // BigInt: UUID-derived arcs (2.25.<128-bit>) overflow a double.
-  let value = 0n
+  const parts: Array<number | bigint> = []
+  // Numbers while a subidentifier stays below 2^46 (so value * 128 + 127 is exact); BigInt beyond, for
+  // UUID-derived arcs (2.25.<128-bit>) that overflow a double. Real OIDs never leave the fast path.
+  let value: number | bigint = 0
   for (let index = 0; index < data.length; index++) {
     const byte = data[index]!
     // X.690 §8.19.2: a subidentifier never starts with 0x80 (that would be a non-minimal encoding).
     if (byte === 0x80 && (index === 0 || (data[index - 1]! & 0x80) === 0))
       derFail('DER_INVALID_VALUE', 'OBJECT IDENTIFIER subidentifier is not minimally encoded')
-    value = value * 128n + BigInt(byte & 0x7f)
+    if (typeof value === 'number' && value < 2 ** 46) value = value * 128 + (byte & 0x7f)
+    else value = BigInt(value) * 128n + BigInt(byte & 0x7f)
     if ((byte & 0x80) === 0) {
       if (parts.length === 0) {
-        const first = value < 80n ? value / 40n : 2n
-        parts.push(first, value - first * 40n)
+        // The first subidentifier packs two arcs: 40 * first + second, first ∈ {0, 1, 2}.
+        const first = value < 80 ? Math.floor(Number(value) / 40) : 2
+        parts.push(first, typeof value === 'number' ? value - first * 40 : value - BigInt(first * 40))
       } else {
         parts.push(value)
       }
-      value = 0n
+      value = 0
     }
   }
-  if (value !== 0n || (data[data.length - 1]! & 0x80) !== 0)
-    derFail('DER_INVALID_VALUE', 'truncated OBJECT IDENTIFIER')
+  if ((data[data.length - 1]! & 0x80) !== 0) derFail('DER_INVALID_VALUE', 'truncated OBJECT IDENTIFIER')
   return parts.join('.')
 }
 

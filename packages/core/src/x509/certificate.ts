@@ -8,6 +8,7 @@ import {
   decodeTime,
   encoding,
   readDer,
+  readNode,
 } from '../der.js'
 import { bitStringBytes, decodeBoolean, decodeSmallInteger, integerContent } from './der-values.js'
 import { x509Fail } from './errors.js'
@@ -120,7 +121,12 @@ const MAX_DEPTH = 32
 function checkTree(node: DerNode, depth = 0): void {
   if (depth > MAX_DEPTH) throw new DerError({ code: 'DER_INVALID_VALUE', message: 'DER nested too deeply' })
   if ((node.tag & 0x20) === 0) return
-  for (const child of children(node)) checkTree(child, depth + 1)
+  // readNode directly rather than children(): this walk runs on every parse, so it builds no arrays.
+  for (let cursor = node.contentStart; cursor < node.end; ) {
+    const child = readNode(node.bytes, cursor, node.end)
+    checkTree(child, depth + 1)
+    cursor = child.end
+  }
 }
 
 /** `SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }`. */
