@@ -12,7 +12,9 @@ import { pathToFileURL } from 'node:url'
 const [beforeDir, afterDir] = process.argv.slice(2)
 const assets = process.env.SIGSTORE_CONFORMANCE_ASSETS
 if (!beforeDir || !afterDir || !assets) {
-  console.error('usage: SIGSTORE_CONFORMANCE_ASSETS=… node bench-verify-ab.mjs <before verifier dir> <after verifier dir>')
+  console.error(
+    'usage: SIGSTORE_CONFORMANCE_ASSETS=… node bench-verify-ab.mjs <before verifier dir> <after verifier dir>',
+  )
   process.exit(2)
 }
 const load = (dir) => import(pathToFileURL(resolve(dir, 'dist/index.js')).href)
@@ -53,12 +55,16 @@ async function rate(run, milliseconds) {
     count++
   }
   const used = process.cpuUsage(cpu)
-  return { perSecond: (count * 1000) / (performance.now() - start), cpuMicros: (used.user + used.system) / count }
+  return {
+    perSecond: (count * 1000) / (performance.now() - start),
+    cpuMicros: (used.user + used.system) / count,
+  }
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
-const rounds = Number(process.env.AB_ROUNDS ?? 15)
-const slice = Number(process.env.AB_SLICE_MS ?? 300)
+// Optional third and fourth arguments: rounds (default 15) and milliseconds per side per round (default 300).
+const rounds = Number(process.argv[4] ?? 15)
+const slice = Number(process.argv[5] ?? 300)
 const sides = { before: cases(before), after: cases(after) }
 const result = {}
 for (const name of Object.keys(sides.before)) {

@@ -1,4 +1,4 @@
-import { content, DerError, type DerNode, readDer } from '../der.js'
+import { DerError, readDer } from '../der.js'
 import type { ParsedCertificate } from './certificate.js'
 import { x509Fail } from './errors.js'
 import type { SubjectAltNames } from './san.js'
