@@ -10,6 +10,7 @@ import {
   withRetry,
 } from '@certus-trust/kms'
 import type { KeyManagementServiceClient } from '@google-cloud/kms'
+import { endpointOverrideFromEnv } from './endpoint.js'
 import { classifyGcpError } from './errors.js'
 import { type GcpKeyUri, parseGcpKeyUri } from './key-uri.js'
 
@@ -64,7 +65,11 @@ export function keyProviderFromUri(uri: string, options: GcpKeyProviderOptions =
 function providerFor(parsed: GcpKeyUri, options: GcpKeyProviderOptions): KmsKeyProvider {
   let connection: Promise<KeyManagementServiceClient> | undefined
   const connect = () => {
-    connection ??= clientFor(options)
+    // A failed connection (no credentials yet, network down) is not cached: the next call tries again.
+    connection ??= clientFor(options).catch((error: unknown) => {
+      connection = undefined
+      throw error
+    })
     return connection
   }
   const keyName = `gcpkms key ${parsed.cryptoKey}`
@@ -224,7 +229,18 @@ async function clientFor(options: GcpKeyProviderOptions): Promise<KeyManagementS
     })
   }
   // REST (HTTP/1.1 + JSON) rather than gRPC: one transport everywhere, and what a local stand-in can serve.
-  return new module.KeyManagementServiceClient({ fallback: true, ...options.clientOptions })
+  const client = new module.KeyManagementServiceClient({
+    fallback: true,
+    ...endpointOverrideFromEnv(),
+    ...options.clientOptions,
+  })
+  // Credentials are resolved before the first call: when gax initializes, it makes one promise per RPC method from
+  // the credential lookup, and if that lookup fails every promise but the awaited one rejects unobserved — an
+  // unhandled rejection that would end the process instead of a typed error.
+  // (A ready auth client given in clientOptions has nothing to look up.)
+  const auth = client.auth as { getClient?: () => Promise<unknown> }
+  if (typeof auth.getClient === 'function') await auth.getClient()
+  return client
 }
 
 /** Rejects when `signal` fires (gax calls take a timeout but no AbortSignal); the call itself is abandoned. */

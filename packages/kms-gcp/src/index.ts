@@ -1,3 +1,4 @@
+export { GCP_KMS_ENDPOINT_OVERRIDE_ENV } from './endpoint.js'
 export type { GcpKeyProviderOptions } from './gcp-key-provider.js'
 export { createKeyFromUri, keyProviderFromUri } from './gcp-key-provider.js'
 export type { GcpKeyUri } from './key-uri.js'

@@ -56,7 +56,7 @@ function selfSignedCertificate(): { key: string; cert: string } {
         '-subj',
         '/CN=localhost',
         '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        'subjectAltName=DNS:localhost,DNS:*.vault.azure.net,IP:127.0.0.1',
         '-keyout',
         join(dir, 'key.pem'),
         '-out',
@@ -111,7 +111,8 @@ export async function startFakeAzureKeyVault(): Promise<FakeAzureKeyVault> {
     const failure = fake.failures.shift()
     if (failure) return error(failure.status, failure.code, failure.message)
     const body = request.body.length ? JSON.parse(request.body.toString('utf8')) : {}
-    const base = `https://${fake.host}`
+    // Key ids name the vault as the client addressed it (a vault is reached by one name).
+    const base = `https://${request.headers.host ?? fake.host}`
     let match: RegExpExecArray | null
     match = request.method === 'POST' ? /^\/keys\/([^/]+)\/create$/.exec(url.pathname) : null
     if (match) {

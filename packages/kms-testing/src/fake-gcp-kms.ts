@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto'
 import {
   type FakeRequest,
   type FakeResponse,
@@ -54,6 +54,21 @@ const STATUS_CODES: Record<string, number> = {
   ALREADY_EXISTS: 409,
 }
 
+function exchangeToken(request: FakeRequest): FakeResponse {
+  const form = new URLSearchParams(request.body.toString('utf8'))
+  if (
+    form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:token-exchange' ||
+    !form.get('subject_token')
+  )
+    return json(400, { error: 'invalid_request', error_description: 'expected an RFC 8693 token exchange' })
+  return json(200, {
+    access_token: `ya29.sts-${randomBytes(8).toString('hex')}`,
+    issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    token_type: 'Bearer',
+    expires_in: 3600,
+  })
+}
+
 export async function startFakeGcpKms(): Promise<FakeGcpKms> {
   const versions = new Map<string, FakeGcpKeyVersion>()
   const error = (grpcStatus: string, message: string, status = STATUS_CODES[grpcStatus] ?? 400) =>
@@ -64,6 +79,9 @@ export async function startFakeGcpKms(): Promise<FakeGcpKms> {
     if (fake.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.delayMs))
     const failure = fake.failures.shift()
     if (failure) return error(failure.grpcStatus, `injected ${failure.grpcStatus}`, failure.status)
+    // Security Token Service (workload identity federation): an external_account credential file names this as its
+    // token_url, so ADC exchanges the subject token here for an access token, as it would at sts.googleapis.com.
+    if (request.method === 'POST' && url.pathname === '/v1/token') return exchangeToken(request)
     if (!/^Bearer \S+/.test(String(request.headers.authorization ?? '')))
       return error('UNAUTHENTICATED', 'no token', 401)
     const path = decodeURIComponent(url.pathname.replace(/^\/v1\//, ''))

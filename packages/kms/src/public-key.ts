@@ -1,4 +1,13 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto'
+import {
+  children,
+  DerError,
+  type DerNode,
+  derInteger,
+  derSequence,
+  encoding,
+  readNode,
+} from '@certus-trust/core'
 import { KmsError } from './errors.js'
 
 /** Signing schemes a KMS key can have; the same names as `@certus-trust/signer`'s `KeyAlgorithm`. */
@@ -135,37 +144,17 @@ function toRsaPssKey(key: KeyObject): KeyObject {
   if (key.asymmetricKeyType === 'rsa-pss') return key
   const der = key.export({ type: 'spki', format: 'der' })
   // SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
-  const outer = readHeader(der, 0, 0x30)
-  const algorithmId = readHeader(der, outer.contentStart, 0x30)
-  const bitString = der.subarray(
-    algorithmId.contentStart + algorithmId.length,
-    outer.contentStart + outer.length,
-  )
-  const body = Buffer.concat([RSA_PSS_SHA256_ALGORITHM, bitString])
-  const spki = Buffer.concat([Buffer.from([0x30]), derLength(body.length), body])
-  return createPublicKey({ key: spki, format: 'der', type: 'spki' })
-}
-
-function readHeader(der: Buffer, offset: number, tag: number): { contentStart: number; length: number } {
-  if (der[offset] !== tag) {
+  let subjectPublicKey: DerNode | undefined
+  try {
+    subjectPublicKey = children(readNode(der))[1]
+  } catch (error) {
+    if (!(error instanceof DerError)) throw error
+  }
+  if (subjectPublicKey === undefined) {
     throw new KmsError({ code: 'KMS_RESPONSE_INVALID', message: 'unexpected SubjectPublicKeyInfo structure' })
   }
-  let length = der[offset + 1]!
-  let contentStart = offset + 2
-  if (length & 0x80) {
-    const count = length & 0x7f
-    length = 0
-    for (let index = 0; index < count; index++) length = length * 256 + der[contentStart + index]!
-    contentStart += count
-  }
-  return { contentStart, length }
-}
-
-function derLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length])
-  const bytes: number[] = []
-  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256)
-  return Buffer.from([0x80 | bytes.length, ...bytes])
+  const spki = derSequence(RSA_PSS_SHA256_ALGORITHM, encoding(subjectPublicKey))
+  return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })
 }
 
 /**
@@ -181,15 +170,8 @@ export function ecdsaP1363ToDer(signature: Uint8Array, curveBits: 256 | 384): Ui
       message: `expected a ${2 * size}-byte r||s ECDSA signature, got ${signature.length} bytes`,
     })
   }
-  const integer = (bytes: Uint8Array) => {
-    let start = 0
-    while (start < bytes.length - 1 && bytes[start] === 0) start++
-    const trimmed = Buffer.from(bytes.subarray(start))
-    const value = trimmed[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed
-    return Buffer.concat([Buffer.from([0x02]), derLength(value.length), value])
-  }
-  const body = Buffer.concat([integer(signature.subarray(0, size)), integer(signature.subarray(size))])
-  return new Uint8Array(Buffer.concat([Buffer.from([0x30]), derLength(body.length), body]))
+  // derInteger trims leading zero octets and restores one where the high bit is set: DER's minimal INTEGER.
+  return derSequence(derInteger(signature.subarray(0, size)), derInteger(signature.subarray(size)))
 }
 
 /**

@@ -1,50 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { digestOf } from './helpers.js'
-
-/*
- * The production entry point, exactly as the container image and `pnpm start` run it:
- * `node packages/server/dist/main.js`. It needs the build (turbo runs `build` before `test`).
- */
-const MAIN = resolve(__dirname, '../dist/main.js')
-
-function run(
-  env: Record<string, string>,
-  cwd: string,
-): { child: ChildProcess; stdout: () => string; stderr: () => string } {
-  let stdout = ''
-  let stderr = ''
-  const child = spawn(process.execPath, [MAIN], {
-    cwd,
-    // A clean environment: only what the test sets, so the operator's CERTUS_TRUST_* never leak in.
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  child.stdout!.on('data', (chunk) => (stdout += chunk))
-  child.stderr!.on('data', (chunk) => (stderr += chunk))
-  return { child, stdout: () => stdout, stderr: () => stderr }
-}
-
-async function waitFor<T>(check: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode)
-    else child.once('exit', (code) => resolve(code))
-  })
-}
+import { exitOf, MAIN, run, waitFor } from './main-process.js'
 
 describe('node dist/main.js', () => {
   it('is built (turbo builds before testing)', () => {

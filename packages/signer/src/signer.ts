@@ -1,7 +1,11 @@
-import { createHash, createPublicKey, verify as nodeVerify, X509Certificate } from 'node:crypto'
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto'
 import { type Logger, noopLogger } from '@certus-trust/core'
-import { buildDsseProposedEntry, buildHashedRekordProposedEntry, type LogEntry } from '@certus-trust/rekor'
-import { p256, p384 } from '@noble/curves/nist.js'
+import {
+  buildDsseProposedEntry,
+  buildHashedRekordProposedEntry,
+  type LogEntry,
+  verifyDigestSignature,
+} from '@certus-trust/rekor'
 import { BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, type SerializedBundle } from '@sigstore/bundle'
 import { dsse } from '@sigstore/core'
 import { type ArtifactInput, abortError, type ResolvedArtifact, resolveArtifact } from './artifact.js'
@@ -441,26 +445,18 @@ async function signWithKey(key: KeyState, artifact: { digest: Buffer; bytes?: Bu
   return { signature: buffer, publicKeyPem: key.info.publicKeyPem, hint: key.hint }
 }
 
+// The one digest-signature check (rekor's): ECDSA with the digest truncated to the curve, RSA PKCS#1 v1.5 by
+// recovering the DigestInfo, RSA-PSS by EMSA-PSS over the digest — no scheme is taken on trust. With the artifact's
+// bytes at hand the check runs over them with node:crypto.
 function selfVerify(info: KeyInfo, artifact: { digest: Buffer; bytes?: Buffer }, signature: Buffer): boolean {
-  const publicKey = createPublicKey(info.publicKeyPem)
-  try {
-    if (artifact.bytes)
-      return nodeVerify(info.algorithm === 'ed25519' ? null : 'sha256', artifact.bytes, publicKey, signature)
-    if (info.algorithm === 'ecdsa-p256' || info.algorithm === 'ecdsa-p384') {
-      const jwk = publicKey.export({ format: 'jwk' })
-      const point = Buffer.concat([
-        Buffer.from([4]),
-        Buffer.from(jwk.x!, 'base64url'),
-        Buffer.from(jwk.y!, 'base64url'),
-      ])
-      const curve = info.algorithm === 'ecdsa-p256' ? p256 : p384
-      return curve.verify(signature, artifact.digest, point, { prehash: false, format: 'der', lowS: false })
-    }
-    // RSA over a bare digest: node cannot verify a prehashed input; trust the provider.
-    return true
-  } catch {
-    return false
-  }
+  const options = artifact.bytes ? { message: artifact.bytes } : {}
+  return verifyDigestSignature(
+    createPublicKey(info.publicKeyPem),
+    'sha256',
+    artifact.digest,
+    signature,
+    options,
+  )
 }
 
 function emptyWitness(): WitnessResult {

@@ -1,4 +1,11 @@
-import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto'
+import {
+  constants,
+  createHash,
+  generateKeyPairSync,
+  type KeyObject,
+  sign as nodeSign,
+  privateEncrypt,
+} from 'node:crypto'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -340,6 +347,31 @@ describe('KeyProvider (KMS/HSM seam)', () => {
     const signer = createSigner({ key: kmsLike(other.privateKey, ec.publicKey), witness: log })
     await expect(signer.sign(artifact)).rejects.toMatchObject({ code: 'SIGNER_SIGNING_FAILED' })
     expect(log.requests).toHaveLength(0)
+  })
+  it('an RSA signature over a bare digest is checked, not trusted: the right key passes, another key or digest fails', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    // What a KMS returns for RSASSA-PKCS1-v1_5 over a SHA-256 digest: the DigestInfo, padded and signed.
+    const digestInfo = (digest: Uint8Array) =>
+      Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), digest])
+    const remoteRsa = (signWith: KeyObject, tamper = false): KeyProvider => ({
+      publicKey: async () => rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      sign: async (data) => nodeSign('sha256', data, signWith),
+      signDigest: async (digest) => {
+        const signed = tamper ? Buffer.from(digest).fill(7, 0, 1) : digest
+        return privateEncrypt({ key: signWith, padding: constants.RSA_PKCS1_PADDING }, digestInfo(signed))
+      },
+    })
+    const log = createTestLog()
+    verifies(await createSigner({ key: remoteRsa(rsa.privateKey), witness: log }).sign(artifactDigest), log)
+    for (const provider of [remoteRsa(stranger.privateKey), remoteRsa(rsa.privateKey, true)]) {
+      const before = log.requests.length
+      await expect(createSigner({ key: provider, witness: log }).sign(artifactDigest)).rejects.toMatchObject({
+        code: 'SIGNER_SIGNING_FAILED',
+        message: "the key provider's signature does not verify with its public key",
+      })
+      expect(log.requests).toHaveLength(before)
+    }
   })
   it('provider failures and bad public keys are typed', async () => {
     const failing: KeyProvider = {
