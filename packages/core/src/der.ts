@@ -99,6 +99,11 @@ export function children(node: DerNode): DerNode[] {
   return result
 }
 
+/** A Buffer view of `bytes` (no copy), for string conversions. */
+export function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
 /** Content octets of a node. */
 export function content(node: DerNode): Uint8Array {
   return node.bytes.subarray(node.contentStart, node.end)
@@ -115,6 +120,22 @@ const MAX_OID_OCTETS = 128
 export function decodeOid(node: DerNode): string {
   if (node.tag !== 0x06) derFail('DER_UNEXPECTED_TAG', 'expected an OBJECT IDENTIFIER')
   const data = content(node)
+  // Certificates repeat the same few dozen OIDs: remember decoded ones by their (short) encoding.
+  const key = data.length <= 32 ? bufferView(data).toString('latin1') : undefined
+  const cached = key === undefined ? undefined : oidCache.get(key)
+  if (cached !== undefined) return cached
+  const dotted = decodeOidContent(data)
+  if (key !== undefined) {
+    if (oidCache.size >= OID_CACHE_SIZE) oidCache.clear()
+    oidCache.set(key, dotted)
+  }
+  return dotted
+}
+
+const OID_CACHE_SIZE = 512
+const oidCache = new Map<string, string>()
+
+function decodeOidContent(data: Uint8Array): string {
   if (data.length === 0) derFail('DER_INVALID_VALUE', 'empty OBJECT IDENTIFIER')
   // Far beyond any real OID (UUID arcs take ~20 octets); bounds the work on hostile input.
   if (data.length > MAX_OID_OCTETS) derFail('DER_INVALID_VALUE', 'OBJECT IDENTIFIER too long')
@@ -172,7 +193,7 @@ const GENERALIZED_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1
  */
 export function decodeTime(node: DerNode): Date {
   if (node.tag !== 0x17 && node.tag !== 0x18) derFail('DER_UNEXPECTED_TAG', 'expected a time')
-  const text = Buffer.from(content(node)).toString('latin1')
+  const text = bufferView(content(node)).toString('latin1')
   const match = (node.tag === 0x17 ? UTC_TIME : GENERALIZED_TIME).exec(text)
   if (!match) derFail('DER_INVALID_VALUE', node.tag === 0x17 ? 'bad UTCTime' : 'bad GeneralizedTime')
   const fields = match.slice(1, 7).map(Number) as [number, number, number, number, number, number]

@@ -1,4 +1,4 @@
-import { DerError, readDer } from '../der.js'
+import { bufferView, DerError, readDer } from '../der.js'
 import type { ParsedCertificate } from './certificate.js'
 import { x509Fail } from './errors.js'
 import type { SubjectAltNames } from './san.js'
@@ -71,7 +71,7 @@ const FULCIO_NAMES: Record<number, keyof FulcioExtensions> = {
 }
 
 function fulcioValue(arc: number, value: Uint8Array, oid: string): string {
-  if (arc <= 6) return Buffer.from(value).toString('utf8')
+  if (arc <= 6) return bufferView(value).toString('utf8')
   try {
     return utf8String(readDer(value))
   } catch (error) {

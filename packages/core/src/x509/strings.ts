@@ -1,15 +1,12 @@
-import { content, DerError, type DerNode } from '../der.js'
-
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+import { isUtf8 } from 'node:buffer'
+import { bufferView, content, DerError, type DerNode } from '../der.js'
 
 /** UTF8String content; invalid UTF-8 is a DerError, never a replacement character. */
 export function utf8String(node: DerNode): string {
   if (node.tag !== 0x0c) throw new DerError({ code: 'DER_UNEXPECTED_TAG', message: 'expected a UTF8String' })
-  try {
-    return decoder.decode(content(node))
-  } catch {
-    throw new DerError({ code: 'DER_INVALID_VALUE', message: 'UTF8String is not UTF-8' })
-  }
+  const bytes = bufferView(content(node))
+  if (!isUtf8(bytes)) throw new DerError({ code: 'DER_INVALID_VALUE', message: 'UTF8String is not UTF-8' })
+  return bytes.toString('utf8')
 }
 
 /** IA5String content (URI, rfc822Name, dNSName, IA5String): 7-bit only. */
@@ -18,7 +15,7 @@ export function ia5String(node: DerNode): string {
   for (const byte of bytes)
     if (byte > 0x7f)
       throw new DerError({ code: 'DER_INVALID_VALUE', message: 'IA5String holds a non-ASCII octet' })
-  return Buffer.from(bytes).toString('latin1')
+  return bufferView(bytes).toString('latin1')
 }
 
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/
@@ -36,7 +33,7 @@ export function checkDirectoryString(node: DerNode): void {
     throw new DerError({ code: 'DER_UNEXPECTED_TAG', message: 'name attribute value is not a string' })
   if (node.tag === 0x0c) utf8String(node)
   else if (node.tag === 0x16) ia5String(node)
-  else if (node.tag === 0x13 && !PRINTABLE.test(Buffer.from(content(node)).toString('latin1')))
+  else if (node.tag === 0x13 && !PRINTABLE.test(bufferView(content(node)).toString('latin1')))
     throw new DerError({
       code: 'DER_INVALID_VALUE',
       message: 'PrintableString holds a character outside its set',
