@@ -116,8 +116,8 @@ function programParts(io: CliIo, setExit: SetExit): ProgramParts {
   const dataDirOption = () =>
     new Option(
       '--data-dir <dir>',
-      'directory of the embedded log, its key and the local signing key',
-    ).default(DEFAULT_DATA_DIR)
+      'directory of the embedded log, its key and the local signing key (default: $CERTUS_TRUST_DATA_DIR, else .certus)',
+    ).default(io.env.CERTUS_TRUST_DATA_DIR?.trim() || DEFAULT_DATA_DIR)
   const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text')
 
   return { program, io, setExit, action, child, dataDirOption, jsonOption }
@@ -168,6 +168,22 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     )
     .option('--bundle <file>', 'where to write the bundle (one file only; default <file>.sigstore.json)')
     .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
+    .option(
+      '--rekor-version <1|2>',
+      'Rekor API version of --rekor-url, or the only one to pick from --signing-config',
+    )
+    .option(
+      '--tsa-url <url>',
+      'add an RFC 3161 timestamp from this TSA (required with --rekor-version 2 and --rekor-url)',
+    )
+    .option(
+      '--signing-config <file>',
+      'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
+    )
+    .option(
+      '--trusted-root <file>',
+      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
+    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -188,6 +204,22 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     )
     .option('--bundle <file>', 'where to write the bundle (default <file>.intoto.sigstore.json)')
     .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
+    .option(
+      '--rekor-version <1|2>',
+      'Rekor API version of --rekor-url, or the only one to pick from --signing-config',
+    )
+    .option(
+      '--tsa-url <url>',
+      'add an RFC 3161 timestamp from this TSA (required with --rekor-version 2 and --rekor-url)',
+    )
+    .option(
+      '--signing-config <file>',
+      'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
+    )
+    .option(
+      '--trusted-root <file>',
+      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
+    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -324,8 +356,10 @@ function addLogCommands({ program, action, child, dataDirOption, jsonOption }: P
 function addServerCommands({ program, action, child, dataDirOption, jsonOption }: ProgramParts): void {
   child(program, 'serve')
     .description('run the reference HTTP server (binds 127.0.0.1 unless credentials are configured)')
-    .option('--port <n>', 'TCP port', '8080')
-    .option('--host <address>', 'address to bind', '127.0.0.1')
+    // No commander defaults: a default here would always beat CERTUS_TRUST_PORT/HOST (flags, then env, then the
+    // server's own defaults).
+    .option('--port <n>', 'TCP port (default: $CERTUS_TRUST_PORT, else 8080)')
+    .option('--host <address>', 'address to bind (default: $CERTUS_TRUST_HOST, else 127.0.0.1)')
     .option(
       '--storage <where>',
       'sqlite, memory, pglite, a SQLite file (*.db), a PGlite directory, or a postgres:// URL (default: SQLite in the data directory)',
@@ -351,14 +385,38 @@ function addServerCommands({ program, action, child, dataDirOption, jsonOption }
 
   const trustRoot = child(program, 'trust-root').description('trusted root material')
   child(trustRoot, 'export')
-    .description('write the Sigstore trusted root naming the embedded log, for verify-bundle --trusted-root')
+    .description(
+      'write the Sigstore trusted root naming the embedded Rekor v1 and v2 logs and timestamp authority',
+    )
     .requiredOption('--out <file>', 'where to write trusted_root.json (- for stdout)')
+    .option('--base-url <url>', 'URL the logs are named by (default: $CERTUS_TRUST_LOG_BASE_URL)')
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
       action(async (out, options: import('./commands/trust-root.js').TrustRootExportOptions) => {
         const { runTrustRootExport } = await import('./commands/trust-root.js')
         return runTrustRootExport(options, out)
+      }),
+    )
+
+  const signingConfig = child(program, 'signing-config').description('Sigstore signing configuration')
+  child(signingConfig, 'export')
+    .description('write a SigningConfig v0.2 pointing Sigstore clients at `certus serve` (Rekor v2/v1, TSA)')
+    .requiredOption('--out <file>', 'where to write signing_config.json (- for stdout)')
+    .option(
+      '--url <url>',
+      'where clients reach the server (default: $CERTUS_TRUST_LOG_BASE_URL or http://127.0.0.1:$CERTUS_TRUST_PORT)',
+    )
+    .option(
+      '--fulcio-url <url>',
+      'a Fulcio CA to list for keyless signing (default: $CERTUS_TRUST_FULCIO_ADDR)',
+    )
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(
+      action(async (out, options: import('./commands/signing-config.js').SigningConfigExportOptions) => {
+        const { runSigningConfigExport } = await import('./commands/signing-config.js')
+        return runSigningConfigExport(options, out)
       }),
     )
 }

@@ -102,7 +102,10 @@ describe('sign -> trust-root export -> verify (built bin, embedded log in --data
     ])
     expect(exported.code, exported.stderr).toBe(0)
     const root = JSON.parse(await readFile(p('trusted_root.json'), 'utf8'))
-    expect(root.tlogs).toHaveLength(1)
+    // The Rekor v1 log `certus sign` wrote to, the Rekor v2 log beside it, and the timestamp authority.
+    expect(root.tlogs).toHaveLength(2)
+    expect(root.tlogs.filter((tlog: { checkpointKeyId?: unknown }) => tlog.checkpointKeyId)).toHaveLength(1)
+    expect(root.timestampAuthorities).toHaveLength(1)
 
     const byPath = await certus([
       'verify-bundle',

@@ -697,6 +697,37 @@ describe('Rekor v1 API mount', () => {
     )
   })
 
+  it('guards the Rekor v2 API like v1: entries need the signer role, tiles the verifier role', async () => {
+    const { createMemoryStorage } = await import('@certus-trust/storage')
+    const { createRekorV2Api, createTransparencyLog } = await import('@certus-trust/tlog')
+    const v2 = await createTransparencyLog({ storage: createMemoryStorage(), apiVersion: 2 })
+    const config = loadConfig(
+      {
+        CERTUS_TRUST_API_KEYS: [
+          `ci:signer:${hashApiKey(SIGNER_KEY)}`,
+          `auditor:verifier:${hashApiKey(VERIFIER_KEY)}`,
+        ].join(','),
+        CERTUS_TRUST_STORAGE: 'memory',
+      },
+      { cwd: '/tmp' },
+    )
+    const app = createApp({ service: recordingService(), rekorApi: createRekorV2Api(v2), auth: config.auth })
+    await expectError(await app.request('/api/v2/checkpoint', undefined, REMOTE), 401, 'SERVER_UNAUTHORIZED')
+    const checkpoint = await app.request('/api/v2/checkpoint', { headers: bearer(VERIFIER_KEY) })
+    expect(checkpoint.status).toBe(200)
+    expect((await checkpoint.text()).split('\n')[1]).toBe('0')
+    await expectError(
+      await app.request(post('/api/v2/log/entries', {}, bearer(VERIFIER_KEY))),
+      403,
+      'SERVER_FORBIDDEN',
+    )
+    // A signer gets through to the log, which refuses the empty request itself (grpc-gateway body, 400).
+    const empty = await app.request(post('/api/v2/log/entries', {}, bearer(SIGNER_KEY)))
+    expect(empty.status).toBe(400)
+    expect(((await empty.json()) as { code: number }).code).toBe(3)
+    await v2.close()
+  })
+
   it('answers malformed, oversized and unknown requests with 4xx JSON, and rate-limits', async () => {
     const { app } = await rekorApp()
     const malformed = await app.request(post('/api/v1/log/entries', '{"kind":', bearer(SIGNER_KEY)))

@@ -35,7 +35,8 @@ export interface AppDeps {
   service: TrustService
   /**
    * A Hono app serving the Rekor v1 API (`/api/v1/...`), e.g. tlog's `createRekorApi(log)`, and optionally the
-   * timestamp authority's `/api/v1/timestamp`; omitted = not mounted.
+   * Rekor v2 API and tiles (`/api/v2/...`, tlog's `createRekorV2Api`) and the timestamp authority's
+   * `/api/v1/timestamp`; omitted = not mounted.
    */
   // biome-ignore lint/suspicious/noExplicitAny: any Hono app (its env and schema types do not matter here)
   rekorApi?: Hono<any> | undefined
@@ -85,6 +86,9 @@ export function createApp(deps: AppDeps): Hono {
       c.header('Retry-After', String(typeof retry === 'number' ? retry : 1))
     }
     if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="certus-trust"')
+    // The rest of an oversized body is still on the wire: close the connection rather than reuse it, or the
+    // unread bytes would be taken for the next request on a keep-alive connection.
+    if (status === 413) c.header('Connection', 'close')
     // A dependency is down: tell well-behaved clients when to come back instead of hammering it.
     if (status === 503) c.header('Retry-After', '5')
     return c.json(body, status)
@@ -170,6 +174,7 @@ export function createApp(deps: AppDeps): Hono {
 
   if (deps.rekorApi) {
     app.use('/api/v1/*', rekorApiGuard(deps.auth.publicReads))
+    app.use('/api/v2/*', rekorApiGuard(deps.auth.publicReads))
     app.route('/', deps.rekorApi)
   }
   return app
@@ -180,8 +185,10 @@ function rekorApiGuard(publicReads: boolean): MiddlewareHandler {
   const signer = requireRole('signer')
   const verifier = requireRole('verifier')
   return async function guardRekorApi(c, next) {
-    // Timestamping signs whatever digest it is given, so it is a write like adding an entry.
-    const isWrite = c.req.method === 'POST' && /^\/api\/v1\/(?:log\/entries|timestamp)\/?$/.test(c.req.path)
+    // Timestamping signs whatever digest it is given, so it is a write like adding an entry (v1 or v2).
+    const isWrite =
+      c.req.method === 'POST' &&
+      /^\/api\/(?:v1\/(?:log\/entries|timestamp)|v2\/log\/entries)\/?$/.test(c.req.path)
     if (isWrite) return signer(c, next)
     if (publicReads) return next()
     return verifier(c, next)

@@ -163,6 +163,8 @@ const EnvSchema = z.object({
   CERTUS_TRUST_LOG_BASE_URL: httpUrl.optional(),
   CERTUS_TRUST_LOG_KEY: z.string().min(1).optional(),
   CERTUS_TRUST_TSA_KEY: z.string().min(1).optional(),
+  CERTUS_TRUST_REKOR_V2_KEY: z.string().min(1).optional(),
+  CERTUS_TRUST_ENABLE_REKOR_V2: booleanString.optional(),
   CERTUS_TRUST_DATA_DIR: z.string().min(1).optional(),
   CERTUS_TRUST_STORAGE: z.string().min(1).optional(),
   CERTUS_TRUST_DATABASE_URL: postgresUrl.optional(),
@@ -310,6 +312,20 @@ export function isLoopbackHost(host: string): boolean {
   )
 }
 
+/** Key files of the embedded log, Rekor v2 log and TSA: the variables, else the data directory's files. */
+function embeddedKeyPaths(raw: z.infer<typeof EnvSchema>, dataDir: string, cwd: string) {
+  const layout = dataDirLayout(dataDir)
+  return {
+    logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? layout.logKeyPath, cwd),
+    tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? layout.tsaKeyPath, cwd),
+    // The Rekor v2 log runs beside the embedded log unless turned off.
+    rekorV2KeyPath:
+      (raw.CERTUS_TRUST_ENABLE_REKOR_V2 ?? true)
+        ? resolvePath(raw.CERTUS_TRUST_REKOR_V2_KEY ?? layout.rekorV2KeyPath, cwd)
+        : undefined,
+  }
+}
+
 function resolvePath(path: string, base: string): string {
   return isAbsolute(path) ? path : resolve(base, path)
 }
@@ -442,8 +458,7 @@ export function loadConfig(
       cwd,
     ),
     signingKeyUri,
-    logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? dataDirLayout(dataDir).logKeyPath, cwd),
-    tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? dataDirLayout(dataDir).tsaKeyPath, cwd),
+    ...embeddedKeyPaths(raw, dataDir, cwd),
     keyless: {
       enabled: keylessEnabled,
       fulcioUrl: raw.CERTUS_TRUST_FULCIO_ADDR,

@@ -4,6 +4,7 @@ import type { Signer } from '@certus-trust/signer'
 import type { Storage } from '@certus-trust/storage'
 import {
   createRekorApi,
+  createRekorV2Api,
   createTimestampApi,
   type TimestampAuthority,
   type TransparencyLog,
@@ -11,14 +12,15 @@ import {
 import { Hono } from 'hono'
 import pino from 'pino'
 import type { Config } from './config.js'
-import { createMetrics, observeLogCall, type ServerMetrics } from './metrics.js'
+import { createMetrics, observeLogCall, observeStorageCall, type ServerMetrics } from './metrics.js'
+import { storageGrowth } from './storage-growth.js'
 
 /** Everything the server runs on, built from a {@link Config} by {@link createServerDeps}. */
 export interface ServerDeps {
   service: TrustService
   /**
-   * The embedded log's Rekor v1 API and the embedded timestamp authority's `/api/v1/timestamp` (undefined with a
-   * remote Rekor or transparency off).
+   * The embedded log's Rekor v1 API, the embedded Rekor v2 log's API and tiles (`/api/v2/...`) and the embedded
+   * timestamp authority's `/api/v1/timestamp` (undefined with a remote Rekor or transparency off).
    */
   rekorApi?: Hono | undefined
   /** The embedded timestamp authority, beside the embedded log. */
@@ -26,6 +28,8 @@ export interface ServerDeps {
   storage: Storage
   /** The embedded log, when transparency is embedded. */
   log?: TransparencyLog | undefined
+  /** The embedded Rekor v2 log, beside the embedded log (unless `CERTUS_TRUST_ENABLE_REKOR_V2=false`). */
+  rekorV2?: TransparencyLog | undefined
   /** The remote Rekor client, when transparency is remote. */
   rekor?: RekorClient | undefined
   signer: Signer
@@ -83,15 +87,18 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
   const opened = await openTrustService(config, {
     logger,
     observeLogCall: (labels, call) => observeLogCall(metrics, labels, call),
+    observeStorageCall: (labels, call) => observeStorageCall(metrics, labels, call),
   })
   if (opened.poolStats) metrics.setPoolStatsSource(opened.poolStats)
-  const { log, tsa } = opened
+  metrics.setGrowthSource(() => storageGrowth(config, opened.log))
+  const { log, rekorV2, tsa } = opened
   return {
     service: opened.service,
-    rekorApi: log ? embeddedApis(config, log, tsa) : undefined,
+    rekorApi: log ? embeddedApis(config, { log, rekorV2, tsa }) : undefined,
     tsa,
     storage: opened.storage,
     log,
+    rekorV2,
     rekor: opened.rekor,
     signer: opened.signer,
     logger,
@@ -101,10 +108,19 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
   }
 }
 
-/** The Rekor v1 API and, when there is one, the timestamp authority's API, as one sub-application. */
-function embeddedApis(config: Config, log: TransparencyLog, tsa: TimestampAuthority | undefined): Hono {
+/** The Rekor v1 API and, when there are, the Rekor v2 API + tiles and the timestamp authority, as one app. */
+function embeddedApis(
+  config: Config,
+  services: {
+    log: TransparencyLog
+    rekorV2?: TransparencyLog | undefined
+    tsa?: TimestampAuthority | undefined
+  },
+): Hono {
   const app = new Hono()
-  app.route('/', createRekorApi(log, { maxBodyBytes: config.bodyLimitBytes }) as unknown as Hono)
-  if (tsa) app.route('/', createTimestampApi(tsa) as unknown as Hono)
+  const limits = { maxBodyBytes: config.bodyLimitBytes }
+  app.route('/', createRekorApi(services.log, limits) as unknown as Hono)
+  if (services.rekorV2) app.route('/', createRekorV2Api(services.rekorV2, limits) as unknown as Hono)
+  if (services.tsa) app.route('/', createTimestampApi(services.tsa) as unknown as Hono)
   return app
 }

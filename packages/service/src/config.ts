@@ -31,6 +31,11 @@ export interface ServiceConfig {
   /** PEM private key of the embedded log (checkpoints, SETs); generated (mode 0600) when missing. */
   logKeyPath: string
   /**
+   * PEM private key (ECDSA P-256) of the embedded Rekor v2 log, generated (mode 0600) when missing. Used only with
+   * the embedded log; its storage sits beside the main storage (`rekorV2StorageConfig`). Undefined = no v2 log.
+   */
+  rekorV2KeyPath?: string | undefined
+  /**
    * The embedded timestamp authority's keys and certificates (one JSON file, mode 0600); generated when missing.
    * Used only with the embedded log. Undefined = no embedded timestamp authority.
    */
@@ -40,6 +45,14 @@ export interface ServiceConfig {
   keyless: KeylessConfig
   transparency: TransparencyConfig
   tsaUrl?: string | undefined
+  /**
+   * A Sigstore SigningConfig v0.2 file: when set, signing records in the Rekor log(s) (v1 or v2) and timestamp
+   * authorities it selects instead of through {@link transparency} (which still decides what the server serves).
+   * Undefined = sign through {@link transparency}.
+   */
+  signingConfigPath?: string | undefined
+  /** With {@link signingConfigPath}: use only Rekor logs of this major version. Undefined = the highest listed. */
+  rekorVersion?: 1 | 2 | undefined
   /** Trusted root JSON for bundles from other logs and CAs. Undefined = the embedded public-good root. */
   trustedRootPath?: string | undefined
   /** Maximum PostgreSQL connections. */

@@ -1,10 +1,10 @@
 import type { Logger } from '@certus-trust/core'
 import type { Storage } from '@certus-trust/storage'
-import type { TransparencyLog } from '@certus-trust/tlog'
+import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
 import { type DataDir, exists, openDataDir } from './data-dir.js'
 import { ServiceError } from './errors.js'
 import { openLogBackend } from './log-backend.js'
-import { defaultStorageConfig, openStorage } from './storage.js'
+import { defaultStorageConfig, openStorage, rekorV2StorageConfig } from './storage.js'
 
 /** Options of {@link openDataDirLog}. */
 export interface OpenDataDirLogOptions {
@@ -15,6 +15,11 @@ export interface OpenDataDirLogOptions {
    * `SERVICE_DATA_DIR` (read-only commands). @default false
    */
   create?: boolean
+  /**
+   * The base URL the logs name themselves by (checkpoint key names); pass the server's `CERTUS_TRUST_LOG_BASE_URL`
+   * so exported trust material matches what the server signs. @default tlog's default
+   */
+  baseUrl?: string | undefined
   /** How long to wait for another process holding the directory. @default 30_000 */
   waitMs?: number
   logger?: Logger | undefined
@@ -23,6 +28,10 @@ export interface OpenDataDirLogOptions {
 /** The embedded transparency log of a data directory, open for this process. */
 export interface DataDirLog {
   log: TransparencyLog
+  /** The embedded Rekor v2 log (opened when `create` is set or the directory already holds one). */
+  rekorV2?: TransparencyLog | undefined
+  /** The embedded timestamp authority (loaded when `create` is set or the directory already holds one). */
+  tsa?: TimestampAuthority | undefined
   storage: Storage
   dataDir: DataDir
   /** Closes the log and its database and releases the directory. Idempotent. */
@@ -55,17 +64,31 @@ export async function openDataDirLog(options: OpenDataDirLogOptions): Promise<Da
         details: { path: dataDir.path, reason: 'no_log' },
       })
     }
-    const opened = await openStorage(defaultStorageConfig(dataDir.path))
+    const storageConfig = defaultStorageConfig(dataDir.path)
+    const opened = await openStorage(storageConfig)
     closers.push(() => opened.close())
+    // The server's default configuration keeps these beside the log; read-only commands never create them.
+    const withRekorV2 = options.create === true || (await exists(dataDir.rekorV2DatabasePath))
+    const withTsa = options.create === true || (await exists(dataDir.tsaKeyPath))
+    const rekorV2Storage = withRekorV2 ? await openStorage(rekorV2StorageConfig(storageConfig)) : undefined
+    if (rekorV2Storage) closers.push(() => rekorV2Storage.close())
     const backend = await openLogBackend(
-      { transparency: { mode: 'embedded' }, logKeyPath: dataDir.logKeyPath },
+      {
+        transparency: { mode: 'embedded' },
+        logKeyPath: dataDir.logKeyPath,
+        rekorV2KeyPath: dataDir.rekorV2KeyPath,
+        tsaKeyPath: withTsa ? dataDir.tsaKeyPath : undefined,
+        logBaseUrl: options.baseUrl,
+      },
       opened.storage,
-      { logger: options.logger },
+      { logger: options.logger, rekorV2Storage: rekorV2Storage?.storage },
     )
     closers.push(() => backend.close())
     let closing: Promise<void> | undefined
     return {
       log: backend.log as TransparencyLog,
+      rekorV2: backend.rekorV2,
+      tsa: backend.tsa,
       storage: opened.storage,
       dataDir,
       close: () => {

@@ -44,6 +44,8 @@ export const unobserved: LogCallObserver = (_labels, call) => call()
 export interface LogBackend {
   /** The embedded log, when transparency is embedded. */
   log?: TransparencyLog | undefined
+  /** The embedded Rekor v2 log beside the embedded log, when `rekorV2KeyPath` and its storage are given. */
+  rekorV2?: TransparencyLog | undefined
   /** The embedded timestamp authority beside the embedded log, when `tsaKeyPath` is configured. */
   tsa?: TimestampAuthority | undefined
   /** The remote Rekor client, when transparency is remote. */
@@ -56,42 +58,34 @@ export interface LogBackend {
   close(): Promise<void>
 }
 
+/** What {@link openLogBackend} reads from the service configuration. */
+export type LogBackendConfig = Pick<
+  ServiceConfig,
+  'transparency' | 'logKeyPath' | 'logBaseUrl' | 'tsaKeyPath'
+> &
+  Partial<Pick<ServiceConfig, 'upstreamTimeoutMs' | 'upstreamRetries' | 'rekorV2KeyPath'>>
+
+/** Options of {@link openLogBackend}. */
+export interface OpenLogBackendOptions {
+  observe?: LogCallObserver | undefined
+  logger?: Logger | undefined
+  /** Storage of the embedded Rekor v2 log (see `rekorV2StorageConfig`); without it there is no v2 log. */
+  rekorV2Storage?: Storage | undefined
+}
+
 /**
- * Opens the log backend `config.transparency` names, over `storage` for the embedded log.
+ * Opens the log backend `config.transparency` names, over `storage` for the embedded log (and, with
+ * `config.rekorV2KeyPath` and `options.rekorV2Storage`, the embedded Rekor v2 log beside it).
  * @throws TlogError / RekorError from the libraries (bad log key, unreachable storage).
  */
 export async function openLogBackend(
-  config: Pick<ServiceConfig, 'transparency' | 'logKeyPath' | 'logBaseUrl' | 'tsaKeyPath'> &
-    Partial<Pick<ServiceConfig, 'upstreamTimeoutMs' | 'upstreamRetries'>>,
+  config: LogBackendConfig,
   storage: Storage,
-  options: { observe?: LogCallObserver | undefined; logger?: Logger | undefined } = {},
+  options: OpenLogBackendOptions = {},
 ): Promise<LogBackend> {
   const observe = options.observe ?? unobserved
   const transparency = config.transparency
-  if (transparency.mode === 'embedded') {
-    const log = await createTransparencyLog({
-      storage,
-      key: { path: config.logKeyPath },
-      ...(config.logBaseUrl ? { baseUrl: config.logBaseUrl } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-    })
-    try {
-      // The embedded timestamp authority lives beside the embedded log (its key material in the data directory).
-      const tsa = config.tsaKeyPath
-        ? await createTimestampAuthority({ material: { path: config.tsaKeyPath } })
-        : undefined
-      return {
-        log,
-        tsa,
-        witness: embeddedWitness(log, observe),
-        reader: embeddedReader(log),
-        close: () => log.close(),
-      }
-    } catch (error) {
-      await log.close().catch(() => {})
-      throw error
-    }
-  }
+  if (transparency.mode === 'embedded') return openEmbedded(config, storage, options, observe)
   if (transparency.mode === 'remote') {
     const rekor = createRekorClient({
       baseUrl: transparency.rekorUrl,
@@ -99,6 +93,9 @@ export async function openLogBackend(
       retries: config.upstreamRetries,
       // A retried create that meets 409 resolves to the existing entry; a first one too, so retries stay idempotent.
       fetchOnConflict: true,
+      // Entries are immutable once logged: lookups (entry views, bare-signature verification) hit Rekor once per
+      // entry, within a bounded LRU. Log info (tree size, checkpoints) is never cached.
+      cache: { maxEntries: 1000 },
       ...(options.logger ? { logger: options.logger } : {}),
     })
     return {
@@ -109,6 +106,53 @@ export async function openLogBackend(
     }
   }
   return { witness: 'none', close: async () => {} }
+}
+
+/** The embedded log, and beside it the Rekor v2 log and the timestamp authority when configured. */
+async function openEmbedded(
+  config: LogBackendConfig,
+  storage: Storage,
+  options: OpenLogBackendOptions,
+  observe: LogCallObserver,
+): Promise<LogBackend> {
+  const common = {
+    ...(config.logBaseUrl ? { baseUrl: config.logBaseUrl } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  }
+  const opened: TransparencyLog[] = []
+  const close = async () => {
+    for (const log of [...opened].reverse()) await log.close().catch(() => {})
+  }
+  try {
+    const log = await createTransparencyLog({ storage, key: { path: config.logKeyPath }, ...common })
+    opened.push(log)
+    // The v2 log names itself by the same base URL: clients append /api/v2/log/entries to it.
+    const rekorV2 =
+      config.rekorV2KeyPath && options.rekorV2Storage
+        ? await createTransparencyLog({
+            storage: options.rekorV2Storage,
+            key: { path: config.rekorV2KeyPath, algorithm: 'ecdsa-p256' },
+            apiVersion: 2,
+            ...common,
+          })
+        : undefined
+    if (rekorV2) opened.push(rekorV2)
+    // The embedded timestamp authority lives beside the embedded log (its key material in the data directory).
+    const tsa = config.tsaKeyPath
+      ? await createTimestampAuthority({ material: { path: config.tsaKeyPath } })
+      : undefined
+    return {
+      log,
+      rekorV2,
+      tsa,
+      witness: embeddedWitness(log, observe),
+      reader: embeddedReader(log),
+      close: () => close(),
+    }
+  } catch (error) {
+    await close()
+    throw error
+  }
 }
 
 /** Wraps a log's `createEntry` with the observer. */

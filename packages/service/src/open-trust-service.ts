@@ -8,8 +8,9 @@ import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
 import type { ServiceConfig } from './config.js'
 import { lockDirectory } from './data-dir.js'
 import { type LogCallObserver, openLogBackend } from './log-backend.js'
+import { observedStorage } from './observed-storage.js'
 import { createConfiguredSigner } from './signing.js'
-import { openStorage, type PoolStats } from './storage.js'
+import { type OpenedStorage, openStorage, type PoolStats, rekorV2StorageConfig } from './storage.js'
 import { createTrustService } from './trust-service.js'
 import type { TrustService } from './types.js'
 import { createVerifierSet, loadBaseTrustedRoot } from './verifiers.js'
@@ -20,6 +21,8 @@ export interface OpenTrustServiceOptions {
   logger?: Logger | undefined
   /** Wraps every call to the log, e.g. for metrics. @default calls through */
   observeLogCall?: LogCallObserver | undefined
+  /** Wraps every database operation of storage (records and the embedded log's tables). @default calls through */
+  observeStorageCall?: LogCallObserver | undefined
 }
 
 /** A trust service and everything it runs on, open until `close()`. */
@@ -32,6 +35,8 @@ export interface OpenedTrustService {
   poolStats?: (() => PoolStats) | undefined
   /** The embedded log, when transparency is embedded. */
   log?: TransparencyLog | undefined
+  /** The embedded Rekor v2 log, beside the embedded log (when `rekorV2KeyPath` is configured). */
+  rekorV2?: TransparencyLog | undefined
   /** The embedded timestamp authority, beside the embedded log. */
   tsa?: TimestampAuthority | undefined
   /** The remote Rekor client, when transparency is remote. */
@@ -74,6 +79,21 @@ function usesDataDir(config: ServiceConfig): boolean {
   )
 }
 
+/** The embedded Rekor v2 log's own storage (see `rekorV2StorageConfig`), when the config asks for that log. */
+async function openRekorV2Storage(config: ServiceConfig): Promise<OpenedStorage | undefined> {
+  if (config.transparency.mode !== 'embedded' || !config.rekorV2KeyPath) return undefined
+  return openStorage(rekorV2StorageConfig(config.storage), {
+    // The v2 log writes one batch at a time and reads tiles: a few connections are plenty.
+    poolSize: Math.min(config.databasePoolSize, 4),
+    ...(config.databaseStatementTimeoutMs === undefined
+      ? {}
+      : { statementTimeoutMs: config.databaseStatementTimeoutMs }),
+    ...(config.databaseConnectTimeoutMs === undefined
+      ? {}
+      : { connectTimeoutMs: config.databaseConnectTimeoutMs }),
+  })
+}
+
 /**
  * Builds storage, the transparency log (embedded, remote Rekor, or none), the signer and the verifiers from
  * `config` — generating the signing and log keys (mode 0600) on first start — and composes the trust service.
@@ -110,16 +130,22 @@ export async function openTrustService(
         : { connectTimeoutMs: config.databaseConnectTimeoutMs }),
     })
     closer.push(() => opened.close())
-    const backend = await openLogBackend(config, opened.storage, {
+    const storage = options.observeStorageCall
+      ? observedStorage(opened.storage, options.observeStorageCall)
+      : opened.storage
+    const rekorV2Storage = await openRekorV2Storage(config)
+    if (rekorV2Storage) closer.push(() => rekorV2Storage.close())
+    const backend = await openLogBackend(config, storage, {
       observe: options.observeLogCall,
       logger,
+      rekorV2Storage: rekorV2Storage?.storage,
     })
     closer.push(() => backend.close())
     const signer = await createConfiguredSigner(config, backend.witness, logger)
     const signingPublicKeyPem = await signer.publicKey()
     const verifiers = await createVerifierSet(await loadBaseTrustedRoot(config.trustedRootPath), backend)
     const service = createTrustService({
-      storage: opened.storage,
+      storage,
       signer,
       verifiers,
       log: backend.reader,
@@ -129,10 +155,11 @@ export async function openTrustService(
     })
     return {
       service,
-      storage: opened.storage,
+      storage,
       storageBackend: opened.storage.backend,
       poolStats: opened.poolStats,
       log: backend.log,
+      rekorV2: backend.rekorV2,
       tsa: backend.tsa,
       rekor: backend.rekor,
       signer,

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
+import { extname } from 'node:path'
 import { createMemoryStorage, type Storage } from '@certus-trust/storage'
 import type pg from 'pg'
 import { ServiceError } from './errors.js'
@@ -10,7 +11,15 @@ export type StorageConfig =
   | { kind: 'memory' }
   | { kind: 'sqlite'; path: string }
   | { kind: 'pglite'; dataDir: string }
-  | { kind: 'postgres'; connectionString: string }
+  | {
+      kind: 'postgres'
+      connectionString: string
+      /**
+       * A schema of its own (created when missing, then first on the `search_path`), so a second log can share the
+       * database. Undefined = the database's default search path.
+       */
+      schema?: string | undefined
+    }
 
 /** Connection-pool usage of a PostgreSQL backend, for metrics. */
 export interface PoolStats {
@@ -38,6 +47,26 @@ export function defaultStorageConfig(dataDir: string): StorageConfig {
     return { kind: 'pglite', dataDir: layout.legacyPGlitePath }
   }
   return { kind: 'sqlite', path: layout.databasePath }
+}
+
+/** The PostgreSQL schema the embedded Rekor v2 log keeps its tables in. */
+export const REKOR_V2_SCHEMA = 'certus_rekor_v2'
+
+/**
+ * Where the embedded Rekor v2 log lives beside storage `spec`: the storage interface holds one active tree, so the
+ * v2 log gets storage of its own of the same kind — a second memory store, a sibling SQLite file
+ * (`certus.db` → `certus-rekor-v2.db`), a sibling PGlite directory, or schema `certus_rekor_v2` in the same
+ * PostgreSQL database. Records are never written there.
+ */
+export function rekorV2StorageConfig(spec: StorageConfig): StorageConfig {
+  if (spec.kind === 'memory') return spec
+  if (spec.kind === 'sqlite') {
+    const extension = extname(spec.path)
+    const stem = extension ? spec.path.slice(0, -extension.length) : spec.path
+    return { kind: 'sqlite', path: `${stem}-rekor-v2${extension || '.db'}` }
+  }
+  if (spec.kind === 'pglite') return { kind: 'pglite', dataDir: `${spec.dataDir}-rekor-v2` }
+  return { ...spec, schema: REKOR_V2_SCHEMA }
 }
 
 /**
@@ -68,8 +97,10 @@ export async function openStorage(
       import('pg'),
       import('@certus-trust/storage-postgres'),
     ])
+    if (spec.schema !== undefined) await createSchema(pgModule, spec.connectionString, spec.schema)
     pool = new pgModule.Pool({
       connectionString: spec.connectionString,
+      ...(spec.schema === undefined ? {} : { options: `-c search_path=${spec.schema}` }),
       max: options.poolSize ?? 10,
       // Also bounds the wait for a free pooled connection (pg-pool applies it to queued acquisitions).
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
@@ -97,6 +128,21 @@ export async function openStorage(
       message: `could not open ${spec.kind} storage`,
       cause: error,
     })
+  }
+}
+
+/** Creates `schema` when missing (one short connection; the name is ours, never user input). */
+async function createSchema(pgModule: typeof pg, connectionString: string, schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`)
+  const client = new pgModule.Client({ connectionString })
+  await client.connect()
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+  } catch (error) {
+    // Two processes creating it at once: the loser sees a unique violation, and the schema exists.
+    if ((error as { code?: string }).code !== '23505') throw error
+  } finally {
+    await client.end()
   }
 }
 

@@ -4,6 +4,7 @@ import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
 import { createVerifier, PUBLIC_GOOD_TRUSTED_ROOT_JSON, type Verifier } from '@certus-trust/verifier'
 import { ServiceError } from './errors.js'
 import { findRekorEntry } from './log-backend.js'
+import { exportEmbeddedTrustedRoot } from './trust-material.js'
 
 /** Verifiers by trust scope: entries of our own log are checked online against it; others offline. */
 export interface VerifierSet {
@@ -38,32 +39,37 @@ export async function loadBaseTrustedRoot(path: string | undefined): Promise<Tru
 
 /**
  * The verifier set for the chosen log backend: with the embedded log, its exported trusted root (plus the
- * embedded timestamp authority) and online entry checks against it; with a remote Rekor, the base root and online checks against that Rekor; with
+ * embedded Rekor v2 log and timestamp authority) and online entry checks against them; with a remote Rekor, the base root and online checks against that Rekor; with
  * transparency off, a local verifier that accepts entry-less bundles.
  */
 export async function createVerifierSet(
   baseRoot: TrustedRootJson,
   backend: {
     log?: TransparencyLog | undefined
+    rekorV2?: TransparencyLog | undefined
     tsa?: TimestampAuthority | undefined
     rekor?: RekorClient | undefined
   },
 ): Promise<VerifierSet> {
   const external: Verifier = createVerifier({ trustedRoot: baseRoot })
-  const { log, rekor, tsa } = backend
+  const { log, rekorV2, rekor, tsa } = backend
   if (log) {
-    const root = await log.exportTrustedRoot({ base: baseRoot as never })
-    // Timestamps from the embedded TSA count like any trusted TSA's.
-    if (tsa)
-      root.timestampAuthorities = [
-        ...root.timestampAuthorities,
-        tsa.trustedRootEntry(`${log.baseUrl}/api/v1/timestamp`),
-      ]
-    const shards = await log.listShards()
+    // Timestamps from the embedded TSA count like any trusted TSA's; v2 entries of the embedded v2 log too.
+    const root = await exportEmbeddedTrustedRoot({ log, rekorV2, tsa }, baseRoot as never)
+    const logs = rekorV2 ? [log, rekorV2] : [log]
+    const shards = (await Promise.all(logs.map((each) => each.listShards()))).flat()
     return {
       local: createVerifier({
         trustedRoot: root as unknown as TrustedRootJson,
-        online: { getEntry: async (uuid) => (await log.getEntryByUuid(uuid)) ?? undefined },
+        online: {
+          getEntry: async (uuid) => {
+            for (const each of logs) {
+              const found = await each.getEntryByUuid(uuid)
+              if (found) return found
+            }
+            return undefined
+          },
+        },
       }),
       external,
       localLogIds: new Set(shards.map((shard) => shard.logId.toLowerCase())),

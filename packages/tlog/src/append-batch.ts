@@ -171,11 +171,19 @@ async function acceptNew(
 function toLeaf(active: ActiveState, item: QueuedEntry, leafIndex: number, integratedTime: number): LogLeaf {
   const { tree } = active.shard
   const entry = item.entry
-  const body = toBase64(entry.body)
-  const signedEntryTimestamp = signSignedEntryTimestamp(
-    { body, integratedTime, logID: tree.logId, logIndex: tree.startIndex + leafIndex },
-    active.key.privateKey,
-  )
+  // Rekor v2 issues no SET: its entries are timestamped by RFC 3161 TSAs instead.
+  const signedEntryTimestamp =
+    entry.apiVersion === '0.0.2'
+      ? new Uint8Array(0)
+      : signSignedEntryTimestamp(
+          {
+            body: toBase64(entry.body),
+            integratedTime,
+            logID: tree.logId,
+            logIndex: tree.startIndex + leafIndex,
+          },
+          active.key.privateKey,
+        )
   return {
     treeId: tree.treeId,
     leafIndex,

@@ -19,7 +19,8 @@ function isSupportedEntryKey(key: KeyObject): boolean {
 /** An entry that passed validation: the exact bytes the log stores and hashes. */
 export interface ValidatedEntry {
   kind: 'hashedrekord' | 'dsse'
-  apiVersion: '0.0.1'
+  /** `0.0.1` for Rekor v1 entries, `0.0.2` for Rekor v2's. */
+  apiVersion: '0.0.1' | '0.0.2'
   /** RFC 8785 canonical body bytes (the leaf data). */
   body: Uint8Array
   /** SHA-256(0x00 ‖ body): the entry UUID. */
@@ -82,7 +83,8 @@ function issuesOf(error: z.ZodError): Array<{ path: string; message: string }> {
   return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
 }
 
-function certificateSearchKeys(certificate: X509Certificate): string[] {
+/** Search keys of a certificate's email and URI SANs. */
+export function certificateSearchKeys(certificate: X509Certificate): string[] {
   const keys: string[] = []
   // Node renders SANs as "email:a@b, URI:https://…"; best effort, as Rekor's own index is.
   for (const part of (certificate.subjectAltName ?? '').split(', ')) {

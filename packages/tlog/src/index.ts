@@ -6,6 +6,9 @@ export type { LogKeyAlgorithm, LogKeyPair, LogKeySource } from './log-key.js'
 export { DEFAULT_LOG_KEY_ALGORITHM, generateLogKey } from './log-key.js'
 export type { RekorApiOptions } from './rekor-api.js'
 export { createRekorApi, DEFAULT_MAX_BODY_BYTES } from './rekor-api.js'
+export { validateRekorV2Request } from './rekor-v2/entry-v2.js'
+export type { RekorV2ApiOptions } from './rekor-v2/rekor-v2-api.js'
+export { createRekorV2Api, TILES_PATH_PREFIX } from './rekor-v2/rekor-v2-api.js'
 export type {
   ConsistencyProof,
   GetEntryOptions,

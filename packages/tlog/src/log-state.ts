@@ -14,6 +14,7 @@ import {
   type TransparencyLogOptions,
 } from './log-types.js'
 import type { CompactRange } from './merkle-tree.js'
+import { validateRekorV2Request } from './rekor-v2/entry-v2.js'
 import { read, type Shard, storageFailed, toShard, treeIdFromLogId } from './shard.js'
 
 /** The log's fixed settings, validated once from its options. */
@@ -27,6 +28,7 @@ export interface LogSettings {
   originName: string
   maxBatchSize: number
   algorithm: LogKeyAlgorithm
+  apiVersion: 1 | 2
   validate: (proposed: unknown, options: { artifact?: Uint8Array }) => ValidatedEntry
 }
 
@@ -80,6 +82,8 @@ export function resolveSettings(options: TransparencyLogOptions): LogSettings {
   const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE
   if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1)
     fail('TLOG_INVALID_REQUEST', 'maxBatchSize must be a positive integer')
+  const apiVersion = options.apiVersion ?? 1
+  if (apiVersion !== 1 && apiVersion !== 2) fail('TLOG_INVALID_REQUEST', 'apiVersion must be 1 or 2')
   return {
     storage: options.storage,
     logger: options.logger ?? noopLogger,
@@ -89,7 +93,9 @@ export function resolveSettings(options: TransparencyLogOptions): LogSettings {
     originName,
     maxBatchSize,
     algorithm: options.keyAlgorithm ?? DEFAULT_LOG_KEY_ALGORITHM,
-    validate: options[INTERNAL_VALIDATOR] ?? validateProposedEntry,
+    apiVersion,
+    validate:
+      options[INTERNAL_VALIDATOR] ?? (apiVersion === 2 ? validateRekorV2Request : validateProposedEntry),
   }
 }
 
@@ -104,7 +110,8 @@ export function newTree(
   const treeId = treeIdFromLogId(logId)
   return {
     treeId,
-    origin: `${settings.originName} - ${treeId}`,
+    // Rekor v2 (C2SP) origins are the bare log name; v1 adds the tree ID, as Rekor v1 does.
+    origin: settings.apiVersion === 2 ? settings.originName : `${settings.originName} - ${treeId}`,
     publicKeyPem: pair.publicKeyPem,
     keyAlgorithm: pair.algorithm,
     logId,
@@ -207,7 +214,10 @@ export function toLogEntry(shard: Shard, leaf: LogLeaf, head: LogTreeHead, hashe
         hashes,
         checkpoint: head.checkpoint,
       },
-      signedEntryTimestamp: toBase64(leaf.signedEntryTimestamp),
+      // Rekor v2 entries have no SET (stored as zero bytes).
+      ...(leaf.signedEntryTimestamp.length > 0
+        ? { signedEntryTimestamp: toBase64(leaf.signedEntryTimestamp) }
+        : {}),
     },
   }
 }

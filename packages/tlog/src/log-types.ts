@@ -45,6 +45,14 @@ export interface TransparencyLogOptions {
   baseUrl?: string
   /** First part of the checkpoint origin line (`<origin> - <treeID>`). @default the host of `baseUrl` */
   origin?: string
+  /**
+   * Which Rekor API the log speaks. `1`: hashedrekord/dsse 0.0.1 entries, `<origin> - <treeID>` checkpoints and a
+   * signed entry timestamp per entry. `2` (rekor-tiles): `CreateEntryRequest`s become hashedrekord/dsse 0.0.2 entries,
+   * the checkpoint origin is the bare `origin`, there is no SET (time comes from RFC 3161 timestamps), the key must
+   * be ECDSA P-256 and the log has one shard (a v2 log is rotated by starting a new log at a new URL).
+   * A v2 log needs storage of its own: storage holds one active tree. @default 1
+   */
+  apiVersion?: 1 | 2
   /** Largest number of entries per batch. @default DEFAULT_MAX_BATCH_SIZE */
   maxBatchSize?: number
   /** @default noopLogger */
@@ -125,6 +133,8 @@ export interface RotateKeyOptions {
 export interface TransparencyLog extends EntryCreator {
   /** The base URL the log names itself by. */
   readonly baseUrl: string
+  /** The Rekor API the log speaks (see {@link TransparencyLogOptions.apiVersion}). */
+  readonly apiVersion: 1 | 2
   /** Validates, appends and acknowledges an entry (with inclusion proof, checkpoint and SET) once it is committed. */
   createEntry(entry: ProposedEntry | unknown, options?: CreateEntryOptions): Promise<LogEntry>
   /** Entry by 64-hex UUID (searched in every shard) or 80-hex entry ID; undefined when absent. */
@@ -149,6 +159,20 @@ export interface TransparencyLog extends EntryCreator {
   listShards(): Promise<LogShardInfo[]>
   /** Freezes the active shard and starts a new one with a new key and tree ID. */
   rotateKey(options?: RotateKeyOptions): Promise<LogShardInfo>
+  /** The latest signed checkpoint (note text) of the active shard: the C2SP tlog-tiles `checkpoint`. */
+  getCheckpoint(): Promise<string>
+  /**
+   * A C2SP tlog-tiles hash tile of the active shard: `width` hashes (1..256) of tile `index` at tile level `level`,
+   * concatenated; undefined while the tree is too small to hold them.
+   * @throws TlogError `TLOG_INVALID_REQUEST` for a level, index or width out of range.
+   */
+  readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined>
+  /**
+   * A C2SP tlog-tiles entry bundle: entries `index·256 ..` (`width` of them), each a big-endian 16-bit length and
+   * the canonical body; undefined while the tree is too small.
+   * @throws TlogError `TLOG_INVALID_REQUEST` for an index or width out of range.
+   */
+  readEntryBundle(index: number, width: number): Promise<Uint8Array | undefined>
   /** A Sigstore TrustedRoot JSON naming every shard of this log. */
   exportTrustedRoot(options?: ExportTrustedRootOptions): Promise<TrustedRootJson>
   /** Waits for queued entries, then refuses new calls. Idempotent. Does not close the storage. */

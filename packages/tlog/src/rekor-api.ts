@@ -123,7 +123,11 @@ export function createRekorApi(log: TransparencyLog, options: RekorApiOptions = 
     '/api/v1/*',
     bodyLimit({
       maxSize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      onError: (c) => errorBody(c, 413, 'request body too large'),
+      onError: (c) => {
+        // Unread bytes of the body would be taken for the next request on a keep-alive connection.
+        c.header('Connection', 'close')
+        return errorBody(c, 413, 'request body too large')
+      },
     }),
   )
 

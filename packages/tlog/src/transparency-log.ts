@@ -22,6 +22,7 @@ import {
 } from './log-state.js'
 import type { TransparencyLog, TransparencyLogOptions } from './log-types.js'
 import { openActiveShard } from './open-shard.js'
+import { readCheckpoint, readEntryBundle, readTile } from './rekor-v2/tiles.js'
 import { rotateKey } from './rotate-key.js'
 import { searchIndex } from './search-index.js'
 import { read } from './shard.js'
@@ -63,6 +64,9 @@ export {
 export async function createTransparencyLog(options: TransparencyLogOptions): Promise<TransparencyLog> {
   const settings = resolveSettings(options)
   const resolved = await resolveLogKey(options.key, settings.algorithm)
+  // A v2 checkpoint's key hint is the C2SP key ID; for ECDSA that is the v1 hint our note signer writes.
+  if (settings.apiVersion === 2 && resolved.key.algorithm !== 'ecdsa-p256')
+    fail('TLOG_KEY_INVALID', 'a Rekor v2 log key must be ECDSA P-256')
   const opened = await openActiveShard(settings, resolved.key, resolved.path)
   const state: LogState = {
     ...settings,
@@ -81,6 +85,7 @@ export async function createTransparencyLog(options: TransparencyLogOptions): Pr
 
   return {
     baseUrl: settings.baseUrl,
+    apiVersion: settings.apiVersion,
     async createEntry(proposed, createOptions = {}) {
       assertOpen(state)
       if (createOptions.signal?.aborted)
@@ -110,13 +115,21 @@ export async function createTransparencyLog(options: TransparencyLogOptions): Pr
       assertOpen(state)
       return (await refreshShards(state)).map((shard) => shardInfo(shard.tree))
     },
-    rotateKey: (rotateOptions = {}) => rotateKey(state, rotateOptions),
+    async rotateKey(rotateOptions = {}) {
+      if (settings.apiVersion === 2) {
+        fail('TLOG_INVALID_REQUEST', 'a Rekor v2 log has one key: start a new log at a new URL instead')
+      }
+      return rotateKey(state, rotateOptions)
+    },
+    getCheckpoint: () => readCheckpoint(state),
+    readTile: (level, index, width) => readTile(state, level, index, width),
+    readEntryBundle: (index, width) => readEntryBundle(state, index, width),
     async exportTrustedRoot(exportOptions) {
       assertOpen(state)
       return buildTrustedRoot(
         (await refreshShards(state)).map((shard) => shard.tree),
         settings.baseUrl,
-        exportOptions,
+        { ...exportOptions, checkpointKeyId: settings.apiVersion === 2 },
       )
     },
     async close() {

@@ -15,6 +15,8 @@ export interface TransparencyLogInstanceJson {
     validFor: { start: string; end?: string }
   }
   logId: { keyId: string }
+  /** Rekor v2 logs: the C2SP signed-note key ID of the checkpoint key (for ECDSA, equal to `logId`). */
+  checkpointKeyId?: { keyId: string }
 }
 
 /** A Sigstore TrustedRoot JSON document. Members we do not produce are passed through from `base`. */
@@ -43,10 +45,15 @@ function isoSeconds(date: Date, roundUp: boolean): string {
 }
 
 /** The TrustedRoot `tlogs[]` item for one shard. */
-export function shardTrustedRootEntry(tree: LogTree, baseUrl: string): TransparencyLogInstanceJson {
+export function shardTrustedRootEntry(
+  tree: LogTree,
+  baseUrl: string,
+  checkpointKeyId = false,
+): TransparencyLogInstanceJson {
   const der = createPublicKey(tree.publicKeyPem).export({ type: 'spki', format: 'der' })
   const validFor: { start: string; end?: string } = { start: isoSeconds(tree.createdAt, false) }
   if (tree.frozenAt) validFor.end = isoSeconds(tree.frozenAt, true)
+  const keyId = Buffer.from(tree.logId, 'hex').toString('base64')
   return {
     baseUrl,
     hashAlgorithm: 'SHA2_256',
@@ -55,8 +62,10 @@ export function shardTrustedRootEntry(tree: LogTree, baseUrl: string): Transpare
       keyDetails: tree.keyAlgorithm === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256',
       validFor,
     },
-    // Leave `checkpointKeyId` out: sigstore-js would use it instead of logId for SETs and key hints (REKOR.md §6).
-    logId: { keyId: Buffer.from(tree.logId, 'hex').toString('base64') },
+    // v1: leave `checkpointKeyId` out, sigstore-js would use it instead of logId for SETs and key hints. v2 (ECDSA
+    // only): the C2SP key ID is SHA-256(SPKI), the log ID, and Rekor v2 trusted roots name it in both fields.
+    logId: { keyId },
+    ...(checkpointKeyId ? { checkpointKeyId: { keyId } } : {}),
   }
 }
 
@@ -64,9 +73,9 @@ export function shardTrustedRootEntry(tree: LogTree, baseUrl: string): Transpare
 export function buildTrustedRoot(
   trees: readonly LogTree[],
   baseUrl: string,
-  options: ExportTrustedRootOptions = {},
+  options: ExportTrustedRootOptions & { checkpointKeyId?: boolean } = {},
 ): TrustedRootJson {
-  const ours = trees.map((tree) => shardTrustedRootEntry(tree, baseUrl))
+  const ours = trees.map((tree) => shardTrustedRootEntry(tree, baseUrl, options.checkpointKeyId))
   const ourIds = new Set(ours.map((entry) => entry.logId.keyId))
   const base = options.base
   const kept = (base?.tlogs ?? []).filter((entry) => !ourIds.has(entry?.logId?.keyId))

@@ -61,7 +61,11 @@ export function createTimestampApi(tsa: TimestampAuthority): Hono {
     bodyLimit({
       // The JSON form base64-encodes the digest and may add small fields; leave it room beyond the DER limit.
       maxSize: MAX_TIMESTAMP_REQUEST_BYTES * 2,
-      onError: (c) => errorBody(c, 413, 'request body too large'),
+      onError: (c) => {
+        // Unread bytes of the body would be taken for the next request on a keep-alive connection.
+        c.header('Connection', 'close')
+        return errorBody(c, 413, 'request body too large')
+      },
     }),
   )
 
