@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // x509.ts: the `./x509` subpath (certificate parsing and path validation), loaded only by its users.
+  entry: ['src/index.ts', 'src/x509.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -1,4 +1,4 @@
-export type { DerNode } from './der.js'
+export type { DerErrorCode, DerNode } from './der.js'
 export {
   children,
   content,
@@ -8,6 +8,7 @@ export {
   encodeLength,
   encodeTlv,
   encoding,
+  readDer,
   readNode,
 } from './der.js'
 export {

@@ -155,7 +155,7 @@ function signerFromBase64Pem(encoded: string | undefined): EntrySigner {
   const key = publicKeyFromPem(pem)
   const keyFingerprint = `sha256:${toHex(sha256(new Uint8Array(key.export({ type: 'spki', format: 'der' }))))}`
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) return { type: 'publicKey', keyFingerprint }
-  return { type: 'certificate', keyFingerprint, ...certificateIdentity(new X509Certificate(pem)) }
+  return { type: 'certificate', keyFingerprint, ...certificateIdentity(new X509Certificate(pem).raw) }
 }
 
 function signerFromDer(rawBase64: string | undefined, certificate: boolean): EntrySigner {

@@ -1,6 +1,7 @@
+import { type ParsedCertificate, parseCertificate } from '@certus-trust/core/x509'
 import { decodeBase64 } from './encoding.js'
 import { fail, VerifierError } from './errors.js'
-import { CertificateParseError, type ParsedCertificate, parseCertificate } from './x509.js'
+import { viaX509 } from './x509.js'
 
 /** Bundle versions we verify. */
 export type BundleVersion = '0.1' | '0.2' | '0.3'
@@ -90,18 +91,13 @@ function uint64(value: unknown, field: string): bigint {
 
 function certificate(value: unknown, field: string): ParsedCertificate {
   const raw = decodeBase64(object(value, field).rawBytes, `${field}.rawBytes`)
-  try {
-    return parseCertificate(raw)
-  } catch (error) {
-    if (error instanceof CertificateParseError)
-      fail('VERIFIER_MALFORMED_BUNDLE', `${field} is not a valid certificate`, error)
-    throw error
-  }
+  return viaX509('bundle', `${field} is not a valid certificate`, () => parseCertificate(raw))
 }
 
 /**
  * Parses bundle JSON (text, bytes or an already-parsed object) into a {@link ParsedBundle}.
- * @throws VerifierError `VERIFIER_MALFORMED_BUNDLE` or `VERIFIER_UNSUPPORTED_BUNDLE`.
+ * @throws VerifierError `VERIFIER_MALFORMED_BUNDLE` or `VERIFIER_UNSUPPORTED_BUNDLE`; `VERIFIER_UNTRUSTED_CHAIN`
+ * for a certificate that decodes but breaks an RFC 5280 encoding rule (`details.x509Code` names it).
  */
 export function parseBundle(input: unknown): ParsedBundle {
   try {

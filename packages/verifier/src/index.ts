@@ -1,3 +1,4 @@
+export type { FulcioExtensions, SubjectAltNames } from '@certus-trust/core/x509'
 export type { ArtifactInput } from './artifact.js'
 export type { ParsedBundle } from './bundle.js'
 export { parseBundle } from './bundle.js'
@@ -34,4 +35,3 @@ export type {
   VerifierOptions,
 } from './verifier.js'
 export { createVerifier, verify } from './verifier.js'
-export type { FulcioExtensions, SubjectAltNames } from './x509.js'

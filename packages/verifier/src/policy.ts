@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
+import { type FulcioExtensions, identityNames, type SubjectAltNames } from '@certus-trust/core/x509'
 import { fail, VerifierError } from './errors.js'
-import type { FulcioExtensions, SubjectAltNames } from './x509.js'
 
 /**
  * Who must have signed, for keyless (certificate) bundles. Give `identity` (exact SAN) or
@@ -9,9 +9,15 @@ import type { FulcioExtensions, SubjectAltNames } from './x509.js'
  * `{ githubWorkflowRepository: 'org/repo', sourceRepositoryRef: 'refs/heads/main' }`.
  */
 export interface CertificateIdentityPolicy {
-  /** Exact subject alternative name (URI, email or Fulcio username). */
+  /**
+   * Exact subject alternative name (URI, email or Fulcio username). Any one identity SAN of the certificate may
+   * match; dNSName entries never do.
+   */
   identity?: string
-  /** A RegExp tested against each SAN, or a string compiled as `^(?:…)$` (whole-SAN match). */
+  /**
+   * A RegExp tested against each identity SAN, or a string compiled as `^(?:…)$` (whole-SAN match). With
+   * `identity` as well, both must hold for the same SAN.
+   */
   identityRegex?: string | RegExp
   /** Exact OIDC issuer (Fulcio extension 1.3.6.1.4.1.57264.1.8, or the deprecated …1.1). */
   issuer?: string
@@ -102,33 +108,39 @@ function compileRegex(pattern: string | RegExp): RegExp {
   }
 }
 
+function matchIdentity(policy: CertificateIdentityPolicy, candidates: string[]): string | undefined {
+  const regex = policy.identityRegex === undefined ? undefined : compileRegex(policy.identityRegex)
+  // Every identity SAN is asserted by the CA alike, so any one of them may satisfy the policy (as in cosign);
+  // no standard gives the first one a special meaning. The one that matched is reported as the signer.
+  return candidates.find((name) => {
+    if (policy.identity !== undefined && name !== policy.identity) return false
+    if (!regex) return true
+    regex.lastIndex = 0
+    return regex.test(name)
+  })
+}
+
 /**
- * Checks a certificate's identity against the policy.
+ * Checks a certificate's identity against the policy: `identity` and `identityRegex` must both hold for one and
+ * the same identity SAN ({@link identityNames}); `issuer` and `extensions` must equal the Fulcio extensions.
+ * @returns the SAN that satisfied the policy (the first identity SAN under `allowAnyIdentity`).
  * @throws VerifierError `VERIFIER_IDENTITY_MISMATCH`.
  */
 export function checkIdentity(
   policy: CertificateIdentityPolicy,
   names: SubjectAltNames,
   extensions: FulcioExtensions,
-): void {
-  const all = [...names.uris, ...names.emails, ...names.otherNames, ...names.dnsNames]
-  if (policy.identity !== undefined && !all.includes(policy.identity)) {
-    fail(
-      'VERIFIER_IDENTITY_MISMATCH',
-      `certificate identity ${JSON.stringify(all[0] ?? '')} does not match ${JSON.stringify(policy.identity)}`,
-    )
-  }
-  if (policy.identityRegex !== undefined) {
-    const regex = compileRegex(policy.identityRegex)
-    if (
-      !all.some((name) => {
-        regex.lastIndex = 0
-        return regex.test(name)
-      })
-    ) {
+): string | undefined {
+  const candidates = identityNames(names)
+  let matched = candidates[0]
+  if (policy.identity !== undefined || policy.identityRegex !== undefined) {
+    matched = matchIdentity(policy, candidates)
+    if (matched === undefined) {
+      const wanted =
+        policy.identity !== undefined ? JSON.stringify(policy.identity) : String(policy.identityRegex)
       fail(
         'VERIFIER_IDENTITY_MISMATCH',
-        `certificate identity ${JSON.stringify(all[0] ?? '')} does not match ${String(policy.identityRegex)}`,
+        `no certificate identity (${candidates.map((name) => JSON.stringify(name)).join(', ') || 'none'}) matches ${wanted}`,
       )
     }
   }
@@ -148,4 +160,5 @@ export function checkIdentity(
       )
     }
   }
+  return matched
 }

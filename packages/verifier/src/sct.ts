@@ -1,8 +1,8 @@
 import { createHash, verify as cryptoVerify } from 'node:crypto'
 import { children, content, encodeTlv, readNode } from '@certus-trust/core'
+import type { ParsedCertificate } from '@certus-trust/core/x509'
 import { fail } from './errors.js'
 import { type TrustedLog, within } from './trust-root.js'
-import type { ParsedCertificate } from './x509.js'
 
 const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2'
 

@@ -39,24 +39,49 @@ function hex(value: unknown, field: string): Buffer {
   return Buffer.from(value, 'hex')
 }
 
-/** Compares a verifier in the body (PEM certificate or key, or raw DER) with the bundle's signer. */
+/** A key or certificate named by a log entry body, with what it claims to be. */
+interface BodyVerifier {
+  kind: 'certificate' | 'publicKey'
+  der: Uint8Array
+}
+
+/**
+ * Compares the body's verifier with the bundle's signer, type for type: a certificate must be the bundle's
+ * certificate (byte for byte), a public key the signer's SPKI (for a certificate bundle: the certificate's key).
+ * A key passed off as a certificate, or the reverse, does not match.
+ */
 function checkVerifier(
-  der: Uint8Array | undefined,
+  verifier: BodyVerifier | undefined,
   expected: BodyExpectations['signer'],
   field: string,
 ): void {
-  if (!der) mismatch(`log entry ${field} is missing`)
-  if (expected.certificate && bytesEqual(der, expected.certificate)) return
-  if (bytesEqual(der, expected.spki)) return
+  if (!verifier) mismatch(`log entry ${field} is missing`)
+  const wanted = verifier.kind === 'certificate' ? expected.certificate : expected.spki
+  if (wanted && bytesEqual(verifier.der, wanted)) return
   mismatch(
     `log entry ${field} does not match the bundle's ${expected.certificate ? 'certificate' : 'public key'}`,
   )
 }
 
-function pemVerifier(value: unknown): Uint8Array | undefined {
+/** A v1 body's verifier: base64 of a PEM certificate or PEM public key. */
+function pemVerifier(value: unknown): BodyVerifier | undefined {
   if (typeof value !== 'string') return undefined
   const pem = pemToDer(Buffer.from(value, 'base64').toString('utf8'))
-  return pem?.der
+  if (!pem) return undefined
+  if (pem.label === 'CERTIFICATE') return { kind: 'certificate', der: pem.der }
+  if (pem.label === 'PUBLIC KEY') return { kind: 'publicKey', der: pem.der }
+  return undefined
+}
+
+/** A Rekor v2 `Verifier`: exactly one of `x509Certificate` and `publicKey` (a oneof in the protobuf). */
+function v2Verifier(value: unknown): BodyVerifier | undefined {
+  const certificate = get(value, 'x509Certificate', 'rawBytes')
+  const publicKey = get(value, 'publicKey', 'rawBytes')
+  if (certificate !== undefined && publicKey !== undefined)
+    mismatch('log entry verifier holds both a certificate and a public key')
+  if (typeof certificate === 'string') return { kind: 'certificate', der: b64(certificate, 'verifier') }
+  if (typeof publicKey === 'string') return { kind: 'publicKey', der: b64(publicKey, 'verifier') }
+  return undefined
 }
 
 const V2_ALGORITHMS: Record<string, string> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' }
@@ -104,9 +129,7 @@ export function verifyEntryBody(entry: TlogEntry, expected: BodyExpectations): v
       const v2 = get(spec, 'hashedRekordV002')
       if (!bytesEqual(b64(get(v2, 'signature', 'content'), 'signature'), expected.signature))
         mismatch('log entry signature differs from the bundle signature')
-      const verifier = get(v2, 'signature', 'verifier')
-      const raw = get(verifier, 'x509Certificate', 'rawBytes') ?? get(verifier, 'publicKey', 'rawBytes')
-      checkVerifier(typeof raw === 'string' ? b64(raw, 'verifier') : undefined, expected.signer, 'verifier')
+      checkVerifier(v2Verifier(get(v2, 'signature', 'verifier')), expected.signer, 'verifier')
       const algorithm = V2_ALGORITHMS[String(get(v2, 'data', 'algorithm'))] ?? ''
       checkDigest(algorithm, b64(get(v2, 'data', 'digest'), 'digest'), expected)
       return
@@ -132,10 +155,7 @@ export function verifyEntryBody(entry: TlogEntry, expected: BodyExpectations): v
         mismatch('dsse log entry must hold exactly one signature')
       if (!bytesEqual(b64(get(signatures[0], 'content'), 'signature'), expected.signature))
         mismatch('log entry signature differs from the envelope signature')
-      const raw =
-        get(signatures[0], 'verifier', 'x509Certificate', 'rawBytes') ??
-        get(signatures[0], 'verifier', 'publicKey', 'rawBytes')
-      checkVerifier(typeof raw === 'string' ? b64(raw, 'verifier') : undefined, expected.signer, 'verifier')
+      checkVerifier(v2Verifier(get(signatures[0], 'verifier')), expected.signer, 'verifier')
       if (get(v2, 'payloadHash', 'algorithm') !== 'SHA2_256') mismatch('dsse payload hash must be SHA2_256')
       if (!bytesEqual(b64(get(v2, 'payloadHash', 'digest'), 'payloadHash'), expected.dsse.payloadSha256))
         mismatch('log entry payload hash differs from the envelope payload')
@@ -150,8 +170,10 @@ export function verifyEntryBody(entry: TlogEntry, expected: BodyExpectations): v
       const inner = b64(get(signatures[0], 'sig'), 'signature').toString('utf8')
       if (!bytesEqual(Buffer.from(inner, 'base64'), expected.signature))
         mismatch('log entry signature differs from the envelope signature')
-      const publicKey = get(signatures[0], 'publicKey')
-      if (publicKey !== undefined) checkVerifier(pemVerifier(publicKey), expected.signer, 'public key')
+      // Rekor's intoto 0.0.2 schema requires the key beside each signature; an entry without one binds no signer.
+      checkVerifier(pemVerifier(get(signatures[0], 'publicKey')), expected.signer, 'public key')
+      if (get(spec, 'content', 'payloadHash', 'algorithm') !== 'sha256')
+        mismatch('intoto payload hash must be sha256')
       if (
         !bytesEqual(
           hex(get(spec, 'content', 'payloadHash', 'value'), 'payloadHash'),

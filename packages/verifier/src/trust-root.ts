@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto'
+import { isIssuedBy, type ParsedCertificate, parseCertificate } from '@certus-trust/core/x509'
 import { fail, VerifierError } from './errors.js'
-import { CertificateParseError, isIssuedBy, type ParsedCertificate, parseCertificate } from './x509.js'
+import { viaX509 } from './x509.js'
 
 /** A closed validity interval in epoch milliseconds (`end` is Infinity when open). */
 export interface ValidityWindow {
@@ -139,13 +140,11 @@ function parseAuthority(value: unknown, field: string): CertificateAuthority {
       object(item, `${field}.certChain.certificates[${index}]`).rawBytes,
       `${field}.certChain.certificates[${index}].rawBytes`,
     )
-    try {
-      return parseCertificate(raw)
-    } catch (error) {
-      if (error instanceof CertificateParseError)
-        malformed(`${field}.certChain.certificates[${index}] is not a certificate`, error)
-      throw error
-    }
+    return viaX509(
+      'trusted-root',
+      `${field}.certChain.certificates[${index}] is not a valid certificate`,
+      () => parseCertificate(raw),
+    )
   })
   if (chain.length === 0) malformed(`${field}.certChain is empty`)
   if (chain.length > 1 && isSelfIssued(chain[0]!))
@@ -219,7 +218,8 @@ export function within(window: ValidityWindow, at: number): boolean {
 
 /**
  * Checks once per authority that each certificate of its chain is signed by the next and the last is
- * self-signed. The result is cached on the authority object, which is why trust material is shared.
+ * self-signed (the signatures only: the RFC 5280 issuer rules are checked on every path by
+ * `validateCertificatePath`). The result is cached on the authority object, which is why trust material is shared.
  */
 export function checkAuthorityChain(authority: CertificateAuthority): boolean {
   if (authority.chainChecked !== undefined) return authority.chainChecked
@@ -228,7 +228,6 @@ export function checkAuthorityChain(authority: CertificateAuthority): boolean {
   for (let index = 0; index < chain.length; index++) {
     const certificate = chain[index]!
     const issuer = chain[index + 1] ?? certificate
-    if (index > 0 && !certificate.isCA) ok = false
     if (!isIssuedBy(certificate, issuer)) ok = false
   }
   authority.chainChecked = ok

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import { content, readNode } from '@certus-trust/core'
+import { TSA_LEAF_PROFILE, validateCertificatePath } from '@certus-trust/core/x509'
 import { fail, VerifierError, type VerifierErrorCode } from './errors.js'
 import { type CertificateAuthority, checkAuthorityChain, within } from './trust-root.js'
 
@@ -6,7 +8,12 @@ import { type CertificateAuthority, checkAuthorityChain, within } from './trust-
 export interface VerifiedTimestamp {
   time: number
   authority: CertificateAuthority
+  /** SHA-256 of the signed TSTInfo, hex: one timestamp, however its token is wrapped. */
+  tstInfoSha256: string
 }
+
+// A collision-resistant message imprint only: with SHA-1 a second preimage is not needed, a collision suffices.
+const IMPRINT_HASHES = new Set(['sha256', 'sha384', 'sha512'])
 
 type CoreModule = typeof import('@sigstore/core')
 let core: Promise<CoreModule> | undefined
@@ -14,9 +21,11 @@ let core: Promise<CoreModule> | undefined
 /**
  * Verifies an RFC 3161 timestamp response over `signature` against the trusted timestamp
  * authorities: the signer's issuer and serial must name a trusted TSA leaf, the TSA must be valid
- * (closed window) at the timestamp's time, every certificate of its chain valid then, and the CMS
- * signature and message imprint must verify. The CMS parsing is @sigstore/core's, loaded only when a
- * bundle carries a timestamp.
+ * (closed window) at the timestamp's time, its chain must pass core's RFC 5280 path validation at
+ * genTime under the RFC 3161 §2.3 leaf profile (critical, exclusive timeStamping EKU; issuers CAs with
+ * keyCertSign), the message imprint must use SHA-2 and match, and the CMS signature must verify. The
+ * CMS parsing is @sigstore/core's, loaded only when a bundle carries a timestamp. There is no nonce to
+ * check: a bundle's token answers a request this verifier never made.
  * @throws VerifierError `VERIFIER_TIMESTAMP_INVALID`.
  */
 export async function verifyRfc3161Timestamp(
@@ -36,6 +45,8 @@ export async function verifyRfc3161Timestamp(
     issuer = timestamp.signerIssuer
     serial = timestamp.signerSerialNumber
     if (Number.isNaN(time)) throw new Error('invalid genTime')
+    const imprint = timestamp.tstInfo.messageImprintHashAlgorithm
+    if (!IMPRINT_HASHES.has(imprint)) throw new Error('message imprint hash is not SHA-256/384/512')
   } catch (error) {
     return fail('VERIFIER_TIMESTAMP_INVALID', 'RFC 3161 timestamp is malformed', error)
   }
@@ -51,13 +62,15 @@ export async function verifyRfc3161Timestamp(
   for (const authority of candidates) {
     try {
       if (!checkAuthorityChain(authority)) throw new Error('TSA chain is inconsistent')
-      if (
-        authority.chain.some((certificate) => time < certificate.notBefore || time > certificate.notAfter)
-      ) {
-        throw new Error('TSA certificate not valid at the timestamp time')
-      }
+      // Links were verified (once, cached) by checkAuthorityChain; this applies the RFC 5280 rules at genTime.
+      validateCertificatePath(authority.chain, {
+        times: [time],
+        leaf: TSA_LEAF_PROFILE,
+        isIssuedBy: () => true,
+      })
       timestamp.verify(signature as Buffer<ArrayBuffer>, authority.chain[0]!.publicKey())
-      return { time, authority }
+      const tstInfoSha256 = createHash('sha256').update(timestamp.tstInfo.raw).digest('hex')
+      return { time, authority, tstInfoSha256 }
     } catch (error) {
       lastError = error
     }
@@ -83,8 +96,8 @@ export interface IgnoredTimestamp {
 }
 
 /**
- * Verifies every RFC 3161 token of a bundle. A repeated token is always a malformed bundle (it must not count
- * twice toward a threshold). A token that does not verify fails the verification under `'reject'`; under
+ * Verifies every RFC 3161 token of a bundle. A repeated token — the same bytes, or the same signed TSTInfo in
+ * another wrapper — is always a malformed bundle (it must not count twice toward a threshold). A token that does not verify fails the verification under `'reject'`; under
  * `'ignore'` it is reported in `ignored` and does not count (docs/decisions/0003-verifier-compatibility.md).
  * @throws VerifierError `VERIFIER_MALFORMED_BUNDLE`, or `VERIFIER_TIMESTAMP_INVALID` under `'reject'`.
  */
@@ -95,14 +108,16 @@ export async function verifyRfc3161Timestamps(
   policy: UnverifiedTimestampPolicy,
 ): Promise<{ verified: VerifiedTimestamp[]; ignored: IgnoredTimestamp[] }> {
   const seen = new Set<string>()
+  const seenTstInfo = new Set<string>()
   const verified: VerifiedTimestamp[] = []
   const ignored: IgnoredTimestamp[] = []
   for (const [index, token] of tokens.entries()) {
     const tokenId = token.toString('base64')
     if (seen.has(tokenId)) fail('VERIFIER_MALFORMED_BUNDLE', 'duplicate RFC 3161 timestamp')
     seen.add(tokenId)
+    let result: VerifiedTimestamp
     try {
-      verified.push(await verifyRfc3161Timestamp(token, signature, authorities))
+      result = await verifyRfc3161Timestamp(token, signature, authorities)
     } catch (error) {
       if (policy === 'reject') throw error
       // verifyRfc3161Timestamp throws only VerifierErrors; anything else is still an unverified token.
@@ -110,7 +125,12 @@ export async function verifyRfc3161Timestamps(
         ? error
         : { code: 'VERIFIER_TIMESTAMP_INVALID' as const, message: 'RFC 3161 timestamp does not verify' }
       ignored.push({ index, code: typed.code, message: typed.message })
+      continue
     }
+    if (seenTstInfo.has(result.tstInfoSha256))
+      fail('VERIFIER_MALFORMED_BUNDLE', 'duplicate RFC 3161 timestamp')
+    seenTstInfo.add(result.tstInfoSha256)
+    verified.push(result)
   }
   return { verified, ignored }
 }

@@ -1,5 +1,12 @@
 import { createHash, type KeyObject } from 'node:crypto'
 import { type Logger, noopLogger } from '@certus-trust/core'
+import {
+  type FulcioExtensions,
+  fulcioExtensions,
+  identityNames,
+  type SubjectAltNames,
+  subjectAltNames,
+} from '@certus-trust/core/x509'
 import { preAuthEncoding } from '@certus-trust/rekor/offline'
 import { type ArtifactInput, type ResolvedArtifact, resolveArtifact } from './artifact.js'
 import { type ParsedBundle, parseBundle } from './bundle.js'
@@ -28,7 +35,7 @@ import {
   within,
 } from './trust-root.js'
 import { type IgnoredTimestamp, type UnverifiedTimestampPolicy, verifyRfc3161Timestamps } from './tsa.js'
-import { type FulcioExtensions, fulcioExtensions, type SubjectAltNames, subjectAltNames } from './x509.js'
+import { viaX509 } from './x509.js'
 
 /** Names of the checks a verification ran (reported in the result, in order). */
 export type VerificationCheck =
@@ -52,7 +59,10 @@ export type VerificationCheck =
 export type VerifiedSigner =
   | {
       kind: 'certificate'
-      /** The first SAN (URI, email or Fulcio username): who signed. */
+      /**
+       * Who signed: the identity SAN (URI, email or Fulcio username) that satisfied the policy, or the first
+       * identity SAN under `allowAnyIdentity` (empty when the certificate has none).
+       */
       identity: string
       /** OIDC issuer from the Fulcio extension, when present. */
       issuer?: string
@@ -386,25 +396,28 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
       checks.push('certificate-chain', 'certificate-validity')
       verifyScts(leaf, chain.path[1]!, trustMaterial.ctlogs, settings.ctlogThreshold)
       if (settings.ctlogThreshold > 0) checks.push('sct')
-      const names = subjectAltNames(leaf)
-      const extensions = fulcioExtensions(leaf)
-      identityCheck = () => {
-        checkIdentity(
-          validatePolicy(policy) as Exclude<VerificationPolicy, PublicKeyPolicy>,
-          names,
-          extensions,
-        )
-        checks.push('identity-policy')
-      }
-      signer = {
-        kind: 'certificate',
-        identity: names.uris[0] ?? names.emails[0] ?? names.otherNames[0] ?? names.dnsNames[0] ?? '',
+      const names = viaX509('bundle', 'signing certificate', () => subjectAltNames(leaf))
+      const extensions = viaX509('bundle', 'signing certificate', () => fulcioExtensions(leaf))
+      const certificateSigner = {
+        kind: 'certificate' as const,
+        identity: identityNames(names)[0] ?? '',
         issuer: extensions.issuer,
         subjectAlternativeNames: names,
         extensions,
         certificateFingerprint: leaf.fingerprint,
         certificateAuthority: chain.authority.uri,
         certificateChain: chain.path.map((certificate) => certificate.der),
+      }
+      signer = certificateSigner
+      identityCheck = () => {
+        const matched = checkIdentity(
+          validatePolicy(policy) as Exclude<VerificationPolicy, PublicKeyPolicy>,
+          names,
+          extensions,
+        )
+        // Report the SAN that satisfied the policy, not merely the first one.
+        if (matched !== undefined) certificateSigner.identity = matched
+        checks.push('identity-policy')
       }
     } else {
       const window = (policy as PublicKeyPolicy).validFor

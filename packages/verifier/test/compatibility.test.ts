@@ -16,6 +16,7 @@ import {
   IDENTITY,
   ISSUER,
   integer,
+  KEY_USAGE_DIGITAL_SIGNATURE,
   logEntry,
   oid,
   pem,
@@ -97,6 +98,7 @@ function bundleWithLeafFrom(issuerName: string, issuerKey: Key, chainAfterLeaf: 
     notAfter: new Date(at + 300_000),
     publicKey: fixture.keys.leaf.publicKey,
     extensions: [
+      extension('2.5.29.15', true, KEY_USAGE_DIGITAL_SIGNATURE),
       extension('2.5.29.37', false, seq(oid('1.3.6.1.5.5.7.3.3'))),
       extension('2.5.29.17', true, seq(tlv(0x86, Buffer.from(IDENTITY)))),
       extension('1.3.6.1.4.1.57264.1.8', false, utf8(ISSUER)),

@@ -47,6 +47,9 @@ export const extension = (id: string, critical: boolean, value: Uint8Array) =>
   seq(oid(id), ...(critical ? [tlv(0x01, Buffer.of(0xff))] : []), tlv(0x04, value))
 export const spkiOf = (key: KeyObject) => key.export({ type: 'spki', format: 'der' }) as Buffer
 export const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'))
+/** keyUsage values as Fulcio issues them: digitalSignature for leaves; keyCertSign + cRLSign for CAs. */
+export const KEY_USAGE_DIGITAL_SIGNATURE = tlv(0x03, Buffer.of(7, 0x80))
+export const KEY_USAGE_CERT_SIGN = tlv(0x03, Buffer.of(1, 0x06))
 
 export interface Issued {
   der: Buffer
@@ -192,7 +195,10 @@ export function buildFixture(): Fixture {
       notBefore: new Date(now - 365 * day),
       notAfter: new Date(now + 365 * day),
       publicKey: rootKeys.publicKey,
-      extensions: [extension('2.5.29.19', true, seq(tlv(0x01, Buffer.of(0xff))))],
+      extensions: [
+        extension('2.5.29.15', true, KEY_USAGE_CERT_SIGN),
+        extension('2.5.29.19', true, seq(tlv(0x01, Buffer.of(0xff)))),
+      ],
     }),
     rootKeys.privateKey,
   )
@@ -204,7 +210,10 @@ export function buildFixture(): Fixture {
       notBefore: new Date(now - 300 * day),
       notAfter: new Date(now + 300 * day),
       publicKey: intermediateKeys.publicKey,
-      extensions: [extension('2.5.29.19', true, seq(tlv(0x01, Buffer.of(0xff)), integer(0)))],
+      extensions: [
+        extension('2.5.29.15', true, KEY_USAGE_CERT_SIGN),
+        extension('2.5.29.19', true, seq(tlv(0x01, Buffer.of(0xff)), integer(0))),
+      ],
     }),
     rootKeys.privateKey,
   )
@@ -217,6 +226,7 @@ export function buildFixture(): Fixture {
     notAfter: new Date((integratedTime + 300) * 1000),
     publicKey: leafKeys.publicKey,
     extensions: [
+      extension('2.5.29.15', true, KEY_USAGE_DIGITAL_SIGNATURE),
       extension('2.5.29.37', false, seq(oid('1.3.6.1.5.5.7.3.3'))),
       extension('2.5.29.17', true, seq(tlv(0x86, Buffer.from(IDENTITY)))),
       extension('1.3.6.1.4.1.57264.1.8', false, utf8(ISSUER)),

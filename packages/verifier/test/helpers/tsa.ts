@@ -19,11 +19,21 @@ export interface TestTsa {
   /** Trusted-root entry for `timestampAuthorities`. */
   authority: Record<string, unknown>
   /** A TimeStampResp over `signature` at `at`, base64 as in a bundle's rfc3161Timestamps. */
-  stamp(signature: Buffer, at: Date): { signedTimestamp: string }
+  stamp(signature: Buffer, at: Date, options?: StampOptions): { signedTimestamp: string }
+}
+
+export interface StampOptions {
+  /** Message imprint hash (default sha256). */
+  imprint?: 'sha256' | 'sha1'
+}
+
+export interface TestTsaOptions {
+  /** Extensions of the TSA signing certificate (default: the critical timeStamping EKU only). */
+  leafExtensions?: Buffer[]
 }
 
 /** Creates a TSA (root → leaf with the critical timeStamping EKU) named `label`. */
-export function createTestTsa(label: string): TestTsa {
+export function createTestTsa(label: string, options: TestTsaOptions = {}): TestTsa {
   const now = Date.now()
   const rootKeys = ecKeys()
   const leafKeys = ecKeys()
@@ -49,7 +59,7 @@ export function createTestTsa(label: string): TestTsa {
       notBefore: new Date(now - 300 * DAY),
       notAfter: new Date(now + 300 * DAY),
       publicKey: leafKeys.publicKey,
-      extensions: [extension('2.5.29.37', true, seq(oid('1.3.6.1.5.5.7.3.8')))],
+      extensions: options.leafExtensions ?? [extension('2.5.29.37', true, seq(oid('1.3.6.1.5.5.7.3.8')))],
     }),
     rootKeys.privateKey,
   )
@@ -63,8 +73,8 @@ export function createTestTsa(label: string): TestTsa {
       },
       validFor: { start: new Date(now - 365 * DAY).toISOString() },
     },
-    stamp: (signature, at) => ({
-      signedTimestamp: timestampResponse(signature, at, {
+    stamp: (signature, at, stampOptions = {}) => ({
+      signedTimestamp: timestampResponse(signature, at, stampOptions, {
         issuer: name(rootName),
         serial,
         privateKey: leafKeys.privateKey,
@@ -76,12 +86,15 @@ export function createTestTsa(label: string): TestTsa {
 function timestampResponse(
   signature: Buffer,
   at: Date,
+  options: StampOptions,
   signer: { issuer: Buffer; serial: number; privateKey: KeyObject },
 ): Buffer {
   const tstInfo = seq(
     integer(1),
     oid('1.3.6.1.4.1.57264.2'),
-    seq(SHA256, tlv(0x04, createHash('sha256').update(signature).digest())),
+    options.imprint === 'sha1'
+      ? seq(seq(oid('1.3.14.3.2.26')), tlv(0x04, createHash('sha1').update(signature).digest()))
+      : seq(SHA256, tlv(0x04, createHash('sha256').update(signature).digest())),
     integer(Math.floor(at.getTime() / 1000)),
     generalizedTime(at),
   )
