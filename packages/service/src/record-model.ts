@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto'
+import { identityNames, parseCertificate, subjectAltNames } from '@certus-trust/core/x509'
 import { entryFieldsForRecord, type LogEntry, parseEntryBody } from '@certus-trust/rekor'
 import type { SignResult } from '@certus-trust/signer'
 import type {
@@ -25,10 +26,10 @@ export function keyFingerprint(pem: string): string {
     .digest('hex')}`
 }
 
+// The signer's name as the verifier reads it (core's strict parser): the first identity SAN — URI, email or
+// Fulcio username, never a DNS name.
 function certificateIdentity(pem: string): string | undefined {
-  const san = new X509Certificate(pem).subjectAltName
-  const first = san?.split(', ')[0]
-  return first?.replace(/^(email|URI|DNS|IP Address):/, '')
+  return identityNames(subjectAltNames(parseCertificate(new X509Certificate(pem).raw)))[0]
 }
 
 /** Who signed a record: the certificate's first SAN, else the key fingerprint; null when unparseable. */
