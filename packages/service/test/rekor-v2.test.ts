@@ -10,12 +10,12 @@ import {
   exportEmbeddedTrustedRoot,
   openDataDirLog,
   openTrustService,
-  REKOR_V2_SCHEMA,
   rekorV2StorageConfig,
   type ServiceConfig,
   SIGNING_CONFIG_MEDIA_TYPE,
 } from '../src/index.js'
 
+const REKOR_V2_SCHEMA = 'certus_rekor_v2'
 const DATABASE_URL = process.env.CERTUS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const cleanups: Array<() => Promise<void>> = []
 afterAll(async () => {
