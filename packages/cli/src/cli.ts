@@ -116,8 +116,8 @@ function programParts(io: CliIo, setExit: SetExit): ProgramParts {
   const dataDirOption = () =>
     new Option(
       '--data-dir <dir>',
-      'directory of the embedded log, its key and the local signing key',
-    ).default(DEFAULT_DATA_DIR)
+      'directory of the embedded log, its key and the local signing key (default: $CERTUS_TRUST_DATA_DIR, else .certus)',
+    ).default(io.env.CERTUS_TRUST_DATA_DIR?.trim() || DEFAULT_DATA_DIR)
   const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text')
 
   return { program, io, setExit, action, child, dataDirOption, jsonOption }
@@ -324,8 +324,10 @@ function addLogCommands({ program, action, child, dataDirOption, jsonOption }: P
 function addServerCommands({ program, action, child, dataDirOption, jsonOption }: ProgramParts): void {
   child(program, 'serve')
     .description('run the reference HTTP server (binds 127.0.0.1 unless credentials are configured)')
-    .option('--port <n>', 'TCP port', '8080')
-    .option('--host <address>', 'address to bind', '127.0.0.1')
+    // No commander defaults: a default here would always beat CERTUS_TRUST_PORT/HOST (flags, then env, then the
+    // server's own defaults).
+    .option('--port <n>', 'TCP port (default: $CERTUS_TRUST_PORT, else 8080)')
+    .option('--host <address>', 'address to bind (default: $CERTUS_TRUST_HOST, else 127.0.0.1)')
     .option(
       '--storage <where>',
       'sqlite, memory, pglite, a SQLite file (*.db), a PGlite directory, or a postgres:// URL (default: SQLite in the data directory)',

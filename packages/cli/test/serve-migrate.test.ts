@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
-import { connect } from 'node:net'
+import { type AddressInfo, connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,6 +13,24 @@ describe('certus serve (built bin)', () => {
     dir = await tempDir()
   })
   afterAll(() => dir.cleanup())
+
+  it('takes the port from --port, else CERTUS_TRUST_PORT, else 8080', async () => {
+    const [fromEnv, fromFlag] = [await freePort(), await freePort()]
+    const env = { CERTUS_TRUST_PORT: String(fromEnv), CERTUS_TRUST_HOST: '127.0.0.1' }
+    const base = ['serve', '--storage', 'memory', '--data-dir', dir.path]
+    expect(await servingUrl(base, env)).toBe(`http://127.0.0.1:${fromEnv}`)
+    expect(await servingUrl([...base, '--port', String(fromFlag)], env)).toBe(`http://127.0.0.1:${fromFlag}`)
+    // The data directory the same way: CERTUS_TRUST_DATA_DIR unless --data-dir says otherwise.
+    const fromEnvDir = join(dir.path, 'env-data')
+    const logged = await certus(['log', 'info', '--json'], { env: { CERTUS_TRUST_DATA_DIR: fromEnvDir } })
+    expect(logged.stderr).toContain(fromEnvDir)
+    const flagWins = await certus(['log', 'info', '--data-dir', join(dir.path, 'flag-data')], {
+      env: { CERTUS_TRUST_DATA_DIR: fromEnvDir },
+    })
+    expect(flagWins.stderr).toContain(join(dir.path, 'flag-data'))
+    const help = await certus(['serve', '--help'])
+    expect(help.stdout).toContain('$CERTUS_TRUST_PORT, else 8080')
+  }, 120_000)
 
   it('serves on 127.0.0.1 with the contract form, answers HTTP, and shuts down cleanly on SIGTERM', async () => {
     const child = spawn(
@@ -204,3 +222,41 @@ describe.skipIf(!reachable && !required)('certus migrate (built bin, throwaway P
     expect(result.stderr).not.toContain(url.toString())
   })
 })
+
+/** A port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Starts `certus serve …`, returns the URL it reports serving on, and stops it. */
+async function servingUrl(args: string[], env: Record<string, string>): Promise<string> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CERTUS_TRUST_LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 60_000)
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        const match = /serving on (\S+) /.exec(stderr)
+        if (match?.[1]) {
+          clearTimeout(timer)
+          resolve(match[1])
+        }
+      })
+      child.once('exit', (code) => reject(new Error(`serve exited early (${code}):\n${stderr}`)))
+    })
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))
+  }
+}

@@ -563,6 +563,40 @@ describe('JWT bearer tokens', () => {
     expect(spaced.status).toBe(200)
   })
 
+  it('requires exp, or an iat within CERTUS_TRUST_JWT_MAX_AGE_SECONDS when that is set', async () => {
+    const { SignJWT } = await import('jose')
+    const unsigned = (issuedAt?: number) => {
+      const jwt = new SignJWT({ roles: ['signer'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('build-bot')
+        .setIssuer('https://issuer.example')
+      return (issuedAt === undefined ? jwt : jwt.setIssuedAt(issuedAt)).sign(new TextEncoder().encode(secret))
+    }
+    const now = Math.floor(Date.now() / 1000)
+    // No exp: such a token would be valid forever.
+    await expectError(
+      await jwtApp().app.request(post('/v1/sign', signBody, bearer(await unsigned(now)))),
+      401,
+      'SERVER_UNAUTHORIZED',
+    )
+    const bounded = appWith({
+      CERTUS_TRUST_API_KEYS: '',
+      CERTUS_TRUST_JWT_SECRET: secret,
+      CERTUS_TRUST_JWT_ISSUER: 'https://issuer.example',
+      CERTUS_TRUST_JWT_MAX_AGE_SECONDS: '600',
+    })
+    expect(
+      (await bounded.app.request(post('/v1/sign', signBody, bearer(await unsigned(now - 60))))).status,
+    ).toBe(201)
+    for (const stale of [await unsigned(now - 3600), await unsigned()]) {
+      await expectError(
+        await bounded.app.request(post('/v1/sign', signBody, bearer(stale))),
+        401,
+        'SERVER_UNAUTHORIZED',
+      )
+    }
+  })
+
   it('rejects expired, forged and wrong-issuer tokens with 401, and a token without the role with 403', async () => {
     const { app, service } = jwtApp()
     await expectError(

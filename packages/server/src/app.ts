@@ -52,6 +52,8 @@ export interface AppDeps {
   logger?: AppLogger | undefined
   /** Prometheus metrics. @default a fresh registry */
   metrics?: ServerMetrics | undefined
+  /** True when this app is served over TLS by this process: only then is `Strict-Transport-Security` sent. */
+  servedOverTls?: boolean | undefined
   /** Reports whether the server is draining (shutdown in progress) so `/v1/ready` fails first. */
   isDraining?: (() => boolean) | undefined
 }
@@ -111,8 +113,16 @@ export function createApp(deps: AppDeps): Hono {
       contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
       crossOriginResourcePolicy: 'same-origin',
       removePoweredBy: true,
+      // HSTS over plain HTTP is ignored by browsers at best and misleading at worst (RFC 6797 §7.2).
+      strictTransportSecurity: deps.servedOverTls ? 'max-age=15552000; includeSubDomains' : false,
     }),
   )
+  app.use(async (c, next) => {
+    await next()
+    // Signatures, verdicts and entries are per request: no shared cache may keep them. Routes whose answers are
+    // immutable (log tiles) set their own Cache-Control.
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+  })
   if (deps.corsOrigins && deps.corsOrigins.length > 0) {
     const origins = [...deps.corsOrigins]
     app.use(

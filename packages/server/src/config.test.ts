@@ -136,6 +136,29 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('raw-secret-key-pasted-by-mistake')
   })
 
+  it('requires TLS to Rekor, Fulcio, a TSA and a JWKS, except on loopback', () => {
+    for (const name of [
+      'CERTUS_TRUST_REKOR_ADDR',
+      'CERTUS_TRUST_FULCIO_ADDR',
+      'CERTUS_TRUST_TSA_URL',
+      'CERTUS_TRUST_JWT_JWKS_URL',
+    ]) {
+      for (const plain of ['http://rekor.internal:3000', 'http://10.0.0.5/', 'http://127.example.com/']) {
+        const error = configError({ [name]: plain })
+        expect(error.details.variables, `${name}=${plain}`).toContain(name)
+        expect(error.message).toContain('https://')
+      }
+      for (const fine of [
+        'https://rekor.internal',
+        'http://127.0.0.1:3000',
+        'http://localhost:8080',
+        'http://[::1]:9',
+      ]) {
+        expect(() => loadConfig({ [name]: fine }, { cwd }), `${name}=${fine}`).not.toThrow()
+      }
+    }
+  })
+
   it('checks cross-variable rules', () => {
     expect(configError({ CERTUS_TRUST_HOST: '0.0.0.0' }).details.variables).toEqual(['CERTUS_TRUST_HOST'])
     expect(configError({ CERTUS_TRUST_ENABLE_KEYLESS: 'true' }).details.variables).toEqual([

@@ -42,6 +42,11 @@ export interface JwtConfig {
   audience?: string | undefined
   /** Claim holding the caller's roles (array or space-separated string). */
   rolesClaim: string
+  /**
+   * Oldest accepted token, by its `iat`, in seconds. Unset: every token must carry `exp` — a token without one
+   * would be valid forever.
+   */
+  maxAgeSeconds?: number | undefined
 }
 
 /**
@@ -109,6 +114,19 @@ const logLevel = z
   .pipe(z.enum(LOG_LEVELS, { error: 'expected fatal, error, warn, info, debug, trace or silent' }))
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+
+function isLoopbackUrl(value: string): boolean {
+  const host = new URL(value).hostname
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
+/**
+ * A URL of a service we trust with signatures, certificates or tokens (Rekor, Fulcio, a TSA, a JWKS): TLS, except
+ * to this machine's own loopback interface (a sidecar or a test server), where nothing crosses a network.
+ */
+const serviceUrl = httpUrl.refine((value) => value.startsWith('https://') || isLoopbackUrl(value), {
+  error: 'expected an https:// URL (plain http:// only to a loopback host such as 127.0.0.1)',
+})
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\/\S+$/, { error: 'expected a postgres:// or postgresql:// URL' })
@@ -152,12 +170,12 @@ const EnvSchema = z.object({
   CERTUS_TRUST_DATABASE_URL: postgresUrl.optional(),
   CERTUS_TRUST_SIGNING_KEY: z.string().min(1).optional(),
   CERTUS_TRUST_ENABLE_KEYLESS: booleanString.optional(),
-  CERTUS_TRUST_FULCIO_ADDR: httpUrl.optional(),
+  CERTUS_TRUST_FULCIO_ADDR: serviceUrl.optional(),
   CERTUS_TRUST_OIDC_TOKEN: z.string().min(1).optional(),
   CERTUS_TRUST_OIDC_TOKEN_FILE: z.string().min(1).optional(),
   CERTUS_TRUST_ENABLE_TRANSPARENCY: booleanString.optional(),
-  CERTUS_TRUST_REKOR_ADDR: httpUrl.optional(),
-  CERTUS_TRUST_TSA_URL: httpUrl.optional(),
+  CERTUS_TRUST_REKOR_ADDR: serviceUrl.optional(),
+  CERTUS_TRUST_TSA_URL: serviceUrl.optional(),
   CERTUS_TRUST_TRUSTED_ROOT: z.string().min(1).optional(),
   CERTUS_TRUST_API_KEYS: z
     .string()
@@ -185,10 +203,16 @@ const EnvSchema = z.object({
     .optional(),
   CERTUS_TRUST_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   CERTUS_TRUST_JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
-  CERTUS_TRUST_JWT_JWKS_URL: httpUrl.optional(),
+  CERTUS_TRUST_JWT_JWKS_URL: serviceUrl.optional(),
   CERTUS_TRUST_JWT_ISSUER: z.string().min(1).optional(),
   CERTUS_TRUST_JWT_AUDIENCE: z.string().min(1).optional(),
   CERTUS_TRUST_JWT_ROLES_CLAIM: z.string().min(1).optional(),
+  CERTUS_TRUST_JWT_MAX_AGE_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .int()
+    .min(1)
+    .max(31_536_000)
+    .optional(),
   CERTUS_TRUST_ANONYMOUS_ROLES: commaList
     .pipe(z.array(roleSchema, { error: 'expected signer, verifier, admin or none' }))
     .optional(),
@@ -394,6 +418,7 @@ export function loadConfig(
         issuer: raw.CERTUS_TRUST_JWT_ISSUER,
         audience: raw.CERTUS_TRUST_JWT_AUDIENCE,
         rolesClaim: raw.CERTUS_TRUST_JWT_ROLES_CLAIM ?? 'roles',
+        maxAgeSeconds: raw.CERTUS_TRUST_JWT_MAX_AGE_SECONDS,
       }
     : undefined
   const apiKeys = raw.CERTUS_TRUST_API_KEYS ?? []

@@ -12,7 +12,8 @@ import {
 import { Hono } from 'hono'
 import pino from 'pino'
 import type { Config } from './config.js'
-import { createMetrics, observeLogCall, type ServerMetrics } from './metrics.js'
+import { createMetrics, observeLogCall, observeStorageCall, type ServerMetrics } from './metrics.js'
+import { storageGrowth } from './storage-growth.js'
 
 /** Everything the server runs on, built from a {@link Config} by {@link createServerDeps}. */
 export interface ServerDeps {
@@ -86,8 +87,10 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
   const opened = await openTrustService(config, {
     logger,
     observeLogCall: (labels, call) => observeLogCall(metrics, labels, call),
+    observeStorageCall: (labels, call) => observeStorageCall(metrics, labels, call),
   })
   if (opened.poolStats) metrics.setPoolStatsSource(opened.poolStats)
+  metrics.setGrowthSource(() => storageGrowth(config, opened.log))
   const { log, rekorV2, tsa } = opened
   return {
     service: opened.service,

@@ -16,12 +16,22 @@ export interface ServerMetrics {
   verificationDuration: Histogram<'valid'>
   logRequestDuration: Histogram<'operation' | 'backend'>
   logRequestErrors: Counter<'operation' | 'backend' | 'code'>
+  storageOperationDuration: Histogram<'operation' | 'backend'>
+  storageOperationErrors: Counter<'operation' | 'backend' | 'code'>
   httpRequests: Counter<'method' | 'route' | 'status'>
   httpDuration: Histogram<'method' | 'route'>
   /** Maps a client-supplied artifact type onto a bounded label set. */
   artifactTypeLabel(type: string): string
   /** Registers the storage pool source read at scrape time. */
   setPoolStatsSource(source: (() => PoolStats | undefined) | undefined): void
+  /** Registers how big the stored data is, read at scrape time (storage growth). */
+  setGrowthSource(source: (() => Promise<StorageGrowth>) | undefined): void
+}
+
+/** How much is stored: log entries, and bytes on disk where the backend is a file (SQLite). */
+export interface StorageGrowth {
+  logEntries?: number | undefined
+  bytes?: number | undefined
 }
 
 /** Caps the number of distinct `artifact_type` label values; later ones become `other`. */
@@ -38,6 +48,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
   const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
   const seenTypes = new Set<string>()
   let poolSource: (() => PoolStats | undefined) | undefined
+  let growthSource: (() => Promise<StorageGrowth>) | undefined
 
   const metrics: ServerMetrics = {
     registry,
@@ -80,6 +91,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
       labelNames: ['operation', 'backend', 'code'],
       registers: [registry],
     }),
+    storageOperationDuration: new Histogram({
+      name: 'certus_trust_storage_operation_duration_seconds',
+      help: 'Latency of storage (database) operations by operation name: records and the embedded log alike.',
+      labelNames: ['operation', 'backend'],
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    storageOperationErrors: new Counter({
+      name: 'certus_trust_storage_operation_errors_total',
+      help: 'Failed storage (database) operations by operation name and error code.',
+      labelNames: ['operation', 'backend', 'code'],
+      registers: [registry],
+    }),
     httpRequests: new Counter({
       name: 'certus_trust_http_requests_total',
       help: 'HTTP requests by method, route pattern and status.',
@@ -102,7 +126,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
     setPoolStatsSource(source) {
       poolSource = source
     },
+    setGrowthSource(source) {
+      growthSource = source
+    },
   }
+  registerGrowthGauges(registry, () => growthSource)
 
   new Gauge({
     name: 'certus_trust_storage_pool_connections',
@@ -121,22 +149,66 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
   return metrics
 }
 
+// Storage growth, read at scrape time; a gauge whose source has nothing to say is left out of the scrape.
+function registerGrowthGauges(
+  registry: Registry,
+  source: () => (() => Promise<StorageGrowth>) | undefined,
+): void {
+  const read = async (field: keyof StorageGrowth) => (await source()?.().catch(() => undefined))?.[field]
+  new Gauge({
+    name: 'certus_trust_log_entries',
+    help: 'Entries in the embedded transparency log (all shards).',
+    registers: [registry],
+    async collect() {
+      const value = await read('logEntries')
+      if (typeof value === 'number') this.set(value)
+    },
+  })
+  new Gauge({
+    name: 'certus_trust_storage_size_bytes',
+    help: 'Bytes the embedded database occupies on disk (SQLite file and its write-ahead log).',
+    registers: [registry],
+    async collect() {
+      const value = await read('bytes')
+      if (typeof value === 'number') this.set(value)
+    },
+  })
+}
+
 /**
  * Times `operation` against the log and records its latency or error in `metrics`.
  * The error is rethrown unchanged.
  */
-export async function observeLogCall<T>(
+export function observeLogCall<T>(
   metrics: ServerMetrics | undefined,
   labels: { operation: string; backend: string },
   operation: () => Promise<T>,
 ): Promise<T> {
-  const end = metrics?.logRequestDuration.startTimer(labels)
+  return observeCall(metrics?.logRequestDuration, metrics?.logRequestErrors, labels, operation)
+}
+
+/** Times a storage operation into the storage histogram and error counter. The error is rethrown unchanged. */
+export function observeStorageCall<T>(
+  metrics: ServerMetrics | undefined,
+  labels: { operation: string; backend: string },
+  operation: () => Promise<T>,
+): Promise<T> {
+  return observeCall(metrics?.storageOperationDuration, metrics?.storageOperationErrors, labels, operation)
+}
+
+async function observeCall<T>(
+  duration: Histogram<'operation' | 'backend'> | undefined,
+  errors: Counter<'operation' | 'backend' | 'code'> | undefined,
+  labels: { operation: string; backend: string },
+  operation: () => Promise<T>,
+): Promise<T> {
+  const end = duration?.startTimer(labels)
   try {
     return await operation()
   } catch (error) {
     const code =
       typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'UNKNOWN'
-    metrics?.logRequestErrors.inc({ ...labels, code })
+    errors?.inc({ ...labels, code })
     throw error
   } finally {
     end?.()

@@ -14,11 +14,35 @@ export const DigestSchema = z
   .transform((value) => value.toLowerCase())
   .meta({ description: 'SHA-256 digest of the artifact', example: `sha256:${'ab'.repeat(32)}` })
 
-const Base64Schema = z
+/** A signature as text: base64 (Sigstore's form) or hex (the production guide's clients). */
+const SignatureTextSchema = z
   .string()
   .min(1)
-  .max(64 * 1024)
-  .regex(/^[A-Za-z0-9+/]+={0,2}$/, { error: 'expected standard base64' })
+  .max(64 * 1024, { error: 'too long for a signature (at most 65,536 characters)' })
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, { error: 'expected base64 or hex' })
+
+/**
+ * Text that every backend can store as given: no U+0000 (PostgreSQL text and jsonb refuse it) and no unpaired
+ * surrogate (not encodable as UTF-8). Checked before signing, so nothing is published for a request that then fails.
+ */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && !UNPAIRED_SURROGATE.test(value)
+}
+
+function isStorableJson(value: unknown, depth = 0): boolean {
+  if (depth > 64) return false
+  if (typeof value === 'string') return isStorableText(value)
+  if (Array.isArray(value)) return value.every((item) => isStorableJson(item, depth + 1))
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).every(
+      ([key, item]) => isStorableText(key) && isStorableJson(item, depth + 1),
+    )
+  return true
+}
+
+const STORABLE = { error: 'must not contain U+0000 or unpaired surrogates' }
 
 const PemSchema = (label: string) =>
   z
@@ -42,8 +66,12 @@ export const PredicateSchema = z.strictObject({
     .string()
     .min(1)
     .max(512)
+    .refine(isStorableText, STORABLE)
     .meta({ description: 'predicate type URI', example: 'https://slsa.dev/provenance/v1' }),
-  predicate: z.record(z.string(), z.unknown()).meta({ description: 'the predicate JSON object' }),
+  predicate: z
+    .record(z.string(), z.unknown())
+    .refine(isStorableJson, STORABLE)
+    .meta({ description: 'the predicate JSON object' }),
 })
 
 /** `POST /v1/sign` request body. */
@@ -54,7 +82,7 @@ export const SignRequestSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9._/+-]{0,63}$/, { error: 'expected 1–64 lower-case characters [a-z0-9._/+-]' })
       .meta({ description: 'what the artifact is, e.g. sbom, container-image, binary', example: 'sbom' }),
-    subject: z.string().min(1).max(512).meta({
+    subject: z.string().min(1).max(512).refine(isStorableText, STORABLE).meta({
       description: 'human-readable name of the artifact (file name, image reference)',
       example: 'app.spdx.json',
     }),
@@ -67,6 +95,10 @@ export const SignRequestSchema = z
         description: 'when present, an in-toto attestation (DSSE) is signed instead of a message signature',
       }),
     idempotency_key: IdempotencyKeySchema.optional(),
+    signature_encoding: z.enum(['base64', 'hex']).optional().meta({
+      description:
+        "how the response's `signature` is written: base64 (default) or hex (the production guide's form)",
+    }),
   })
   .meta({ id: 'SignRequest' })
 export type SignRequest = z.infer<typeof SignRequestSchema>
@@ -83,9 +115,10 @@ export const SignResponseSchema = z
     entry_id: z
       .string()
       .meta({ description: 'transparency entry ID (or the record ID when transparency is off)' }),
-    signature: z
-      .string()
-      .meta({ description: 'base64 signature (message signature or DSSE envelope signature)' }),
+    signature: z.string().meta({
+      description:
+        'message signature or DSSE envelope signature: base64, or hex when the request asked for signature_encoding hex',
+    }),
     certificate: z.string().optional().meta({ description: 'PEM signing certificate (keyless)' }),
     public_key: z.string().optional().meta({ description: 'PEM public key (key-based signing)' }),
     transparency_entry: TransparencyRefSchema.optional(),
@@ -135,7 +168,11 @@ export const VerifyBundleRequestSchema = z.strictObject({
 export const VerifySignatureRequestSchema = z
   .strictObject({
     artifact: DigestSchema,
-    signature: Base64Schema.meta({ description: 'base64 signature over the artifact' }),
+    signature: SignatureTextSchema.meta({ description: 'signature over the artifact digest, base64 or hex' }),
+    signature_encoding: z.enum(['auto', 'base64', 'hex']).optional().meta({
+      description:
+        'how `signature` is written. auto (default): every reading the text allows is tried — a signature verifies under at most one',
+    }),
     certificate: CertificatePemSchema.optional(),
     public_key: PublicKeyPemSchema.optional(),
     policy: VerifyPolicySchema.optional(),
@@ -196,7 +233,12 @@ const booleanQuery = z
   .transform((value) => value === 'true' || value === '1')
 
 /** Query of `GET /v1/transparency/{entry_id}`. */
-export const EntryQuerySchema = z.strictObject({ include_proof: booleanQuery.optional() })
+export const EntryQuerySchema = z.strictObject({
+  include_proof: booleanQuery.optional().meta({
+    description:
+      'include the inclusion proof and its signed checkpoint (default true, as in the production guide)',
+  }),
+})
 
 /** Query of `GET /v1/transparency`. */
 export const ListQuerySchema = z.strictObject({

@@ -52,6 +52,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       logger: deps.logger,
       metrics: deps.metrics,
       isDraining: () => draining,
+      servedOverTls: config.tls !== undefined,
     })
   } catch (error) {
     // e.g. an unreadable JWT key file: release the storage and log we already opened.

@@ -174,7 +174,8 @@ describe.each(kinds)('end to end over HTTP with $kind storage', ({ kind, skip })
     const entry = await call(server.url, 'GET', `/v1/transparency/${signed.json.entry_id}`, VERIFIER_KEY)
     expect(entry.json.kind).toBe('dsse')
     expect(entry.json.artifact).toBe(artifact)
-    expect(entry.json.proof).toBeUndefined()
+    // The proof comes by default (the production guide's include_proof=true).
+    expect(entry.json.proof).toMatchObject({ tree_size: expect.any(Number) })
     const verified = await call(server.url, 'POST', '/v1/verify', VERIFIER_KEY, {
       artifact,
       bundle: signed.json.bundle,

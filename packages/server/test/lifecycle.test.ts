@@ -93,16 +93,21 @@ describe('TLS', () => {
       try {
         expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
         const ca = await readFile(certFile)
-        const body = await new Promise<string>((resolve, reject) => {
-          const request = httpsRequest(`${server.url}/v1/health`, { ca }, (response) => {
-            let text = ''
-            response.on('data', (chunk) => (text += chunk))
-            response.on('end', () => resolve(text))
-          })
-          request.on('error', reject)
-          request.end()
-        })
+        const { body, headers } = await new Promise<{ body: string; headers: Record<string, unknown> }>(
+          (resolve, reject) => {
+            const request = httpsRequest(`${server.url}/v1/health`, { ca }, (response) => {
+              let text = ''
+              response.on('data', (chunk) => (text += chunk))
+              response.on('end', () => resolve({ body: text, headers: response.headers }))
+            })
+            request.on('error', reject)
+            request.end()
+          },
+        )
         expect(JSON.parse(body)).toEqual({ status: 'ok' })
+        // HSTS only where it means something: over TLS.
+        expect(headers['strict-transport-security']).toMatch(/^max-age=\d+/)
+        expect(headers['cache-control']).toBe('no-store')
       } finally {
         await server.close()
       }

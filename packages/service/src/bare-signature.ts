@@ -8,6 +8,7 @@ import {
 import { ServiceError } from './errors.js'
 import type { LogCallObserver, LogReader } from './log-backend.js'
 import { keyFingerprint } from './record-model.js'
+import { signatureReadings } from './signature-encoding.js'
 import type { VerifyResponse, VerifySignatureRequest } from './types.js'
 import { invalidResponse, toVerificationPolicy, verifyBundle } from './verification.js'
 import type { VerifierSet } from './verifiers.js'
@@ -41,9 +42,12 @@ export async function verifyBareSignature(
       message: 'give public_key or certificate with a bare signature',
     })
   }
-  const signature = Buffer.from(request.signature, 'base64')
   const digest = Buffer.from(request.artifact.slice('sha256:'.length), 'hex')
-  if (!verifyDigestSignature(parseKey(keyPem), 'sha256', digest, signature)) {
+  const key = parseKey(keyPem)
+  const signature = signatureReadings(request.signature, request.signature_encoding).find((reading) =>
+    verifyDigestSignature(key, 'sha256', digest, reading),
+  )
+  if (!signature) {
     return invalidResponse(
       'VERIFIER_SIGNATURE_MISMATCH',
       'the signature does not verify over the artifact digest with the given key',
@@ -69,7 +73,7 @@ export async function verifyBareSignature(
   const policy = isCertificate ? toVerificationPolicy(request.policy, undefined, true) : { publicKey: keyPem }
   return verifyBundle(
     context.verifiers,
-    bundleForEntry(entry, keyPem, request.signature, digest),
+    bundleForEntry(entry, keyPem, signature.toString('base64'), digest),
     request.artifact,
     policy,
   )

@@ -14,6 +14,7 @@ export type { LogBackend, LogCallObserver, LogReader } from './log-backend.js'
 export { embeddedWitness, openLogBackend } from './log-backend.js'
 export type { OpenedTrustService, OpenTrustServiceOptions } from './open-trust-service.js'
 export { openTrustService } from './open-trust-service.js'
+export type { SignatureEncoding } from './signature-encoding.js'
 export type {
   BuildSigningConfigOptions,
   SigningConfigEndpoint,

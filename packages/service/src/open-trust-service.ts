@@ -8,6 +8,7 @@ import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
 import type { ServiceConfig } from './config.js'
 import { lockDirectory } from './data-dir.js'
 import { type LogCallObserver, openLogBackend } from './log-backend.js'
+import { observedStorage } from './observed-storage.js'
 import { createConfiguredSigner } from './signing.js'
 import { type OpenedStorage, openStorage, type PoolStats, rekorV2StorageConfig } from './storage.js'
 import { createTrustService } from './trust-service.js'
@@ -20,6 +21,8 @@ export interface OpenTrustServiceOptions {
   logger?: Logger | undefined
   /** Wraps every call to the log, e.g. for metrics. @default calls through */
   observeLogCall?: LogCallObserver | undefined
+  /** Wraps every database operation of storage (records and the embedded log's tables). @default calls through */
+  observeStorageCall?: LogCallObserver | undefined
 }
 
 /** A trust service and everything it runs on, open until `close()`. */
@@ -127,9 +130,12 @@ export async function openTrustService(
         : { connectTimeoutMs: config.databaseConnectTimeoutMs }),
     })
     closer.push(() => opened.close())
+    const storage = options.observeStorageCall
+      ? observedStorage(opened.storage, options.observeStorageCall)
+      : opened.storage
     const rekorV2Storage = await openRekorV2Storage(config)
     if (rekorV2Storage) closer.push(() => rekorV2Storage.close())
-    const backend = await openLogBackend(config, opened.storage, {
+    const backend = await openLogBackend(config, storage, {
       observe: options.observeLogCall,
       logger,
       rekorV2Storage: rekorV2Storage?.storage,
@@ -139,7 +145,7 @@ export async function openTrustService(
     const signingPublicKeyPem = await signer.publicKey()
     const verifiers = await createVerifierSet(await loadBaseTrustedRoot(config.trustedRootPath), backend)
     const service = createTrustService({
-      storage: opened.storage,
+      storage,
       signer,
       verifiers,
       log: backend.reader,
@@ -149,7 +155,7 @@ export async function openTrustService(
     })
     return {
       service,
-      storage: opened.storage,
+      storage,
       storageBackend: opened.storage.backend,
       poolStats: opened.poolStats,
       log: backend.log,

@@ -1,3 +1,4 @@
+import type { SignatureEncoding } from './signature-encoding.js'
 /*
  * The service's operations speak the HTTP API's JSON shapes (snake_case), so the server only validates and
  * forwards. These are plain TypeScript types; the server's zod schemas are the runtime check at the edge.
@@ -52,8 +53,10 @@ export interface VerifyBundleRequest {
 /** Verify a bare signature over an artifact digest, with a key or certificate. */
 export interface VerifySignatureRequest {
   artifact: string
-  /** Base64 signature. */
+  /** The signature, base64 or hex (see `signature_encoding`). */
   signature: string
+  /** How `signature` is written. @default 'auto': every reading the text allows is tried (see signatureReadings) */
+  signature_encoding?: SignatureEncoding | undefined
   certificate?: string | undefined
   public_key?: string | undefined
   policy?: VerifyPolicy | undefined

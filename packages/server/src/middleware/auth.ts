@@ -58,6 +58,10 @@ function createJwtVerifier(config: JwtConfig): JwtVerifier {
     ...(config.audience ? { audience: config.audience } : {}),
     // Only asymmetric algorithms for keys, only HS256 for the shared secret: no algorithm confusion.
     algorithms: config.secret ? ['HS256'] : ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+    // A token must end: by its own `exp`, or by the configured maximum age since its `iat`.
+    ...(config.maxAgeSeconds === undefined
+      ? { requiredClaims: ['exp'] }
+      : { maxTokenAge: config.maxAgeSeconds }),
   }
   return {
     rolesClaim: config.rolesClaim,

@@ -12,7 +12,8 @@ import { parseJsonBody } from '../validation.js'
 export function signRoutes(deps: { service: TrustService; metrics: ServerMetrics; logger: AppLogger }): Hono {
   const routes = new Hono()
   routes.post('/v1/sign', requireRole('signer'), async (c) => {
-    const body = await parseJsonBody(c, SignRequestSchema)
+    // How the answer is written is not part of the request signed (nor of its idempotency fingerprint).
+    const { signature_encoding: encoding, ...body } = await parseJsonBody(c, SignRequestSchema)
     // The Idempotency-Key header is accepted as an alternative to the body field.
     const headerKey = c.req.header('idempotency-key')
     const request =
@@ -39,7 +40,9 @@ export function signRoutes(deps: { service: TrustService; metrics: ServerMetrics
         entryId: result.entry_id,
         durationMs: seconds * 1000,
       })
-      return c.json(result, 201)
+      const signature =
+        encoding === 'hex' ? Buffer.from(result.signature, 'base64').toString('hex') : result.signature
+      return c.json({ ...result, signature }, 201)
     } catch (error) {
       const seconds = (performance.now() - started) / 1000
       const code = (error as { code?: string })?.code ?? 'SERVER_INTERNAL'

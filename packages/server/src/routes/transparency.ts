@@ -19,7 +19,8 @@ export function transparencyRoutes(deps: { service: TrustService; publicReads: b
   routes.get('/v1/transparency/:entry_id', guard, async (c) => {
     const { entry_id } = parseParams(c, EntryIdParamSchema)
     const { include_proof } = parseQuery(c, EntryQuerySchema)
-    return c.json(await deps.service.getEntry(entry_id, { includeProof: include_proof ?? false }))
+    // The production guide's default: the inclusion proof comes with the entry unless include_proof=false.
+    return c.json(await deps.service.getEntry(entry_id, { includeProof: include_proof ?? true }))
   })
   return routes
 }

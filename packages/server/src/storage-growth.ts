@@ -1,0 +1,38 @@
+import { stat } from 'node:fs/promises'
+import type { LogInfo, TransparencyLog } from '@certus-trust/tlog'
+import type { Config } from './config.js'
+import type { StorageGrowth } from './metrics.js'
+
+/**
+ * What storage holds, for the growth gauges: the embedded log's entry count (every shard), and the SQLite
+ * database's bytes on disk (the file and its write-ahead log). PostgreSQL's size belongs to the database's own
+ * exporter (`pg_database_size`), which sees what no client of one database can.
+ */
+export async function storageGrowth(
+  config: Config,
+  log: TransparencyLog | undefined,
+): Promise<StorageGrowth> {
+  const [logEntries, bytes] = await Promise.all([
+    log ? log.getLogInfo().then(entriesInLog) : undefined,
+    config.storage.kind === 'sqlite'
+      ? fileBytes([config.storage.path, `${config.storage.path}-wal`])
+      : undefined,
+  ])
+  return { logEntries, bytes }
+}
+
+function entriesInLog(info: LogInfo): number {
+  return (info.inactiveShards ?? []).reduce((sum, shard) => sum + shard.treeSize, info.treeSize)
+}
+
+async function fileBytes(paths: string[]): Promise<number> {
+  const sizes = await Promise.all(
+    paths.map((path) =>
+      stat(path).then(
+        (info) => info.size,
+        () => 0,
+      ),
+    ),
+  )
+  return sizes.reduce((sum, size) => sum + size, 0)
+}
