@@ -168,6 +168,22 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     )
     .option('--bundle <file>', 'where to write the bundle (one file only; default <file>.sigstore.json)')
     .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
+    .option(
+      '--rekor-version <1|2>',
+      'Rekor API version of --rekor-url, or the only one to pick from --signing-config',
+    )
+    .option(
+      '--tsa-url <url>',
+      'add an RFC 3161 timestamp from this TSA (required with --rekor-version 2 and --rekor-url)',
+    )
+    .option(
+      '--signing-config <file>',
+      'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
+    )
+    .option(
+      '--trusted-root <file>',
+      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
+    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -188,6 +204,22 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     )
     .option('--bundle <file>', 'where to write the bundle (default <file>.intoto.sigstore.json)')
     .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
+    .option(
+      '--rekor-version <1|2>',
+      'Rekor API version of --rekor-url, or the only one to pick from --signing-config',
+    )
+    .option(
+      '--tsa-url <url>',
+      'add an RFC 3161 timestamp from this TSA (required with --rekor-version 2 and --rekor-url)',
+    )
+    .option(
+      '--signing-config <file>',
+      'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
+    )
+    .option(
+      '--trusted-root <file>',
+      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
+    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(

@@ -158,17 +158,80 @@ function signerFromBase64Pem(encoded: string | undefined): EntrySigner {
   return { type: 'certificate', keyFingerprint, ...certificateIdentity(new X509Certificate(pem)) }
 }
 
+function signerFromDer(rawBase64: string | undefined, certificate: boolean): EntrySigner {
+  const der = rawBase64 === undefined ? undefined : fromBase64(rawBase64)
+  if (!der) return fail('REKOR_BODY_INVALID', 'entry body names no readable key or certificate')
+  const body = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+  const label = certificate ? 'CERTIFICATE' : 'PUBLIC KEY'
+  return signerFromBase64Pem(
+    Buffer.from(`-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`).toString('base64'),
+  )
+}
+
+type V2Verifier = { publicKey?: { rawBytes?: string }; x509Certificate?: { rawBytes?: string } }
+type V2Body = {
+  apiVersion?: string
+  kind?: string
+  spec?: {
+    hashedRekordV002?: {
+      data?: { algorithm?: string; digest?: string }
+      signature?: { content?: string; verifier?: V2Verifier }
+    }
+    dsseV002?: {
+      payloadHash?: { algorithm?: string; digest?: string }
+      signatures?: Array<{ content?: string; verifier?: V2Verifier }>
+    }
+  }
+}
+
+const V2_HASHES: Record<string, string> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' }
+
+/** Rekor v2 (0.0.2) bodies: digests are base64 with protobuf hash names, verifiers DER. */
+function v2RecordFields(body: V2Body): Pick<EntryRecordFields, 'artifactHash' | 'signature' | 'signer'> {
+  const hashed = body.spec?.hashedRekordV002
+  const dsse = body.spec?.dsseV002
+  const hash = hashed?.data ?? dsse?.payloadHash
+  const signature = hashed?.signature ?? dsse?.signatures?.[0]
+  const algorithm = V2_HASHES[hash?.algorithm ?? '']
+  const digest = hash?.digest === undefined ? undefined : fromBase64(hash.digest)
+  if (!algorithm || !digest || typeof signature?.content !== 'string') {
+    fail('REKOR_BODY_INVALID', `${body.kind ?? 'entry'} 0.0.2 body lacks a digest or a signature`)
+  }
+  const verifier = signature.verifier
+  return {
+    artifactHash: `${algorithm}:${toHex(digest)}`,
+    signature: signature.content,
+    signer: verifier?.x509Certificate
+      ? signerFromDer(verifier.x509Certificate.rawBytes, true)
+      : signerFromDer(verifier?.publicKey?.rawBytes, false),
+  }
+}
+
+function parseV2Body(bodyBase64: string): V2Body | undefined {
+  try {
+    const json = JSON.parse(Buffer.from(fromBase64(bodyBase64) ?? []).toString('utf8')) as V2Body
+    return json?.apiVersion === '0.0.2' && (json.kind === 'hashedrekord' || json.kind === 'dsse')
+      ? json
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Extracts what a server records about an entry: artifact hash, signature, signer identity (certificate SAN and
- * issuer, or key fingerprint), integrated time, global index and UUID.
+ * issuer, or key fingerprint), integrated time, global index and UUID. Takes Rekor v1 bodies and Rekor v2
+ * (hashedrekord/dsse 0.0.2) bodies.
  * @throws RekorError `REKOR_BODY_INVALID` / `REKOR_KEY_INVALID`.
  */
-export function entryFieldsForRecord(
-  entry: LogEntry,
-  body: EntryBody = parseEntryBody(entry.body),
-): EntryRecordFields {
+export function entryFieldsForRecord(entry: LogEntry, parsedBody?: EntryBody): EntryRecordFields {
   const uuid = toHex(hashLeaf(fromBase64(entry.body)!))
   const common = { integratedTime: entry.integratedTime, logIndex: entry.logIndex, uuid }
+  const v2 = parsedBody === undefined ? parseV2Body(entry.body) : undefined
+  if (v2) return { ...common, ...v2RecordFields(v2) }
+  const body = parsedBody ?? parseEntryBody(entry.body)
   if (body.kind === 'hashedrekord') {
     return {
       ...common,

@@ -111,12 +111,23 @@ export function namedNoteKeyId(name: string, publicKey: PublicKeyInput): Uint8Ar
 }
 
 /**
- * Builds and signs a Rekor v1 checkpoint. Returns the full note text, ending with a newline.
+ * The full 32-byte C2SP signed-note key ID of a log key under `name` (the checkpoint origin for Rekor v2):
+ * {@link namedNoteKeyId} for Ed25519 and RSA, SHA-256(DER SPKI) for ECDSA. Its first 4 bytes are the key hint;
+ * Rekor v2 puts the whole ID in `logId.keyId` and trusted roots carry it as `checkpointKeyId`.
+ * @throws RekorError `REKOR_KEY_INVALID`.
+ */
+export function noteKeyId(name: string, publicKey: PublicKeyInput): Uint8Array {
+  return namedNoteKeyId(name, publicKey) ?? fromHex(logIdFromPublicKey(publicKey))!
+}
+
+/**
+ * Builds and signs a checkpoint. Returns the full note text, ending with a newline. The key hint defaults to the
+ * Rekor v1 one; pass `keyHint` = `noteKeyId(name, key).slice(0, 4)` for a C2SP (Rekor v2) note.
  * @throws RekorError `REKOR_INVALID_INPUT` for a bad origin, size, root or extra line; `REKOR_KEY_INVALID`.
  */
 export function signCheckpoint(
   content: CheckpointContent,
-  signer: { name: string; privateKey: KeyObject },
+  signer: { name: string; privateKey: KeyObject; keyHint?: Uint8Array },
 ): string {
   const size =
     typeof content.treeSize === 'bigint'
@@ -144,7 +155,7 @@ export function signCheckpoint(
     .map((line) => `${line}\n`)
     .join('')
   const signature = signLogData(signer.privateKey, utf8(signedText))
-  const hint = checkpointKeyHint(signer.privateKey)
+  const hint = signer.keyHint ?? checkpointKeyHint(signer.privateKey)
   const line = `${EM_DASH} ${signer.name} ${toBase64(new Uint8Array([...hint, ...signature]))}\n`
   return `${signedText}\n${line}`
 }

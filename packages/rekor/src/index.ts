@@ -1,4 +1,5 @@
-// Public entry of @certus-trust/rekor: the Rekor v1 client plus offline verification (pure functions, no network).
+// Public entry of @certus-trust/rekor: the Rekor v1 and v2 clients, the tlog-tiles reader, plus offline verification
+// (pure functions, no network).
 // `./offline` (src/offline.ts) re-exports the offline half without loading ky, zod or @noble/curves.
 
 export type { EntryRecordFields, EntrySigner, TransparencyLogEntryJson } from './bundle.js'
@@ -12,6 +13,7 @@ export type { Checkpoint, CheckpointContent, CheckpointSignature } from './check
 export {
   checkpointKeyHint,
   namedNoteKeyId,
+  noteKeyId,
   parseCheckpoint,
   signCheckpoint,
   verifyCheckpoint,
@@ -39,6 +41,8 @@ export {
 } from './entry-body.js'
 export type { RekorErrorCode } from './errors.js'
 export { RekorError } from './errors.js'
+export type { KeyDetailsOptions, PublicKeyDetails } from './key-details.js'
+export { KEY_DETAILS_HASH, keyDetailsFor } from './key-details.js'
 export type { PublicKeyInput } from './keys.js'
 export { logIdFromPublicKey, toPublicKey, verifyLogSignature } from './keys.js'
 export type { CreateEntryOptions, EntryCreator, LogEntry, LogEntryInclusionProof } from './log-entry.js'
@@ -64,6 +68,20 @@ export {
   DEFAULT_REKOR_URL,
   RekorClient,
 } from './rekor-client.js'
+export type { RekorV2ClientOptions, V2EntryCreator } from './rekor-v2-client.js'
+export { DEFAULT_REKOR_V2_TIMEOUT, RekorV2Client, TILES_PATH_PREFIX } from './rekor-v2-client.js'
+export type {
+  DsseRequestV002,
+  HashedRekordRequestV002,
+  RekorV2EntryRequest,
+  RekorV2Verifier,
+  RekorV2VerifierInput,
+} from './rekor-v2-entry.js'
+export {
+  buildDsseRequestV002,
+  buildHashedRekordRequestV002,
+  verifyV2BodyMatchesRequest,
+} from './rekor-v2-entry.js'
 export type { ConsistencyProofResponse, LogInfo, ShardInfo } from './schemas.js'
 export type { DigestSignatureOptions, HashAlgorithm } from './signatures.js'
 export { preAuthEncoding, verifyDigestSignature } from './signatures.js'
@@ -73,5 +91,7 @@ export {
   signSignedEntryTimestamp,
   verifySignedEntryTimestamp,
 } from './signed-entry-timestamp.js'
+export type { TileInclusionProof, TilesClientOptions } from './tiles.js'
+export { parseEntryBundle, TILE_WIDTH, TilesClient, tilePath } from './tiles.js'
 export type { EntryCheck, VerifyEntryOptions, VerifyEntryResult } from './verify-entry.js'
 export { verifyEntry } from './verify-entry.js'

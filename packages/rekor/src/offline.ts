@@ -8,6 +8,7 @@ export type { Checkpoint, CheckpointContent, CheckpointSignature } from './check
 export {
   checkpointKeyHint,
   namedNoteKeyId,
+  noteKeyId,
   parseCheckpoint,
   signCheckpoint,
   verifyCheckpoint,

@@ -1,16 +1,15 @@
 import { type Logger, noopLogger } from '@certus-trust/core'
-import ky, { type KyInstance } from 'ky'
 import type { z } from 'zod'
 import { fromBase64 } from './encoding.js'
 import type { ProposedEntry } from './entry-body.js'
 import { EntryCache } from './entry-cache.js'
-import { RekorError, type RekorErrorCode } from './errors.js'
+import { RekorError } from './errors.js'
+import { HttpTransport, type RequestSpec } from './http-transport.js'
 import type { CreateEntryOptions, EntryCreator, LogEntry } from './log-entry.js'
-import { backoffDelay, parseRetryAfter, type RetryDelayOptions, sleep } from './retry.js'
+import type { RetryDelayOptions } from './retry.js'
 import {
   type ConsistencyProofResponse,
   ConsistencyProofSchema,
-  ErrorBodySchema,
   LogEntryMapSchema,
   type LogInfo,
   LogInfoSchema,
@@ -84,35 +83,7 @@ export interface RetrieveEntriesQuery {
   entries?: ProposedEntry[]
 }
 
-interface RequestSpec<T> {
-  operation: string
-  method: 'get' | 'post'
-  path: string
-  searchParams?: Record<string, string>
-  json?: unknown
-  schema?: z.ZodType<T>
-  text?: boolean
-  signal?: AbortSignal
-}
-
-const RETRIABLE_STATUS = new Set([408, 429, 500, 502, 503, 504])
 const ENTRY_ID = /^(?:[0-9a-fA-F]{16})?[0-9a-fA-F]{64}$/
-
-function statusCode(status: number): RekorErrorCode {
-  if (status === 404) return 'REKOR_NOT_FOUND'
-  if (status === 409) return 'REKOR_CONFLICT'
-  if (status === 400 || status === 422) return 'REKOR_INVALID_REQUEST'
-  if (status === 429) return 'REKOR_RATE_LIMITED'
-  if (status >= 500) return 'REKOR_SERVER_ERROR'
-  return 'REKOR_HTTP'
-}
-
-function existingEntryId(location: string | null, message: string | undefined): string | undefined {
-  const fromLocation = location?.split('?')[0]?.split('/').filter(Boolean).pop()
-  if (fromLocation && ENTRY_ID.test(fromLocation)) return fromLocation.toLowerCase()
-  const fromMessage = message?.match(/([0-9a-fA-F]{80}|[0-9a-fA-F]{64})\s*$/)?.[1]
-  return fromMessage?.toLowerCase()
-}
 
 function toLogEntry(key: string, value: z.infer<typeof LogEntryMapSchema>[string]): LogEntry {
   return { uuid: key, ...value } as LogEntry
@@ -130,55 +101,24 @@ function toLogEntry(key: string, value: z.infer<typeof LogEntryMapSchema>[string
  */
 export class RekorClient implements EntryCreator {
   readonly baseUrl: string
-  readonly #ky: KyInstance
-  readonly #retries: number
-  readonly #retryDelay: RetryDelayOptions
-  readonly #maxRetryAfter: number
+  readonly #http: HttpTransport
   readonly #fetchOnConflict: boolean
   readonly #cache: EntryCache | undefined
   readonly #logger: Logger
-  readonly #safeUrl: string
 
   constructor(options: RekorClientOptions = {}) {
-    const baseUrl = (options.baseUrl ?? DEFAULT_REKOR_URL).replace(/\/+$/, '')
-    let parsed: URL
-    try {
-      parsed = new URL(baseUrl)
-    } catch (error) {
-      throw new RekorError({
-        code: 'REKOR_INVALID_INPUT',
-        message: 'baseUrl is not an absolute URL',
-        cause: error,
-      })
-    }
-    this.baseUrl = baseUrl
-    // Error details carry the URL; credentials embedded in it must never reach logs or API responses.
-    parsed.username = ''
-    parsed.password = ''
-    this.#safeUrl = parsed.toString().replace(/\/+$/, '')
-    this.#retries = Math.max(0, Math.floor(options.retries ?? DEFAULT_REKOR_RETRIES))
-    this.#retryDelay = {
-      baseMs: options.retryDelay?.baseMs ?? 500,
-      maxMs: options.retryDelay?.maxMs ?? 10_000,
-    }
-    this.#maxRetryAfter = options.maxRetryAfter ?? 60_000
+    this.#http = new HttpTransport({
+      ...options,
+      baseUrl: options.baseUrl ?? DEFAULT_REKOR_URL,
+      pathPrefix: '/api/v1',
+      timeout: options.timeout ?? DEFAULT_REKOR_TIMEOUT,
+      retries: options.retries ?? DEFAULT_REKOR_RETRIES,
+    })
+    this.baseUrl = this.#http.baseUrl
     this.#fetchOnConflict = options.fetchOnConflict ?? false
     this.#logger = options.logger ?? noopLogger
     const cache = options.cache ?? false
     this.#cache = cache === false ? undefined : new EntryCache(cache === true ? 1000 : cache.maxEntries)
-    this.#ky = ky.create({
-      prefix: `${baseUrl}/api/v1`,
-      timeout: options.timeout ?? DEFAULT_REKOR_TIMEOUT,
-      // We retry ourselves: a retried create that meets 409 must resolve to the existing entry.
-      retry: 0,
-      throwHttpErrors: false,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      headers: {
-        accept: 'application/json',
-        'user-agent': options.userAgent ?? 'certus-trust-rekor/0.1',
-        ...options.headers,
-      },
-    })
   }
 
   /**
@@ -420,7 +360,7 @@ export class RekorClient implements EntryCreator {
       method: 'get',
       path: 'log/publicKey',
       ...(options.treeID !== undefined ? { searchParams: { treeID: options.treeID } } : {}),
-      text: true,
+      responseType: 'text',
       signal: options.signal,
     })
     const match = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/.exec(pem)
@@ -446,150 +386,8 @@ export class RekorClient implements EntryCreator {
     return toLogEntry(keys[0]!, map[keys[0]!]!)
   }
 
-  async #request<T>(spec: RequestSpec<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const canRetry = attempt < this.#retries
-      let response: Response
-      try {
-        response = await this.#ky(spec.path, {
-          method: spec.method,
-          ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
-          ...(spec.json !== undefined ? { json: spec.json } : {}),
-          ...(spec.signal ? { signal: spec.signal } : {}),
-        })
-      } catch (error) {
-        const wrapped = this.#transportError(spec, error)
-        if (wrapped.code !== 'REKOR_ABORTED' && canRetry) {
-          await this.#wait(spec, attempt, undefined, wrapped)
-          continue
-        }
-        throw wrapped
-      }
-      if (response.ok) return this.#parse(spec, response)
-      const error = await this.#httpError(spec, response, attempt)
-      if (RETRIABLE_STATUS.has(response.status) && canRetry) {
-        const retryAfter = parseRetryAfter(response.headers.get('retry-after'))
-        if (retryAfter === undefined || retryAfter <= this.#maxRetryAfter) {
-          await this.#wait(spec, attempt, retryAfter, error)
-          continue
-        }
-      }
-      throw error
-    }
-  }
-
-  async #wait(
-    spec: RequestSpec<unknown>,
-    attempt: number,
-    retryAfter: number | undefined,
-    error: RekorError,
-  ): Promise<void> {
-    const delay = retryAfter ?? backoffDelay(attempt, this.#retryDelay)
-    this.#logger.debug(
-      { operation: spec.operation, attempt: attempt + 1, delay, code: error.code },
-      'rekor: retrying',
-    )
-    try {
-      await sleep(delay, spec.signal)
-    } catch (reason) {
-      throw new RekorError({
-        code: 'REKOR_ABORTED',
-        message: `${spec.operation} was aborted while waiting to retry`,
-        cause: reason,
-      })
-    }
-  }
-
-  #transportError(spec: RequestSpec<unknown>, error: unknown): RekorError {
-    const name = (error as { name?: unknown } | null)?.name
-    if (spec.signal?.aborted || name === 'AbortError') {
-      return new RekorError({ code: 'REKOR_ABORTED', message: `${spec.operation} was aborted`, cause: error })
-    }
-    if (name === 'TimeoutError') {
-      return new RekorError({
-        code: 'REKOR_TIMEOUT',
-        message: `${spec.operation} timed out`,
-        cause: error,
-        details: { url: this.#safeUrl },
-      })
-    }
-    return new RekorError({
-      code: 'REKOR_NETWORK',
-      message: `${spec.operation} failed: network error`,
-      cause: error,
-      details: { url: this.#safeUrl },
-    })
-  }
-
-  async #httpError(spec: RequestSpec<unknown>, response: Response, attempt: number): Promise<RekorError> {
-    let rekorMessage: string | undefined
-    let rekorCode: number | undefined
-    const text = await response.text().catch(() => '')
-    if (text) {
-      try {
-        const parsed = ErrorBodySchema.safeParse(JSON.parse(text))
-        if (parsed.success) ({ message: rekorMessage, code: rekorCode } = parsed.data)
-      } catch {
-        // Non-JSON error bodies (proxies, HTML) carry nothing we can rely on.
-      }
-    }
-    const code = statusCode(response.status)
-    const details: Record<string, unknown> = { status: response.status, operation: spec.operation }
-    if (rekorCode !== undefined) details.rekorCode = rekorCode
-    if (rekorMessage !== undefined) details.rekorMessage = rekorMessage
-    if (code === 'REKOR_CONFLICT') {
-      const location = response.headers.get('location')
-      if (location) details.location = location
-      const uuid = existingEntryId(location, rekorMessage)
-      if (uuid) details.uuid = uuid
-      if (attempt > 0) details.afterRetry = true
-    }
-    if (code === 'REKOR_RATE_LIMITED') {
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'))
-      if (retryAfter !== undefined) details.retryAfterMs = retryAfter
-    }
-    const suffix = rekorMessage ? `: ${rekorMessage}` : ''
-    return new RekorError({
-      code,
-      message: `${spec.operation} failed with HTTP ${response.status}${suffix}`,
-      details,
-    })
-  }
-
-  async #parse<T>(spec: RequestSpec<T>, response: Response): Promise<T> {
-    let text: string
-    try {
-      text = await response.text()
-    } catch (error) {
-      throw this.#transportError(spec, error)
-    }
-    if (spec.text) return text as T
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch (error) {
-      throw new RekorError({
-        code: 'REKOR_RESPONSE_INVALID',
-        message: `${spec.operation}: the response is not JSON`,
-        details: { field: '(body)' },
-        cause: error,
-      })
-    }
-    const parsed = spec.schema!.safeParse(json)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const field = issue?.path.length ? issue.path.map(String).join('.') : '(root)'
-      throw new RekorError({
-        code: 'REKOR_RESPONSE_INVALID',
-        message: `${spec.operation}: unexpected response at ${field}: ${issue?.message ?? 'invalid'}`,
-        details: {
-          field,
-          issues: parsed.error.issues.map((item) => ({ path: item.path.map(String), message: item.message })),
-        },
-        cause: parsed.error,
-      })
-    }
-    return parsed.data
+  #request<T>(spec: RequestSpec<T>): Promise<T> {
+    return this.#http.request(spec)
   }
 }
 

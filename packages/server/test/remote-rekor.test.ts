@@ -174,4 +174,29 @@ describe('a remote Rekor that works', () => {
     })
     expect(bare.json.valid).toBe(true)
   })
+
+  it('caches immutable entries: a second lookup of one entry does not reach Rekor', async () => {
+    const signed = await call(b.server.url, 'POST', '/v1/sign', SIGNER_KEY, {
+      artifact: digestOf('cached'),
+      artifact_type: 'file',
+      subject: 'c',
+    })
+    expect(signed.status).toBe(201)
+    const entryReads = async () => {
+      const scrape = await a.server.deps.metrics.registry.metrics()
+      return scrape
+        .split('\n')
+        .filter(
+          (line) => line.startsWith('certus_trust_http_requests_total') && line.includes('method="GET"'),
+        )
+        .filter((line) => /route="[^"]*entries[^"]*"/.test(line))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0)
+    }
+    const lookup = () => call(b.server.url, 'GET', `/v1/transparency/${signed.json.entry_id}`, VERIFIER_KEY)
+    expect((await lookup()).status).toBe(200)
+    const afterFirst = await entryReads()
+    expect((await lookup()).status).toBe(200)
+    expect((await lookup()).json.uuid).toBe(signed.json.entry_id.slice(-64))
+    expect(await entryReads()).toBe(afterFirst)
+  })
 })

@@ -45,6 +45,14 @@ export interface ServiceConfig {
   keyless: KeylessConfig
   transparency: TransparencyConfig
   tsaUrl?: string | undefined
+  /**
+   * A Sigstore SigningConfig v0.2 file: when set, signing records in the Rekor log(s) (v1 or v2) and timestamp
+   * authorities it selects instead of through {@link transparency} (which still decides what the server serves).
+   * Undefined = sign through {@link transparency}.
+   */
+  signingConfigPath?: string | undefined
+  /** With {@link signingConfigPath}: use only Rekor logs of this major version. Undefined = the highest listed. */
+  rekorVersion?: 1 | 2 | undefined
   /** Trusted root JSON for bundles from other logs and CAs. Undefined = the embedded public-good root. */
   trustedRootPath?: string | undefined
   /** Maximum PostgreSQL connections. */

@@ -93,6 +93,9 @@ export async function openLogBackend(
       retries: config.upstreamRetries,
       // A retried create that meets 409 resolves to the existing entry; a first one too, so retries stay idempotent.
       fetchOnConflict: true,
+      // Entries are immutable once logged: lookups (entry views, bare-signature verification) hit Rekor once per
+      // entry, within a bounded LRU. Log info (tree size, checkpoints) is never cached.
+      cache: { maxEntries: 1000 },
       ...(options.logger ? { logger: options.logger } : {}),
     })
     return {

@@ -1,28 +1,36 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from '@certus-trust/core'
 import type { EntryCreator } from '@certus-trust/rekor'
-import { createSigner, type Signer } from '@certus-trust/signer'
+import { createSigner, loadSigningConfig, type Signer } from '@certus-trust/signer'
 import type { ServiceConfig } from './config.js'
 import { resolveSigningKey } from './keys.js'
 
 /**
  * The signer the configuration names: keyless (Fulcio, identity token from the config or a file re-read for
  * every signature), else the signing key (a KMS key, or a PEM file generated on first use), recording entries
- * through `witness`.
+ * through `witness`, or through the logs and TSAs of `config.signingConfigPath` when it is set.
  */
 export async function createConfiguredSigner(
   config: Pick<
     ServiceConfig,
     'keyless' | 'signingKeyPath' | 'tsaUrl' | 'upstreamTimeoutMs' | 'upstreamRetries'
-  >,
+  > &
+    Partial<Pick<ServiceConfig, 'signingConfigPath' | 'rekorVersion'>>,
   witness: EntryCreator | 'none',
   logger?: Logger,
 ): Promise<Signer> {
   const timestampAuthority = config.tsaUrl
     ? { url: config.tsaUrl, timeout: config.upstreamTimeoutMs, retries: config.upstreamRetries }
     : undefined
+  // A SigningConfig names the logs and TSAs itself; the configured witness is then not used for signing.
+  const witnesses = config.signingConfigPath
+    ? {
+        signingConfig: await loadSigningConfig({ path: config.signingConfigPath }),
+        ...(config.rekorVersion ? { rekorVersion: config.rekorVersion } : {}),
+      }
+    : { witness }
   const common = {
-    witness,
+    ...witnesses,
     ...(timestampAuthority ? { timestampAuthority } : {}),
     ...(logger ? { logger } : {}),
   }

@@ -1,4 +1,6 @@
 export type { ArtifactInput } from './artifact.js'
+export type { ConfigWitnessOptions } from './config-witnesses.js'
+export { witnessesFromSigningConfig } from './config-witnesses.js'
 export type { SignerErrorCode } from './errors.js'
 export { SignerError } from './errors.js'
 export type { GeneratedKeyPair, GenerateKeyPairOptions } from './generate-key-pair.js'
@@ -27,6 +29,20 @@ export type {
   SignResult,
 } from './signer.js'
 export { attest, createSigner, DEFAULT_MAX_IN_MEMORY_BYTES, sign } from './signer.js'
+export type {
+  SelectedServices,
+  SelectServicesOptions,
+  ServiceSelector,
+  SigningConfig,
+  SigningConfigService,
+  SigningConfigSource,
+} from './signing-config.js'
+export {
+  loadSigningConfig,
+  parseSigningConfig,
+  SIGNING_CONFIG_MEDIA_TYPE,
+  selectServices,
+} from './signing-config.js'
 export type { SlsaProvenanceV1, Statement, StatementInput, Subject } from './statement.js'
 export {
   createStatement,
@@ -37,5 +53,6 @@ export {
   slsaProvenanceStatement,
   spdxStatement,
 } from './statement.js'
-export type { TimestampAuthorityOptions, Witness, WitnessOption } from './witness.js'
-export { createTimestampAuthorityWitness } from './witness.js'
+export type { TimestampAuthorityOptions, TimestampHashAlgorithm } from './timestamp-witness.js'
+export { createTimestampAuthorityWitness } from './timestamp-witness.js'
+export type { Witness, WitnessOption } from './witness.js'

@@ -2,17 +2,21 @@ import { createHash, createPublicKey, X509Certificate } from 'node:crypto'
 import { type Logger, noopLogger } from '@certus-trust/core'
 import {
   buildDsseProposedEntry,
+  buildDsseRequestV002,
   buildHashedRekordProposedEntry,
+  buildHashedRekordRequestV002,
   type LogEntry,
   verifyDigestSignature,
 } from '@certus-trust/rekor'
 import { BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, type SerializedBundle } from '@sigstore/bundle'
 import { dsse } from '@sigstore/core'
 import { type ArtifactInput, abortError, type ResolvedArtifact, resolveArtifact } from './artifact.js'
+import { witnessesFromSigningConfig } from './config-witnesses.js'
 import { SignerError } from './errors.js'
 import { createLocalKeyProvider, isLocalKeyProvider, type KeyProvider } from './key-provider.js'
 import { checkKeylessOptions, type KeylessOptions, signKeyless } from './keyless.js'
 import { describeKey, type KeyInfo, loadPublicKey, type PrivateKeyInput } from './keys.js'
+import type { SigningConfig } from './signing-config.js'
 import {
   checkStatement,
   createStatement,
@@ -20,11 +24,10 @@ import {
   type Statement,
   type Subject,
 } from './statement.js'
+import { createTimestampAuthorityWitness, type TimestampAuthorityOptions } from './timestamp-witness.js'
 import {
-  createTimestampAuthorityWitness,
   normalizeWitnesses,
   runWitnesses,
-  type TimestampAuthorityOptions,
   type Witness,
   type WitnessOption,
   type WitnessResult,
@@ -43,9 +46,19 @@ export interface SignerOptions {
   keyless?: KeylessOptions
   /**
    * Who records the signature: the embedded log (`TransparencyLog` from `@certus-trust/tlog`), a `RekorClient`, a
-   * `@sigstore/sign` witness, a list of them, or `'none'` (asked for by name). Required.
+   * `@sigstore/sign` witness, a list of them, or `'none'` (asked for by name). Required unless `signingConfig` is
+   * given (the two exclude each other).
    */
   witness?: WitnessOption
+  /**
+   * A Sigstore SigningConfig v0.2 (parsed with `loadSigningConfig`/`parseSigningConfig`, or its JSON) choosing the
+   * Rekor logs (v1 or v2) and timestamp authorities, per its selectors and validity periods.
+   */
+  signingConfig?: SigningConfig | unknown
+  /** With `signingConfig`: use only Rekor logs of this major version. @default the highest valid one listed */
+  rekorVersion?: 1 | 2
+  /** With `signingConfig`: a TrustedRoot (JSON) giving Rekor v2 log keys (see `witnessesFromSigningConfig`). */
+  trustedRoot?: unknown
   /** Adds an RFC 3161 timestamp from this TSA (URL or options) to every bundle. */
   timestampAuthority?: string | TimestampAuthorityOptions
   /** Largest artifact held in memory when pure Ed25519 needs the whole stream or file. @default 268435456 (256 MiB) */
@@ -156,7 +169,7 @@ export function createSigner(options: SignerOptions): Signer {
               : options.timestampAuthority,
           ),
         ]
-  const witnesses = normalizeWitnesses(options.witness, tsa)
+  const witnesses = normalizeWitnesses(configuredWitnesses(options), tsa)
   const logger = options.logger ?? noopLogger
   if (options.keyless) checkKeylessOptions(options.keyless)
 
@@ -223,6 +236,28 @@ export async function attest(
   options: SignerOptions & SignCallOptions,
 ): Promise<SignResult> {
   return createSigner(options).attest(input, { ...(options.signal ? { signal: options.signal } : {}) })
+}
+
+function configuredWitnesses(options: SignerOptions): WitnessOption | undefined {
+  if (options.signingConfig === undefined) {
+    if (options.rekorVersion !== undefined) {
+      throw new SignerError({
+        code: 'SIGNER_INVALID_INPUT',
+        message: 'rekorVersion applies to a signingConfig; pass a RekorV2Client as the witness instead',
+      })
+    }
+    return options.witness
+  }
+  if (options.witness !== undefined) {
+    throw new SignerError({
+      code: 'SIGNER_INVALID_INPUT',
+      message: 'pass either witness or signingConfig, not both',
+    })
+  }
+  return witnessesFromSigningConfig(options.signingConfig, {
+    ...(options.rekorVersion !== undefined ? { rekorVersion: options.rekorVersion } : {}),
+    ...(options.trustedRoot !== undefined ? { trustedRoot: options.trustedRoot } : {}),
+  })
 }
 
 interface Context {
@@ -315,6 +350,12 @@ async function signArtifact(
           ? { certificatePem: signed.certificatePem }
           : { publicKeyPem: signed.publicKeyPem! }),
       }),
+    v2Request: () =>
+      buildHashedRekordRequestV002({
+        digest: `sha256:${digestHex}`,
+        signature: signed.signature,
+        verifier: v2Verifier(signed),
+      }),
     expected: { digest: `sha256:${digestHex}`, signature: signed.signature, publicKeyOrCertPem: keyPem },
     content: () => bundleFromJSON(assembleBundle(signed, content, emptyWitness())).content,
     publicKeyOrCertPem: keyPem,
@@ -358,6 +399,7 @@ async function attestStatement(
   const content = { dsseEnvelope: envelope }
   const witnessed = await runWitnesses(context.witnesses, {
     proposedEntry: () => buildDsseProposedEntry({ envelope: envelopeText, verifiers: [keyPem] }),
+    v2Request: () => buildDsseRequestV002({ envelope: envelopeText, verifiers: [v2Verifier(signed)] }),
     expected: { signature: signed.signature, publicKeyOrCertPem: keyPem, envelope: envelopeText },
     content: () => bundleFromJSON(assembleBundle(signed, content, emptyWitness())).content,
     publicKeyOrCertPem: keyPem,
@@ -457,6 +499,13 @@ function selfVerify(info: KeyInfo, artifact: { digest: Buffer; bytes?: Buffer },
     signature,
     options,
   )
+}
+
+/** The signer as a Rekor v2 verifier: its certificate (keyless) or its public key; key details from the key. */
+function v2Verifier(signed: Signed): { certificatePem: string } | { publicKey: string } {
+  return signed.certificatePem
+    ? { certificatePem: signed.certificatePem }
+    : { publicKey: signed.publicKeyPem! }
 }
 
 function emptyWitness(): WitnessResult {

@@ -1,53 +1,36 @@
 import {
   type EntryCreator,
+  fromBundleTransparencyLogEntry,
   hashLeaf,
   type LogEntry,
   type ProposedEntry,
   parseCheckpoint,
   parseEntryBody,
+  type RekorV2EntryRequest,
+  type TransparencyLogEntryJson,
   toBundleTransparencyLogEntry,
+  type V2EntryCreator,
   verifyEntryBodyMatches,
   verifyInclusionProof,
+  verifyV2BodyMatchesRequest,
 } from '@certus-trust/rekor'
 import type { SignatureBundle, Witness as SigstoreWitness } from '@sigstore/sign'
-import { TSAWitness } from '@sigstore/sign'
 import { abortError } from './artifact.js'
 import { SignerError } from './errors.js'
 
 /**
  * A witness records or timestamps a signature:
- * - an `EntryCreator` from `@certus-trust/rekor` — a `RekorClient` (remote Rekor) or the embedded
+ * - an `EntryCreator` from `@certus-trust/rekor` — a `RekorClient` (remote Rekor v1) or the embedded
  *   `TransparencyLog` of `@certus-trust/tlog`; it yields a transparency-log entry;
+ * - a `V2EntryCreator` (`createV2Entry()`) — a `RekorV2Client`: a Rekor v2 entry (no SET, so a timestamp authority
+ *   must witness too);
  * - a `@sigstore/sign` `Witness` (`testify()`), e.g. from {@link createTimestampAuthorityWitness}; it yields RFC 3161
- *   timestamps or log entries in bundle form.
+ *   timestamps.
  */
-export type Witness = EntryCreator | SigstoreWitness
+export type Witness = EntryCreator | V2EntryCreator | SigstoreWitness
 
 /** `'none'` asks, by name, for a bundle without any transparency entry or timestamp. */
 export type WitnessOption = Witness | 'none' | readonly Witness[]
-
-/** Options of {@link createTimestampAuthorityWitness}. */
-export interface TimestampAuthorityOptions {
-  /** Base URL of an RFC 3161 TSA speaking Sigstore's `/api/v1/timestamp` API. */
-  url: string
-  /** Request timeout in milliseconds. @default 10000 */
-  timeout?: number
-  /** Retries on 408/429/5xx and network errors. @default 2 */
-  retries?: number
-}
-
-/**
- * An RFC 3161 timestamp witness (via `@sigstore/sign`'s `TSAWitness`): adds a signed timestamp over the signature.
- * @throws SignerError `SIGNER_INVALID_INPUT` for a malformed URL
- */
-export function createTimestampAuthorityWitness(options: TimestampAuthorityOptions): SigstoreWitness {
-  checkUrl(options?.url, 'timestamp authority url')
-  return new TSAWitness({
-    tsaBaseURL: options.url.replace(/\/+$/, ''),
-    timeout: options.timeout ?? 10_000,
-    retry: options.retries ?? 2,
-  })
-}
 
 /** @internal */
 export function checkUrl(url: unknown, what: string): void {
@@ -80,15 +63,32 @@ export function normalizeWitnesses(option: WitnessOption | undefined, extra: Sig
     })
   }
   for (const witness of list) {
-    if (!isEntryCreator(witness) && !isSigstoreWitness(witness)) {
+    if (!isEntryCreator(witness) && !isV2EntryCreator(witness) && !isSigstoreWitness(witness)) {
       throw new SignerError({
         code: 'SIGNER_INVALID_INPUT',
         message:
-          "each witness must have createEntry() (a log) or testify() (a @sigstore/sign witness); use 'none' for no witness",
+          "each witness must have createEntry() (a Rekor v1 log), createV2Entry() (a Rekor v2 log) or testify() (a timestamp authority); use 'none' for no witness",
       })
     }
   }
-  return [...list, ...extra]
+  const all = [...list, ...extra]
+  if (all.some(isV2EntryCreator) && !all.some(isSigstoreWitness)) {
+    throw new SignerError({
+      code: 'SIGNER_INVALID_INPUT',
+      message:
+        'Rekor v2 entries carry no signed time: add a timestamp authority (timestampAuthority, or a TSA in the signing config)',
+    })
+  }
+  return all
+}
+
+/** @internal */
+export function isV2EntryCreator(value: unknown): value is V2EntryCreator {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as V2EntryCreator).createV2Entry === 'function'
+  )
 }
 
 function isEntryCreator(value: unknown): value is EntryCreator {
@@ -107,6 +107,8 @@ function isSigstoreWitness(value: unknown): value is SigstoreWitness {
 export interface WitnessInput {
   /** The proposed entry for Rekor v1 logs. */
   proposedEntry: () => ProposedEntry
+  /** The create-entry request for Rekor v2 logs. */
+  v2Request: () => RekorV2EntryRequest
   /** What the logged body must record (checked before we accept an entry). */
   expected: { digest?: string; signature: Uint8Array; publicKeyOrCertPem: string; envelope?: string }
   /** The bundle content in @sigstore/sign's protobuf form (for testify()). */
@@ -118,9 +120,9 @@ export interface WitnessInput {
   signal?: AbortSignal
 }
 
-/** Transparency-log entries and timestamps in bundle JSON form, plus the raw log entries. */
+/** Transparency-log entries and timestamps in bundle JSON form, plus the log entries in Rekor v1 form. */
 export interface WitnessResult {
-  tlogEntries: ReturnType<typeof toBundleTransparencyLogEntry>[]
+  tlogEntries: TransparencyLogEntryJson[]
   rfc3161Timestamps: Array<{ signedTimestamp: string }>
   logEntries: LogEntry[]
 }
@@ -130,6 +132,7 @@ export async function runWitnesses(witnesses: Witness[], input: WitnessInput): P
   const result: WitnessResult = { tlogEntries: [], rfc3161Timestamps: [], logEntries: [] }
   const outcomes = await Promise.allSettled(
     witnesses.map(async (witness) => {
+      if (isV2EntryCreator(witness)) return { v2Entry: await createV2LogEntry(witness, input) }
       if (isEntryCreator(witness)) {
         const entry = await createLogEntry(witness, input)
         return { entry }
@@ -143,9 +146,15 @@ export async function runWitnesses(witnesses: Witness[], input: WitnessInput): P
     const value = (
       outcome as PromiseFulfilledResult<{
         entry?: LogEntry
+        v2Entry?: TransparencyLogEntryJson
         material?: Awaited<ReturnType<SigstoreWitness['testify']>>
       }>
     ).value
+    if (value.v2Entry) {
+      result.tlogEntries.push(value.v2Entry)
+      // Same record shape as v1 entries (uuid = leaf hash, integratedTime 0: Rekor v2 keeps no time).
+      result.logEntries.push(fromBundleTransparencyLogEntry(value.v2Entry))
+    }
     if (value.entry) {
       result.logEntries.push(value.entry)
       result.tlogEntries.push(toBundleTransparencyLogEntry(value.entry))
@@ -205,6 +214,61 @@ async function createLogEntry(log: EntryCreator, input: WitnessInput): Promise<L
   }
   checkLogEntry(entry, input)
   return entry
+}
+
+async function createV2LogEntry(log: V2EntryCreator, input: WitnessInput): Promise<TransparencyLogEntryJson> {
+  let request: RekorV2EntryRequest
+  try {
+    request = input.v2Request()
+  } catch (error) {
+    throw new SignerError({
+      code: 'SIGNER_INVALID_INPUT',
+      message: 'could not build the Rekor v2 request',
+      cause: error,
+    })
+  }
+  if (input.signal?.aborted) throw abortError(input.signal)
+  let entry: TransparencyLogEntryJson
+  try {
+    entry = await withAbort(
+      log.createV2Entry(request, input.signal ? { signal: input.signal } : {}),
+      input.signal,
+    )
+  } catch (error) {
+    throw wrapRemoteError(error, 'transparency log')
+  }
+  checkV2LogEntry(entry, request)
+  return entry
+}
+
+/** The v2 counterpart of checkLogEntry: the body records our request and the proof leads to the checkpoint root. */
+function checkV2LogEntry(entry: TransparencyLogEntryJson, request: RekorV2EntryRequest): void {
+  const invalid = (message: string, cause?: unknown) =>
+    new SignerError({
+      code: 'SIGNER_WITNESS_RESPONSE_INVALID',
+      message: `the Rekor v2 log returned an unusable entry: ${message}`,
+      cause,
+    })
+  const body = Buffer.from(entry?.canonicalizedBody ?? '', 'base64')
+  try {
+    verifyV2BodyMatchesRequest(body, request)
+  } catch (error) {
+    throw invalid('its body does not record this signature', error)
+  }
+  const proof = entry.inclusionProof
+  if (!proof?.checkpoint?.envelope) throw invalid('no inclusion proof with checkpoint')
+  try {
+    const checkpoint = parseCheckpoint(proof.checkpoint.envelope)
+    verifyInclusionProof({
+      leafIndex: BigInt(proof.logIndex),
+      treeSize: checkpoint.treeSize,
+      leafHash: hashLeaf(body),
+      proof: proof.hashes.map((hash) => Buffer.from(hash, 'base64')),
+      rootHash: checkpoint.rootHash,
+    })
+  } catch (error) {
+    throw invalid('its inclusion proof does not lead to the checkpoint root', error)
+  }
 }
 
 /**

@@ -1,15 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  fulcioHandler,
-  initializeCA,
-  initializeCTLog,
-  initializeTLog,
-  initializeTSA,
-  rekorHandler,
-  tsaHandler,
-} from '@sigstore/mock'
+import { createTimestampApi, createTimestampAuthority } from '@certus-trust/tlog'
+import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler } from '@sigstore/mock'
 import type { TrustedRootParts } from './helpers.js'
 
 type Handler = {
@@ -20,11 +13,14 @@ type Handler = {
 }
 
 /**
- * @sigstore/mock's Fulcio, Rekor and TSA handlers (real formats) served on 127.0.0.1 by a plain HTTP server, so
- * @sigstore/sign's real HTTP clients talk to them. `fail` switches a service to an HTTP error.
+ * @sigstore/mock's Fulcio and Rekor handlers (real formats) plus the embedded RFC 3161 timestamp authority of
+ * @certus-trust/tlog (the mock TSA only speaks JSON; our witness sends DER TimeStampReqs), served on 127.0.0.1 by a
+ * plain HTTP server, so real HTTP clients talk to them. `fail` switches a service to an HTTP error.
  */
 export async function startMockSigstore() {
   const handlers = new Map<string, Handler>()
+  const tsa = await createTimestampAuthority()
+  const tsaApi = createTimestampApi(tsa)
   const failures = new Map<string, number>()
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = []
@@ -36,6 +32,17 @@ export async function startMockSigstore() {
         response
           .writeHead(status, { 'content-type': 'application/json' })
           .end(JSON.stringify({ code: status, message: 'injected failure' }))
+        return
+      }
+      if (path === '/api/v1/timestamp' && request.method === 'POST') {
+        const answer = await tsaApi.request(path, {
+          method: 'POST',
+          headers: { 'content-type': request.headers['content-type'] ?? '' },
+          body: Buffer.concat(chunks),
+        })
+        response
+          .writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? '' })
+          .end(Buffer.from(await answer.arrayBuffer()))
         return
       }
       const handler = handlers.get(path)
@@ -61,11 +68,7 @@ export async function startMockSigstore() {
   const ca = await initializeCA(keyPair(), ctlog, new Date(Date.now() - 60_000))
   const rekorKeys = keyPair()
   const tlog = await initializeTLog(url, rekorKeys)
-  // A fixed whole-second clock: the mock encodes genTime with the clock's milliseconds, and some fractions do not
-  // parse in @sigstore/core ("invalid time"), which made the TSA test fail at random. It lies a little ahead because
-  // the mock's TSA certificates start at the real current time whatever the clock says.
-  const tsa = await initializeTSA(keyPair(), new Date(Math.ceil(Date.now() / 1000) * 1000 + 2_000))
-  for (const handler of [fulcioHandler(ca), rekorHandler(tlog), tsaHandler(tsa)])
+  for (const handler of [fulcioHandler(ca), rekorHandler(tlog)])
     handlers.set(handler.path, handler as Handler)
 
   const root: TrustedRootParts = {
@@ -78,9 +81,7 @@ export async function startMockSigstore() {
         logId: Buffer.from(ctlog.logID.buffer),
       },
     ],
-    timestampAuthorities: [
-      { certificates: [Buffer.from(tsa.intCertificate.buffer), Buffer.from(tsa.rootCertificate.buffer)] },
-    ],
+    timestampAuthorities: [{ certificates: tsa.certificates.map((certificate) => certificate.raw) }],
   }
 
   return {

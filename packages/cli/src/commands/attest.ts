@@ -4,14 +4,14 @@ import { CliError } from '../errors.js'
 import { checkInputFile, readJsonFile, resolvePath, writeOutputFile } from '../files.js'
 import { PASSPHRASE_VARIABLE, readSigningKeyOption } from '../keys.js'
 import type { Output } from '../output.js'
+import type { WitnessFlags } from '../remote.js'
 import { withWitness } from './sign.js'
 
-export interface AttestOptions {
+export interface AttestOptions extends WitnessFlags {
   predicate: string
   predicateType: string
   key?: string
   bundle?: string
-  rekorUrl?: string
   dataDir?: string
   json?: boolean
 }

@@ -7,12 +7,11 @@ import { PASSPHRASE_VARIABLE, readSigningKeyOption } from '../keys.js'
 import type { Output } from '../output.js'
 import { reportItemError } from '../output.js'
 import { createProgress } from '../progress.js'
-import { openRemoteRekor } from '../remote.js'
+import { openRemoteWitnesses, type WitnessFlags } from '../remote.js'
 
-export interface SignOptions {
+export interface SignOptions extends WitnessFlags {
   key?: string
   bundle?: string
-  rekorUrl?: string
   dataDir?: string
   json?: boolean
 }
@@ -30,7 +29,8 @@ interface SignedFile {
 }
 
 /**
- * `certus sign FILE... [--key KEY.pem] [--bundle OUT.json] [--data-dir DIR | --rekor-url URL]`:
+ * `certus sign FILE... [--key KEY.pem] [--bundle OUT.json] [--data-dir DIR | --rekor-url URL [--tsa-url URL] |
+ * --signing-config FILE] [--rekor-version 1|2]`:
  * signs each file, records the signature in the transparency log and writes one bundle per file.
  * Every file is attempted; the exit status is that of the first failure.
  */
@@ -109,21 +109,25 @@ function describe(file: string, bundle: string, result: SignResult): SignedFile 
 }
 
 /**
- * Runs `fn` with the witness the options name — a remote Rekor (`--rekor-url`) or the data directory's
- * embedded log — and closes it afterwards. `fn` also gets the data directory's default key path.
+ * Runs `fn` with the witnesses the options name — a remote Rekor v1/v2 (`--rekor-url`, `--rekor-version`,
+ * `--tsa-url`), the services of a SigningConfig (`--signing-config`), or the data directory's embedded log — and
+ * closes them afterwards. `fn` also gets the data directory's default key path.
  * @internal shared by sign and attest
  */
 export async function withWitness<T>(
   out: Output,
-  options: { rekorUrl?: string; dataDir?: string },
-  fn: (witness: import('@certus-trust/rekor').EntryCreator, defaultKeyPath: string | undefined) => Promise<T>,
+  options: WitnessFlags & { dataDir?: string },
+  fn: (
+    witness: import('@certus-trust/signer').WitnessOption,
+    defaultKeyPath: string | undefined,
+  ) => Promise<T>,
 ): Promise<T> {
-  if (options.rekorUrl) {
-    const rekor = await openRemoteRekor(options.rekorUrl)
-    // With a remote log the data directory only supplies the default signing key.
+  const remote = await openRemoteWitnesses(out.io.cwd, options)
+  if (remote) {
+    // With remote services the data directory only supplies the default signing key.
     const dataDir = await openDataDir(out.io.cwd, options.dataDir, true)
     try {
-      return await fn(rekor, dataDir.signingKeyPath)
+      return await fn(remote, dataDir.signingKeyPath)
     } finally {
       await dataDir.release()
     }
