@@ -51,9 +51,9 @@ export async function openDataDir(
 }
 
 /**
- * Opens `--data-dir`'s embedded log (its database and log key, generated on first use), and beside it the
- * Rekor v2 log and timestamp authority (created with `create`, else opened when present). `baseUrl` is the URL the
- * logs name themselves by (the server's `CERTUS_TRUST_LOG_BASE_URL`).
+ * Opens `--data-dir`'s embedded log (its database and log key, generated on first use). With `exports` (trust-root
+ * and signing-config export) also the Rekor v2 log and timestamp authority beside it, named by `exports.baseUrl`
+ * (the server's `CERTUS_TRUST_LOG_BASE_URL`).
  * @param create - create the directory, database and key when missing (sign, attest, trust-root export);
  *   read-only commands (log …) pass false and get `CLI_DATA_DIR` for a directory that holds no log.
  */
@@ -61,11 +61,12 @@ export async function openEmbeddedLog(
   io: CliIo,
   option: string | undefined,
   create: boolean,
-  baseUrl?: string,
+  exports?: { baseUrl?: string | undefined },
 ): Promise<DataDirLog> {
   const path = await dataDirPath(io.cwd, option)
   const { openDataDirLog } = await import('@certus-trust/service')
-  return openDataDirLog({ path, create, ...(baseUrl ? { baseUrl } : {}) }).catch(asCliError)
+  const services = exports ? { services: true, ...(exports.baseUrl ? { baseUrl: exports.baseUrl } : {}) } : {}
+  return openDataDirLog({ path, create, ...services }).catch(asCliError)
 }
 
 /**

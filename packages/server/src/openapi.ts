@@ -125,7 +125,7 @@ export function createOpenApiDocument(
       title: 'Certus Trust API',
       version: options.version ?? '0.1.0',
       description:
-        'Sign and verify artifacts, backed by a Rekor-compatible transparency log. The Rekor v1 API of the embedded log is served under /api/v1.',
+        'Sign and verify artifacts, backed by a Rekor-compatible transparency log. The Rekor v1 API of the embedded log is served under /api/v1, the embedded Rekor v2 log at POST /api/v2/log/entries with its C2SP tiles under /api/v2/, and the timestamp authority at /api/v1/timestamp.',
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
     components: {

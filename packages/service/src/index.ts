@@ -10,13 +10,7 @@ export type { DataDirLayout } from './layout.js'
 export { DEFAULT_DATA_DIR, DEFAULT_LOCK_WAIT_MS, dataDirLayout } from './layout.js'
 export type { DataDirLog, OpenDataDirLogOptions } from './local-log.js'
 export { openDataDirLog } from './local-log.js'
-export type {
-  LogBackend,
-  LogBackendConfig,
-  LogCallObserver,
-  LogReader,
-  OpenLogBackendOptions,
-} from './log-backend.js'
+export type { LogBackend, LogCallObserver, LogReader } from './log-backend.js'
 export { embeddedWitness, openLogBackend } from './log-backend.js'
 export type { OpenedTrustService, OpenTrustServiceOptions } from './open-trust-service.js'
 export { openTrustService } from './open-trust-service.js'
@@ -25,17 +19,12 @@ export type {
   BuildSigningConfigOptions,
   SigningConfigEndpoint,
   SigningConfigJson,
-  SigningConfigService,
 } from './signing-config.js'
 export { buildSigningConfig, SIGNING_CONFIG_MEDIA_TYPE } from './signing-config.js'
 export type { OpenedStorage, PoolStats, StorageConfig } from './storage.js'
-export { defaultStorageConfig, openStorage, REKOR_V2_SCHEMA, rekorV2StorageConfig } from './storage.js'
+export { defaultStorageConfig, openStorage, rekorV2StorageConfig } from './storage.js'
 export type { EmbeddedServices, EmbeddedSigningConfigOptions } from './trust-material.js'
-export {
-  embeddedSigningConfig,
-  exportEmbeddedTrustedRoot,
-  TIMESTAMP_PATH,
-} from './trust-material.js'
+export { embeddedSigningConfig, exportEmbeddedTrustedRoot } from './trust-material.js'
 export type { TrustServiceOptions } from './trust-service.js'
 export { createTrustService } from './trust-service.js'
 export type {

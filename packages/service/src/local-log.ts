@@ -16,6 +16,12 @@ export interface OpenDataDirLogOptions {
    */
   create?: boolean
   /**
+   * Also open the embedded Rekor v2 log and the timestamp authority (created with `create`, else only when the
+   * directory holds them), e.g. to export trust material. Commands that only append or read leave them closed.
+   * @default false
+   */
+  services?: boolean
+  /**
    * The base URL the logs name themselves by (checkpoint key names); pass the server's `CERTUS_TRUST_LOG_BASE_URL`
    * so exported trust material matches what the server signs. @default tlog's default
    */
@@ -28,9 +34,9 @@ export interface OpenDataDirLogOptions {
 /** The embedded transparency log of a data directory, open for this process. */
 export interface DataDirLog {
   log: TransparencyLog
-  /** The embedded Rekor v2 log (opened when `create` is set or the directory already holds one). */
+  /** The embedded Rekor v2 log (with `services`: created with `create`, else opened when the directory holds one). */
   rekorV2?: TransparencyLog | undefined
-  /** The embedded timestamp authority (loaded when `create` is set or the directory already holds one). */
+  /** The embedded timestamp authority (with `services`, like `rekorV2`). */
   tsa?: TimestampAuthority | undefined
   storage: Storage
   dataDir: DataDir
@@ -68,8 +74,9 @@ export async function openDataDirLog(options: OpenDataDirLogOptions): Promise<Da
     const opened = await openStorage(storageConfig)
     closers.push(() => opened.close())
     // The server's default configuration keeps these beside the log; read-only commands never create them.
-    const withRekorV2 = options.create === true || (await exists(dataDir.rekorV2DatabasePath))
-    const withTsa = options.create === true || (await exists(dataDir.tsaKeyPath))
+    const services = options.services === true
+    const withRekorV2 = services && (options.create === true || (await exists(dataDir.rekorV2DatabasePath)))
+    const withTsa = services && (options.create === true || (await exists(dataDir.tsaKeyPath)))
     const rekorV2Storage = withRekorV2 ? await openStorage(rekorV2StorageConfig(storageConfig)) : undefined
     if (rekorV2Storage) closers.push(() => rekorV2Storage.close())
     const backend = await openLogBackend(

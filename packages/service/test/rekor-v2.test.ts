@@ -10,12 +10,12 @@ import {
   exportEmbeddedTrustedRoot,
   openDataDirLog,
   openTrustService,
-  REKOR_V2_SCHEMA,
   rekorV2StorageConfig,
   type ServiceConfig,
   SIGNING_CONFIG_MEDIA_TYPE,
 } from '../src/index.js'
 
+const REKOR_V2_SCHEMA = 'certus_rekor_v2'
 const DATABASE_URL = process.env.CERTUS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const cleanups: Array<() => Promise<void>> = []
 afterAll(async () => {
@@ -124,17 +124,23 @@ describe('the embedded Rekor v2 log beside the v1 log', () => {
 
   it('keeps the v2 log in its own SQLite file of the data directory, across reopening', async () => {
     const dataDir = await scratchDir()
-    const first = await openDataDirLog({ path: dataDir, create: true })
+    const first = await openDataDirLog({ path: dataDir, create: true, services: true })
     await first.rekorV2!.createEntry(v2Request())
     const checkpoint = await first.rekorV2!.getCheckpoint()
     await first.close()
     expect((await stat(dataDirLayout(dataDir).rekorV2DatabasePath)).isFile()).toBe(true)
-    const second = await openDataDirLog({ path: dataDir })
+    const second = await openDataDirLog({ path: dataDir, services: true })
     cleanups.push(() => second.close())
     expect(await second.rekorV2!.getCheckpoint()).toBe(checkpoint)
     const entry = await second.rekorV2!.createEntry(v2Request())
     expect(entry.logIndex).toBe(1)
     expect(second.tsa).toBeDefined()
+    // Without `services` (what `certus sign` and `certus log` open) neither is opened.
+    await second.close()
+    const plain = await openDataDirLog({ path: dataDir })
+    cleanups.push(() => plain.close())
+    expect(plain.rekorV2).toBeUndefined()
+    expect(plain.tsa).toBeUndefined()
   })
 
   it('keeps the v2 log in its own PostgreSQL schema of the same database', async () => {

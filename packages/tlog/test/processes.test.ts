@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -9,12 +10,13 @@ import { createPGliteStorage, createPostgresStorage } from '@certus-trust/storag
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTransparencyLog } from '../src/index.js'
 import { createScratchDatabase } from './databases.js'
+import { hashedRekordRequest } from './entries-v2.js'
 import { hashedRekordEntry, verifyEntryOffline } from './helpers.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const packageDir = join(here, '..')
 
-function startChild(url: string, keyPath: string, count: number, concurrency: number) {
+function startChild(url: string, keyPath: string, count: number, concurrency: number, mode = 'v1') {
   const child = spawn(
     process.execPath,
     [
@@ -25,6 +27,7 @@ function startChild(url: string, keyPath: string, count: number, concurrency: nu
       keyPath,
       String(count),
       String(concurrency),
+      mode,
     ],
     {
       cwd: packageDir,
@@ -173,6 +176,107 @@ describe('several processes and crashes against one PostgreSQL database', () => 
     const storage = await createPostgresStorage({ connectionString: database.url })
     try {
       expect(await checkWholeLog(storage, keyPath)).toBe(240)
+    } finally {
+      await storage.close()
+    }
+  }, 90_000)
+})
+
+/** The Rekor v2 counterpart of {@link checkWholeLog}: no SETs, C2SP origins, and the log keeps appending. */
+async function checkWholeV2Log(storage: LogStorage, keyPath: string) {
+  const [tree] = await storage.listTrees()
+  expect(tree!.origin).toBe('tlog.test.example')
+  const head = (await storage.getLatestTreeHead(tree!.treeId))!
+  const leafCount = await storage.getLeafCount(tree!.treeId)
+  expect(leafCount).toBe(head.treeSize)
+  const hashes = await storage.getLeafHashes(tree!.treeId, 0, leafCount)
+  expect(Buffer.from(mth(hashes)).toString('hex')).toBe(Buffer.from(head.rootHash).toString('hex'))
+  for (let size = 1; size <= leafCount; size++) {
+    const stored = await storage.getTreeHead(tree!.treeId, size)
+    if (!stored) continue
+    expect(Buffer.from(stored.rootHash)).toEqual(Buffer.from(mth(hashes.slice(0, size))))
+    const checkpoint = verifyCheckpoint(stored.checkpoint, {
+      publicKey: tree!.publicKeyPem,
+      name: 'tlog.test.example',
+    })
+    expect(checkpoint.origin).toBe('tlog.test.example')
+  }
+  for (const index of [0, leafCount - 1]) {
+    expect((await storage.getLeafByIndex(tree!.treeId, index))!.signedEntryTimestamp).toHaveLength(0)
+  }
+  const log = await createTransparencyLog({
+    storage,
+    key: { path: keyPath },
+    baseUrl: 'https://tlog.test.example',
+    apiVersion: 2,
+  })
+  const after = await log.createEntry(
+    hashedRekordRequest(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey).request,
+  )
+  expect(after.logIndex).toBe(leafCount)
+  await log.close()
+  return leafCount
+}
+
+describe('Rekor v2: crashes and two writers against one PostgreSQL database', () => {
+  let database: Awaited<ReturnType<typeof createScratchDatabase>>
+  let directory: string
+  let keyPath: string
+  const children: ChildProcess[] = []
+
+  beforeEach(async () => {
+    database = await createScratchDatabase()
+    directory = await mkdtemp(join(tmpdir(), 'tlog-proc-v2-'))
+    keyPath = join(directory, 'rekor-v2-key.pem')
+    const storage = await createPostgresStorage({ connectionString: database.url, migrate: true })
+    const log = await createTransparencyLog({
+      storage,
+      key: { path: keyPath },
+      baseUrl: 'https://tlog.test.example',
+      apiVersion: 2,
+    })
+    await log.close()
+    await storage.close()
+  })
+
+  afterEach(async () => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+    await database.drop()
+    await rm(directory, { recursive: true, force: true })
+  })
+
+  it('a v2 writer killed mid-batch leaves a consistent tree that reopens and keeps appending', async () => {
+    const writer = startChild(database.url, keyPath, 100_000, 16, 'v2')
+    children.push(writer.child)
+    await waitFor(
+      () => writer.acknowledged.length >= 150,
+      60_000,
+      () => `child acknowledged ${writer.acknowledged.length}; stderr: ${writer.stderr()}`,
+    )
+    writer.child.kill('SIGKILL')
+    await writer.exited
+    const acknowledged = [...writer.acknowledged]
+    const storage = await createPostgresStorage({ connectionString: database.url })
+    try {
+      const leafCount = await checkWholeV2Log(storage, keyPath)
+      expect(Math.max(...acknowledged)).toBeLessThan(leafCount)
+      expect(new Set(acknowledged).size).toBe(acknowledged.length)
+    } finally {
+      await storage.close()
+    }
+  }, 90_000)
+
+  it('two v2 writers never produce a gap or a duplicate index', async () => {
+    const first = startChild(database.url, keyPath, 100, 8, 'v2')
+    const second = startChild(database.url, keyPath, 100, 8, 'v2')
+    children.push(first.child, second.child)
+    const codes = await Promise.all([first.exited, second.exited])
+    expect(codes, `stderr: ${first.stderr()} ${second.stderr()}`).toEqual([0, 0])
+    const all = [...first.acknowledged, ...second.acknowledged].sort((a, b) => a - b)
+    expect(all).toEqual(Array.from({ length: 200 }, (_, index) => index))
+    const storage = await createPostgresStorage({ connectionString: database.url })
+    try {
+      expect(await checkWholeV2Log(storage, keyPath)).toBe(200)
     } finally {
       await storage.close()
     }

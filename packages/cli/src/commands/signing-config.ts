@@ -43,7 +43,9 @@ export async function runSigningConfigExport(
     '--url',
   )
   const fulcioUrl = options.fulcioUrl ?? env.CERTUS_TRUST_FULCIO_ADDR
-  const embedded = await openEmbeddedLog(out.io, options.dataDir, true, logBaseUrl(undefined, env))
+  const embedded = await openEmbeddedLog(out.io, options.dataDir, true, {
+    baseUrl: logBaseUrl(undefined, env),
+  })
   let config: Awaited<ReturnType<typeof import('@certus-trust/service').embeddedSigningConfig>>
   try {
     const { embeddedSigningConfig } = await import('@certus-trust/service')

@@ -26,7 +26,7 @@ export function logBaseUrl(
  */
 export async function runTrustRootExport(options: TrustRootExportOptions, out: Output): Promise<number> {
   const baseUrl = logBaseUrl(options.baseUrl, out.io.env)
-  const embedded = await openEmbeddedLog(out.io, options.dataDir, true, baseUrl)
+  const embedded = await openEmbeddedLog(out.io, options.dataDir, true, { baseUrl })
   let trustedRoot: Awaited<ReturnType<typeof import('@certus-trust/service').exportEmbeddedTrustedRoot>>
   try {
     const { exportEmbeddedTrustedRoot } = await import('@certus-trust/service')
