@@ -83,6 +83,12 @@ function string(value: unknown, field: string): string {
 }
 
 /** proto3 JSON int64: a decimal string (or a safe JSON integer), never negative here. */
+// Protobuf JSON leaves out fields at their default value: a log index of 0 arrives as no field at all (upstream's
+// bundleToJSON writes entry 0 of a log that way), so for indexes absence means zero.
+function indexOrZero(value: unknown, field: string): bigint {
+  return value === undefined ? 0n : uint64(value, field)
+}
+
 function uint64(value: unknown, field: string): bigint {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value)
   if (typeof value === 'string' && /^\d{1,20}$/.test(value)) return BigInt(value)
@@ -231,7 +237,7 @@ function parseTlogEntry(value: unknown, field: string, version: BundleVersion): 
   const entry = object(value, field)
   const kindVersion = object(entry.kindVersion, `${field}.kindVersion`)
   const parsed: TlogEntry = {
-    logIndex: uint64(entry.logIndex, `${field}.logIndex`),
+    logIndex: indexOrZero(entry.logIndex, `${field}.logIndex`),
     logId: decodeBase64(object(entry.logId, `${field}.logId`).keyId, `${field}.logId.keyId`),
     kind: string(kindVersion.kind, `${field}.kindVersion.kind`),
     version: string(kindVersion.version, `${field}.kindVersion.version`),
@@ -263,7 +269,7 @@ function parseTlogEntry(value: unknown, field: string, version: BundleVersion): 
         `${field}.inclusionProof lacks a checkpoint (required in every inclusion proof; a v0.1 entry with only a signed entry timestamp omits inclusionProof)`,
       )
     parsed.inclusionProof = {
-      logIndex: uint64(proof.logIndex, `${field}.inclusionProof.logIndex`),
+      logIndex: indexOrZero(proof.logIndex, `${field}.inclusionProof.logIndex`),
       rootHash: decodeBase64(proof.rootHash, `${field}.inclusionProof.rootHash`),
       treeSize: uint64(proof.treeSize, `${field}.inclusionProof.treeSize`),
       hashes: array(proof.hashes ?? [], `${field}.inclusionProof.hashes`).map((hash, index) =>
