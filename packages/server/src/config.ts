@@ -176,6 +176,11 @@ const EnvSchema = z.object({
   CERTUS_TRUST_ENABLE_TRANSPARENCY: booleanString.optional(),
   CERTUS_TRUST_REKOR_ADDR: serviceUrl.optional(),
   CERTUS_TRUST_TSA_URL: serviceUrl.optional(),
+  CERTUS_TRUST_SIGNING_CONFIG: z.string().min(1).optional(),
+  CERTUS_TRUST_REKOR_VERSION: z
+    .enum(['1', '2'], { error: 'expected 1 or 2' })
+    .transform((value) => Number(value) as 1 | 2)
+    .optional(),
   CERTUS_TRUST_TRUSTED_ROOT: z.string().min(1).optional(),
   CERTUS_TRUST_API_KEYS: z
     .string()
@@ -326,6 +331,36 @@ function embeddedKeyPaths(raw: z.infer<typeof EnvSchema>, dataDir: string, cwd: 
   }
 }
 
+/** Where entries are recorded (embedded log, a remote Rekor, or nowhere), with the rules that tie its variables. */
+function resolveTransparency(raw: z.infer<typeof EnvSchema>, problems: string[]): TransparencyConfig {
+  const transparency: TransparencyConfig =
+    raw.CERTUS_TRUST_ENABLE_TRANSPARENCY === false
+      ? { mode: 'off' }
+      : raw.CERTUS_TRUST_REKOR_ADDR
+        ? { mode: 'remote', rekorUrl: raw.CERTUS_TRUST_REKOR_ADDR.replace(/\/+$/, '') }
+        : { mode: 'embedded' }
+  if (raw.CERTUS_TRUST_ENABLE_TRANSPARENCY === false && raw.CERTUS_TRUST_REKOR_ADDR) {
+    problems.push('CERTUS_TRUST_REKOR_ADDR: set while CERTUS_TRUST_ENABLE_TRANSPARENCY is false')
+  }
+  if (raw.CERTUS_TRUST_REKOR_VERSION !== undefined && raw.CERTUS_TRUST_SIGNING_CONFIG === undefined) {
+    problems.push(
+      'CERTUS_TRUST_REKOR_VERSION: only with CERTUS_TRUST_SIGNING_CONFIG (it picks among its logs)',
+    )
+  }
+  return transparency
+}
+
+/**
+ * `/v1/sign` through the Rekor logs and TSAs a Sigstore SigningConfig selects (instead of the embedded log or
+ * CERTUS_TRUST_REKOR_ADDR), optionally only logs of one Rekor major version.
+ */
+function signingConfigSettings(raw: z.infer<typeof EnvSchema>, cwd: string) {
+  return {
+    signingConfigPath: raw.CERTUS_TRUST_SIGNING_CONFIG && resolvePath(raw.CERTUS_TRUST_SIGNING_CONFIG, cwd),
+    rekorVersion: raw.CERTUS_TRUST_REKOR_VERSION,
+  }
+}
+
 function resolvePath(path: string, base: string): string {
   return isAbsolute(path) ? path : resolve(base, path)
 }
@@ -374,15 +409,7 @@ export function loadConfig(
   const port = raw.CERTUS_TRUST_PORT ?? DEFAULT_PORT
 
   const storage = resolveStorage(raw, dataDir, cwd, problems)
-  const transparency: TransparencyConfig =
-    raw.CERTUS_TRUST_ENABLE_TRANSPARENCY === false
-      ? { mode: 'off' }
-      : raw.CERTUS_TRUST_REKOR_ADDR
-        ? { mode: 'remote', rekorUrl: raw.CERTUS_TRUST_REKOR_ADDR.replace(/\/+$/, '') }
-        : { mode: 'embedded' }
-  if (raw.CERTUS_TRUST_ENABLE_TRANSPARENCY === false && raw.CERTUS_TRUST_REKOR_ADDR) {
-    problems.push('CERTUS_TRUST_REKOR_ADDR: set while CERTUS_TRUST_ENABLE_TRANSPARENCY is false')
-  }
+  const transparency = resolveTransparency(raw, problems)
 
   const keylessEnabled = raw.CERTUS_TRUST_ENABLE_KEYLESS ?? false
   if (keylessEnabled && !raw.CERTUS_TRUST_FULCIO_ADDR) {
@@ -467,6 +494,7 @@ export function loadConfig(
     },
     transparency,
     tsaUrl: raw.CERTUS_TRUST_TSA_URL,
+    ...signingConfigSettings(raw, cwd),
     trustedRootPath: raw.CERTUS_TRUST_TRUSTED_ROOT && resolvePath(raw.CERTUS_TRUST_TRUSTED_ROOT, cwd),
     auth: {
       apiKeys,

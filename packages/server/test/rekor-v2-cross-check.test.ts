@@ -264,3 +264,48 @@ describe('bad input to certus serve: 4xx JSON, nothing appended', () => {
     expect(bundle.status).toBe(200)
   })
 })
+
+describe('a server whose /v1/sign follows a SigningConfig (CERTUS_TRUST_SIGNING_CONFIG)', () => {
+  it('signs through the Rekor v2 log and TSA the config names, and verifies with the trusted root that names them', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = await mkdtemp(join(tmpdir(), 'certus-signing-config-'))
+    await writeFile(join(dir, 'signing_config.json'), JSON.stringify(signingConfig))
+    await writeFile(join(dir, 'trusted_root.json'), JSON.stringify(trustedRoot))
+    const follower = await startTestServer('memory', {
+      CERTUS_TRUST_SIGNING_CONFIG: join(dir, 'signing_config.json'),
+      CERTUS_TRUST_REKOR_VERSION: '2',
+      CERTUS_TRUST_TRUSTED_ROOT: join(dir, 'trusted_root.json'),
+      CERTUS_TRUST_ANONYMOUS_ROLES: 'signer,verifier',
+      CERTUS_TRUST_API_KEYS: '',
+    })
+    try {
+      const before = await treeSizes()
+      const artifact = `sha256:${createHash('sha256').update('followed the signing config').digest('hex')}`
+      const post = (path: string, body: unknown) =>
+        fetch(`${follower.server.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then(async (response) => ({ status: response.status, json: (await response.json()) as any }))
+      const signed = await post('/v1/sign', { artifact, artifact_type: 'file', subject: 'followed.txt' })
+      expect(signed.status, JSON.stringify(signed.json)).toBe(201)
+      const material = signed.json.bundle.verificationMaterial
+      expect(material.tlogEntries[0].kindVersion).toEqual({ kind: 'hashedrekord', version: '0.0.2' })
+      expect(material.timestampVerificationData.rfc3161Timestamps).toHaveLength(1)
+      // The entry is in the configured server's v2 log, not in the follower's own logs.
+      expect(Number((await treeSizes()).v2)).toBe(Number(before.v2) + 1)
+      const verified = await post('/v1/verify', { artifact, bundle: signed.json.bundle })
+      expect(verified.json).toMatchObject({ valid: true })
+      const other = await post('/v1/verify', {
+        artifact: `sha256:${'0'.repeat(64)}`,
+        bundle: signed.json.bundle,
+      })
+      expect(other.json).toMatchObject({ valid: false })
+    } finally {
+      await follower.cleanup()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+})
