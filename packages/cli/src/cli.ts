@@ -157,7 +157,7 @@ function addKeygen({ program, action, child, jsonOption }: ProgramParts): void {
 }
 
 function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }: ProgramParts): void {
-  child(program, 'sign')
+  withWitnessOptions(child(program, 'sign'))
     .description(
       'sign files and record each signature in the transparency log; writes Sigstore bundles (v0.3)',
     )
@@ -167,23 +167,6 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
       "private key (PEM) or KMS key URI (awskms://, gcpkms://, azurekms://, hashivault://); default: the data directory's signing key, created on first use",
     )
     .option('--bundle <file>', 'where to write the bundle (one file only; default <file>.sigstore.json)')
-    .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
-    .option(
-      '--rekor-version <1|2>',
-      'Rekor API version of --rekor-url, or the only one to pick from --signing-config',
-    )
-    .option(
-      '--tsa-url <url>',
-      'add an RFC 3161 timestamp from this TSA (required with --rekor-version 2 and --rekor-url)',
-    )
-    .option(
-      '--signing-config <file>',
-      'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
-    )
-    .option(
-      '--trusted-root <file>',
-      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
-    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -193,7 +176,7 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
       }),
     )
 
-  child(program, 'attest')
+  withWitnessOptions(child(program, 'attest'))
     .description('sign an in-toto attestation (DSSE) about a file and record it in the transparency log')
     .argument('<file>', 'the attestation subject')
     .requiredOption('--predicate <file>', 'predicate JSON file')
@@ -203,23 +186,6 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
       "private key (PEM) or KMS key URI (awskms://, gcpkms://, azurekms://, hashivault://); default: the data directory's signing key",
     )
     .option('--bundle <file>', 'where to write the bundle (default <file>.intoto.sigstore.json)')
-    .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
-    .option(
-      '--rekor-version <1|2>',
-      'Rekor API version of --rekor-url, or the only one to pick from --signing-config',
-    )
-    .option(
-      '--tsa-url <url>',
-      'add an RFC 3161 timestamp from this TSA (required with --rekor-version 2 and --rekor-url)',
-    )
-    .option(
-      '--signing-config <file>',
-      'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
-    )
-    .option(
-      '--trusted-root <file>',
-      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
-    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -422,3 +388,25 @@ function addServerCommands({ program, action, child, dataDirOption, jsonOption }
 }
 
 export { CliError }
+
+/** Where `sign` and `attest` record and timestamp: the same options for both. */
+function withWitnessOptions(command: Command): Command {
+  return command
+    .option('--rekor-url <url>', 'record in this Rekor instead of the embedded log')
+    .option(
+      '--rekor-version <1|2>',
+      'Rekor API version of --rekor-url, or the only one to pick from --signing-config',
+    )
+    .option(
+      '--tsa-url <url>',
+      'add an RFC 3161 timestamp from this TSA (required with --rekor-version 2 and --rekor-url)',
+    )
+    .option(
+      '--signing-config <file>',
+      'Sigstore SigningConfig v0.2 choosing the Rekor log(s) and timestamp authorities',
+    )
+    .option(
+      '--trusted-root <file>',
+      'TrustedRoot JSON with the Rekor v2 log keys: checkpoints are checked and a re-signed entry is read back',
+    )
+}

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createMemoryStorage } from '@certus-trust/storage'
+import { serveApp } from '@certus-trust/test-utils'
 import {
   createRekorApi,
   createRekorV2Api,
@@ -11,7 +12,6 @@ import {
 } from '@certus-trust/tlog'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { certus, json, tempDir } from './helpers.js'
-import { serveApp } from './serve-app.js'
 
 // The real CLI (built bin) against real Rekor v1 + v2 logs and an RFC 3161 TSA on a local port: the embedded log's
 // createRekorApi / createRekorV2Api and the embedded TSA's API, the same sub-applications `certus serve` mounts.

@@ -11,7 +11,7 @@ import {
 } from '@certus-trust/tlog'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dataDirLayout, type OpenedTrustService, openTrustService } from '../src/index.js'
-import { serveApp } from './serve-app.js'
+import { serveApp } from '@certus-trust/test-utils'
 
 // ServiceConfig.signingConfigPath: the service signs through the Rekor v2 log and TSA a SigningConfig names (real
 // servers on a local port), and records the v2 entry.
