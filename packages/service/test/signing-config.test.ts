@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMemoryStorage } from '@certus-trust/storage'
+import { serveApp } from '@certus-trust/test-utils'
 import {
   createRekorV2Api,
   createTimestampApi,
@@ -11,7 +12,6 @@ import {
 } from '@certus-trust/tlog'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dataDirLayout, type OpenedTrustService, openTrustService } from '../src/index.js'
-import { serveApp } from '@certus-trust/test-utils'
 
 // ServiceConfig.signingConfigPath: the service signs through the Rekor v2 log and TSA a SigningConfig names (real
 // servers on a local port), and records the v2 entry.

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RekorV2Client } from '@certus-trust/rekor'
 import { createMemoryStorage } from '@certus-trust/storage'
+import { serveApp } from '@certus-trust/test-utils'
 import {
   createRekorApi,
   createRekorV2Api,
@@ -23,7 +24,6 @@ import {
   SIGNING_CONFIG_MEDIA_TYPE,
 } from '../src/index.js'
 import { verifyUpstream } from './helpers.js'
-import { serveApp } from '@certus-trust/test-utils'
 
 // Integration against real servers on 127.0.0.1: the embedded log in Rekor v1 and Rekor v2 mode
 // (@certus-trust/tlog's createRekorApi / createRekorV2Api) and the embedded RFC 3161 TSA, behind node:http. Bundles
