@@ -109,7 +109,7 @@ describe('SigningConfig v0.2', () => {
     })
   })
 
-  it('reports an unreachable TUF repository as SIGNER_WITNESS_UNREACHABLE (no local TUF repository in the suite)', async () => {
+  it('reports an unreachable TUF repository as SIGNER_WITNESS_UNREACHABLE', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'signing-config-tuf-'))
     writeFileSync(join(dir, 'root.json'), '{}')
     await expect(
