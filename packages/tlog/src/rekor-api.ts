@@ -1,8 +1,8 @@
 import type { LogEntry } from '@certus-trust/rekor'
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'
+import { closingBodyLimit } from './body-limit.js'
 import { TlogError, type TlogErrorCode } from './errors.js'
 import type { TransparencyLog } from './transparency-log.js'
 
@@ -121,14 +121,9 @@ export function createRekorApi(log: TransparencyLog, options: RekorApiOptions = 
 
   app.use(
     '/api/v1/*',
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      onError: (c) => {
-        // Unread bytes of the body would be taken for the next request on a keep-alive connection.
-        c.header('Connection', 'close')
-        return errorBody(c, 413, 'request body too large')
-      },
-    }),
+    closingBodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, (c) =>
+      errorBody(c, 413, 'request body too large'),
+    ),
   )
 
   app.post('/api/v1/log/entries', async (c) => {

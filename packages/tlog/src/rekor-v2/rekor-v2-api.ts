@@ -1,7 +1,7 @@
 import type { LogEntry } from '@certus-trust/rekor'
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { closingBodyLimit } from '../body-limit.js'
 import { TlogError } from '../errors.js'
 import { DEFAULT_MAX_BODY_BYTES, STATUS_BY_CODE } from '../rekor-api.js'
 import type { TransparencyLog } from '../transparency-log.js'
@@ -88,14 +88,9 @@ export function createRekorV2Api(log: TransparencyLog, options: RekorV2ApiOption
   const app = new Hono()
   app.use(
     '/api/v2/*',
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      onError: (c) => {
-        // Unread bytes of the body would be taken for the next request on a keep-alive connection.
-        c.header('Connection', 'close')
-        return errorBody(c, 413, 'request body too large')
-      },
-    }),
+    closingBodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, (c) =>
+      errorBody(c, 413, 'request body too large'),
+    ),
   )
 
   app.post('/api/v2/log/entries', async (c) => {

@@ -1,6 +1,6 @@
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { closingBodyLimit } from '../body-limit.js'
 import { TlogError } from '../errors.js'
 import { STATUS_BY_CODE } from '../rekor-api.js'
 import type { TimestampAuthority } from './timestamp-authority.js'
@@ -58,15 +58,8 @@ export function createTimestampApi(tsa: TimestampAuthority): Hono {
 
   app.use(
     '/api/v1/timestamp',
-    bodyLimit({
-      // The JSON form base64-encodes the digest and may add small fields; leave it room beyond the DER limit.
-      maxSize: MAX_TIMESTAMP_REQUEST_BYTES * 2,
-      onError: (c) => {
-        // Unread bytes of the body would be taken for the next request on a keep-alive connection.
-        c.header('Connection', 'close')
-        return errorBody(c, 413, 'request body too large')
-      },
-    }),
+    // The JSON form base64-encodes the digest and may add small fields; leave it room beyond the DER limit.
+    closingBodyLimit(MAX_TIMESTAMP_REQUEST_BYTES * 2, (c) => errorBody(c, 413, 'request body too large')),
   )
 
   app.post('/api/v1/timestamp', async (c) => {
