@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto'
+import { hashFromProtobufName } from '@certus-trust/core'
 import { z } from 'zod'
 import { fromBase64, fromHex, sha256, toBase64, toHex } from './encoding.js'
 import { type EntryBody, parseEntryBody, publicKeyFromPem } from './entry-body.js'
@@ -186,15 +187,13 @@ type V2Body = {
   }
 }
 
-const V2_HASHES: Record<string, string> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' }
-
 /** Rekor v2 (0.0.2) bodies: digests are base64 with protobuf hash names, verifiers DER. */
 function v2RecordFields(body: V2Body): Pick<EntryRecordFields, 'artifactHash' | 'signature' | 'signer'> {
   const hashed = body.spec?.hashedRekordV002
   const dsse = body.spec?.dsseV002
   const hash = hashed?.data ?? dsse?.payloadHash
   const signature = hashed?.signature ?? dsse?.signatures?.[0]
-  const algorithm = V2_HASHES[hash?.algorithm ?? '']
+  const algorithm = hashFromProtobufName(hash?.algorithm)
   const digest = hash?.digest === undefined ? undefined : fromBase64(hash.digest)
   if (!algorithm || !digest || typeof signature?.content !== 'string') {
     fail('REKOR_BODY_INVALID', `${body.kind ?? 'entry'} 0.0.2 body lacks a digest or a signature`)

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto'
+import { PROTOBUF_HASH_NAMES } from '@certus-trust/core'
 import { z } from 'zod'
 import { bytesEqual, fromBase64, sha256, toBase64 } from './encoding.js'
 import { type DsseEnvelope, parseDsseEnvelope } from './entry-body.js'
@@ -42,12 +43,6 @@ export interface RekorV2VerifierInput {
   certificatePem?: string
   /** @default derived with keyDetailsFor() from the key and the hash that was signed */
   keyDetails?: PublicKeyDetails
-}
-
-const V2_HASH_NAMES: Record<HashAlgorithm, string> = {
-  sha256: 'SHA2_256',
-  sha384: 'SHA2_384',
-  sha512: 'SHA2_512',
 }
 
 function toVerifier(input: RekorV2VerifierInput, hash: HashAlgorithm): RekorV2Verifier {
@@ -197,7 +192,8 @@ export function verifyV2BodyMatchesRequest(body: Uint8Array, request: RekorV2Ent
     const sent = request.hashedRekordRequestV002
     const logged = parsed.data.spec.hashedRekordV002
     const hash = KEY_DETAILS_HASH[sent.signature.verifier.keyDetails]
-    if (hash !== undefined && logged.data.algorithm !== V2_HASH_NAMES[hash]) mismatch('digest algorithm')
+    if (hash !== undefined && logged.data.algorithm !== PROTOBUF_HASH_NAMES[hash])
+      mismatch('digest algorithm')
     if (!bytesEqual(logged.data.digest, fromBase64(sent.digest)!)) mismatch('digest')
     if (!bytesEqual(logged.signature.content, fromBase64(sent.signature.content)!)) mismatch('signature')
     const verifier = verifierBytes(logged.signature.verifier)

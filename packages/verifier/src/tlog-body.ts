@@ -1,3 +1,4 @@
+import { hashFromProtobufName } from '@certus-trust/core'
 import type { TlogEntry } from './bundle.js'
 import { bytesEqual, pemToDer } from './encoding.js'
 import { fail } from './errors.js'
@@ -84,8 +85,6 @@ function v2Verifier(value: unknown): BodyVerifier | undefined {
   return undefined
 }
 
-const V2_ALGORITHMS: Record<string, string> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' }
-
 /**
  * Checks that the log entry body describes this bundle: kind/version agree with `kindVersion`, and
  * signature, key or certificate, and digest (artifact digest, DSSE payload hash or PAE hash) match.
@@ -130,7 +129,7 @@ export function verifyEntryBody(entry: TlogEntry, expected: BodyExpectations): v
       if (!bytesEqual(b64(get(v2, 'signature', 'content'), 'signature'), expected.signature))
         mismatch('log entry signature differs from the bundle signature')
       checkVerifier(v2Verifier(get(v2, 'signature', 'verifier')), expected.signer, 'verifier')
-      const algorithm = V2_ALGORITHMS[String(get(v2, 'data', 'algorithm'))] ?? ''
+      const algorithm = hashFromProtobufName(get(v2, 'data', 'algorithm')) ?? ''
       checkDigest(algorithm, b64(get(v2, 'data', 'digest'), 'digest'), expected)
       return
     }

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto'
-import { type Logger, noopLogger } from '@certus-trust/core'
+import { hashFromProtobufName, type Logger, noopLogger } from '@certus-trust/core'
 import {
   type FulcioExtensions,
   fulcioExtensions,
@@ -203,8 +203,6 @@ function toMaterial(value: VerifierOptions['trustedRoot']): TrustMaterial {
   return parseTrustedRoot(value)
 }
 
-const DIGEST_HASHES: Record<string, string> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' }
-
 /**
  * Creates a {@link Verifier}. Build one per trust root and reuse it: that is where the caches live.
  *
@@ -278,7 +276,9 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
     let statement: VerificationResult['statement']
     let dsse: { payloadSha256: Buffer; paeSha256: Buffer } | undefined
     if (content.kind === 'message') {
-      const hash = content.digestAlgorithm ? DIGEST_HASHES[content.digestAlgorithm]! : defaultHash(signingKey)
+      const hash = content.digestAlgorithm
+        ? hashFromProtobufName(content.digestAlgorithm)!
+        : defaultHash(signingKey)
       if (content.digest) {
         const digest = artifact.digest(hash)
         if (!digest)

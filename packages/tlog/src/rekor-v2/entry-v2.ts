@@ -1,10 +1,11 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
+import { PROTOBUF_HASH_NAMES } from '@certus-trust/core'
 import { canonicalJson, hashLeaf, preAuthEncoding, verifyDigestSignature } from '@certus-trust/rekor'
 import { z } from 'zod'
 import { digestOf, fromAnyBase64, toBase64, toHex } from '../encoding.js'
 import { certificateSearchKeys, publicKeySearchKey, type ValidatedEntry } from '../entry-validation.js'
 import { fail } from '../errors.js'
-import { HASH_ALGORITHM_NAMES, KEY_DETAILS, keyDetailsRule, keyMatchesRule } from './key-details.js'
+import { KEY_DETAILS, keyDetailsRule, keyMatchesRule } from './key-details.js'
 
 /**
  * Largest canonical v0.0.2 body: C2SP entry bundles prefix each entry with a 16-bit length, so a longer body could
@@ -128,7 +129,7 @@ function validateHashedRekord(request: z.infer<typeof HashedRekordRequestSchema>
     fail('TLOG_SIGNATURE_INVALID', 'invalid request: the signature does not verify over the digest')
   const spec = {
     hashedRekordV002: {
-      data: { algorithm: HASH_ALGORITHM_NAMES[rule.hash], digest: toBase64(digest) },
+      data: { algorithm: PROTOBUF_HASH_NAMES[rule.hash], digest: toBase64(digest) },
       signature: { content: toBase64(signature), verifier: verifier.json },
     },
   }

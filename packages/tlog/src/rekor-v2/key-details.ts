@@ -33,13 +33,6 @@ const RULES: Record<string, KeyDetailsRule> = {
 /** The `PublicKeyDetails` names a Rekor v2 request may carry. */
 export const KEY_DETAILS = Object.keys(RULES) as [string, ...string[]]
 
-/** protobuf-specs `HashAlgorithm` names by our hash names. */
-export const HASH_ALGORITHM_NAMES: Record<HashAlgorithm, string> = {
-  sha256: 'SHA2_256',
-  sha384: 'SHA2_384',
-  sha512: 'SHA2_512',
-}
-
 /** The rule of a key details name, or undefined for a name we do not accept. */
 export function keyDetailsRule(name: string): KeyDetailsRule | undefined {
   return Object.hasOwn(RULES, name) ? RULES[name] : undefined
