@@ -1,3 +1,4 @@
+import { hashFromProtobufName } from '@certus-trust/core'
 import { type ParsedCertificate, parseCertificate } from '@certus-trust/core/x509'
 import { decodeBase64 } from './encoding.js'
 import { fail, VerifierError } from './errors.js'
@@ -58,8 +59,6 @@ const MEDIA_TYPES: Record<string, BundleVersion> = {
 export const MAX_TLOG_ENTRIES = 32
 /** Most RFC 3161 timestamps a bundle may carry. */
 export const MAX_TIMESTAMPS = 16
-
-const DIGEST_ALGORITHMS = new Set(['SHA2_256', 'SHA2_384', 'SHA2_512'])
 
 type Json = Record<string, unknown>
 
@@ -201,7 +200,7 @@ function parseBundleUnchecked(input: unknown): ParsedBundle {
     if (message.messageDigest !== undefined) {
       const digest = object(message.messageDigest, 'messageDigest')
       const algorithm = string(digest.algorithm, 'messageDigest.algorithm')
-      if (!DIGEST_ALGORITHMS.has(algorithm))
+      if (hashFromProtobufName(algorithm) === undefined)
         fail('VERIFIER_MALFORMED_BUNDLE', `unsupported digest algorithm ${algorithm.slice(0, 40)}`)
       parsedContent.digestAlgorithm = algorithm
       parsedContent.digest = decodeBase64(digest.digest, 'messageDigest.digest')

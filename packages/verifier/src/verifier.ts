@@ -276,9 +276,7 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
     let statement: VerificationResult['statement']
     let dsse: { payloadSha256: Buffer; paeSha256: Buffer } | undefined
     if (content.kind === 'message') {
-      const hash = content.digestAlgorithm
-        ? hashFromProtobufName(content.digestAlgorithm)!
-        : defaultHash(signingKey)
+      const hash = hashFromProtobufName(content.digestAlgorithm) ?? defaultHash(signingKey)
       if (content.digest) {
         const digest = artifact.digest(hash)
         if (!digest)
