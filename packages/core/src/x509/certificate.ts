@@ -164,7 +164,8 @@ function tbsFields(tbs: DerNode): TbsFields {
   let extensions: DerNode | undefined
   let lastTag = 0
   for (const field of fields.slice(index)) {
-    const allowed = [0x81, 0xa1, 0x82, 0xa2, 0xa3]
+    // The unique identifiers are IMPLICIT BIT STRINGs: primitive in DER, with a valid unused-bit count.
+    const allowed = [0x81, 0x82, 0xa3]
     const rank = field.tag & 0x1f
     if (!allowed.includes(field.tag) || rank <= lastTag)
       throw new DerError({
@@ -174,6 +175,7 @@ function tbsFields(tbs: DerNode): TbsFields {
     lastTag = rank
     if (field.tag === 0xa3) extensions = field
     else if (version < 2) x509Fail('X509_VERSION', 'unique identifiers need version 2 or 3')
+    else bitStringBytes({ ...field, tag: 0x03 })
   }
   if (extensions && version !== 3) x509Fail('X509_VERSION', `extensions in a version ${version} certificate`)
   checkAlgorithm(signature)
