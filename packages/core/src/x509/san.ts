@@ -29,6 +29,23 @@ function decodeName(name: DerNode): { kind: SubjectAltNameKind; value: string } 
   if (name.tag === 0x86) return { kind: 'uri', value: ia5String(name) }
   if (name.tag === 0x81) return { kind: 'email', value: ia5String(name) }
   if (name.tag === 0x82) return { kind: 'dns', value: ia5String(name) }
+  if (name.tag === 0xa4) {
+    // directoryName [4] EXPLICIT Name: one SEQUENCE of RDN SETs. Not an identity, but it must be what it says.
+    const [inner, ...more] = children(name)
+    if (!inner || more.length > 0 || inner.tag !== 0x30 || children(inner).some((rdn) => rdn.tag !== 0x31))
+      throw new DerError({ code: 'DER_INVALID_VALUE', message: 'malformed directoryName' })
+    return undefined
+  }
+  const parts = children(name)
+  // x400Address [3] IMPLICIT ORAddress (starts with its built-in attributes SEQUENCE); ediPartyName [5] IMPLICIT
+  // SEQUENCE { nameAssigner [0] OPTIONAL, partyName [1] }.
+  if (name.tag === 0xa3 && parts[0]?.tag !== 0x30)
+    throw new DerError({ code: 'DER_INVALID_VALUE', message: 'malformed x400Address' })
+  if (
+    name.tag === 0xa5 &&
+    (parts.some((part) => part.tag !== 0xa0 && part.tag !== 0xa1) || parts.at(-1)?.tag !== 0xa1)
+  )
+    throw new DerError({ code: 'DER_INVALID_VALUE', message: 'malformed ediPartyName' })
   if (name.tag !== 0xa0) return undefined
   // otherName ::= SEQUENCE { type-id OBJECT IDENTIFIER, value [0] EXPLICIT ANY }
   const [oid, wrapped, ...rest] = children(name)
