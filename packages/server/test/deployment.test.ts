@@ -217,7 +217,8 @@ describe.skipIf(!postgresUp)('the image’s entry point with the image’s and c
     // The tree must be the real one (the server's runtime dependencies are there) for the check to mean anything.
     expect(installed.some((name) => name.startsWith('hono@'))).toBe(true)
     expect(installed.some((name) => name.startsWith('@certus-trust+storage-sqlite@'))).toBe(true)
-    const tooling = /^(vitest|@vitest\+|vite@|msw@|@mswjs\+|esbuild@|@esbuild\+|tsx@|tsup@|typescript@|@biomejs\+|rolldown@|@types\+)/
+    const tooling =
+      /^(vitest|@vitest\+|vite@|msw@|@mswjs\+|esbuild@|@esbuild\+|tsx@|tsup@|typescript@|@biomejs\+|rolldown@|@types\+)/
     expect(installed.filter((name) => tooling.test(name))).toEqual([])
   })
 
