@@ -55,4 +55,4 @@ export {
 } from './statement.js'
 export type { TimestampAuthorityOptions, TimestampHashAlgorithm } from './timestamp-witness.js'
 export { createTimestampAuthorityWitness } from './timestamp-witness.js'
-export type { Witness, WitnessOption } from './witness.js'
+export type { SigstoreWitness, Witness, WitnessOption } from './witness.js'

@@ -11,8 +11,8 @@ import {
   readNode,
 } from '@certus-trust/core'
 import type { RFC3161Timestamp } from '@sigstore/core'
-import type { SignatureBundle, Witness as SigstoreWitness } from '@sigstore/sign'
 import { SignerError } from './errors.js'
+import type { SignatureBundle, SigstoreWitness } from './witness.js'
 
 // An RFC 3161 client that speaks only the standard (DER `application/timestamp-query` in, DER
 // `application/timestamp-reply` out), so it works with any timestamp authority: Sigstore's, the embedded one, or a

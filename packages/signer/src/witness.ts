@@ -14,9 +14,24 @@ import {
   verifyInclusionProof,
   verifyV2BodyMatchesRequest,
 } from '@certus-trust/rekor'
-import type { SignatureBundle, Witness as SigstoreWitness } from '@sigstore/sign'
+import type { Bundle, RFC3161SignedTimestamp, TransparencyLogEntry } from '@sigstore/bundle'
 import { abortError } from './artifact.js'
 import { SignerError } from './errors.js'
+
+/** The bundle content a `testify()` witness is shown: a message signature or a DSSE envelope. */
+export type SignatureBundle = Bundle['content']
+
+/**
+ * A witness in `@sigstore/sign`'s shape: any `@sigstore/sign` `Witness` (a `TSAWitness`, a `RekorWitness`) fits it,
+ * and so does {@link createTimestampAuthorityWitness}. Declared here so our published types do not depend on
+ * `@sigstore/sign`'s internals.
+ */
+export interface SigstoreWitness {
+  testify(
+    signature: SignatureBundle,
+    publicKey: string,
+  ): Promise<{ tlogEntries?: TransparencyLogEntry[]; rfc3161Timestamps?: RFC3161SignedTimestamp[] }>
+}
 
 /**
  * A witness records or timestamps a signature:

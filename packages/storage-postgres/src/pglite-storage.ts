@@ -1,10 +1,9 @@
 import { StorageError } from '@certus-trust/storage'
-import type { PGlite } from '@electric-sql/pglite'
 import { z } from 'zod'
 import { assembleStorage, type SqlStorage } from './create-storage.js'
 import { toStorageError } from './database-errors.js'
 import { loadPGlite } from './load-driver.js'
-import { createPGliteDriver } from './pglite-driver.js'
+import { createPGliteDriver, type PGliteDatabase } from './pglite-driver.js'
 
 /** Options of {@link createPGliteStorage}. */
 export interface PGliteStorageOptions {
@@ -14,7 +13,7 @@ export interface PGliteStorageOptions {
    */
   dataDir?: string
   /** A PGlite instance you own: used as is and left open by `close()`. Excludes `dataDir`. */
-  db?: PGlite
+  db?: PGliteDatabase
   /**
    * Apply pending migrations before returning (same as calling `migrate()`).
    * @default false
@@ -26,9 +25,9 @@ const OptionsSchema = z
   .object({
     dataDir: z.string().min(1).optional(),
     db: z
-      .custom<PGlite>(
+      .custom<PGliteDatabase>(
         (value) =>
-          typeof value === 'object' && value !== null && typeof (value as PGlite).query === 'function',
+          typeof value === 'object' && value !== null && typeof (value as PGliteDatabase).query === 'function',
       )
       .optional(),
     migrate: z.boolean().default(false),
@@ -63,7 +62,7 @@ export async function createPGliteStorage(options: PGliteStorageOptions = {}): P
   }
   const settings = parsed.data
   const ownsDatabase = settings.db === undefined
-  let db: PGlite
+  let db: PGliteDatabase
   if (settings.db) db = settings.db
   else {
     const PGliteClass = await loadPGlite()
