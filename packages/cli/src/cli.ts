@@ -17,7 +17,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   })
   if (argv.length > 0 && argv.every((arg) => arg === '--json')) {
     // `certus --json` alone: no command to run, reported like every other usage error.
-    reportUsageJson(io, new CommanderError(2, 'commander.missingCommand', 'name a command (certus --help lists them)'))
+    reportUsageJson(
+      io,
+      new CommanderError(2, 'commander.missingCommand', 'name a command (certus --help lists them)'),
+    )
     return EXIT_CODES.USAGE
   }
   try {
@@ -191,11 +194,17 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     .addOption(passwordStdinOption())
     .option(
       '--keyless',
-      'sign with a short-lived Fulcio certificate for an OIDC identity instead of a key (token: --identity-token, --identity-token-file, else the CI provider\'s, e.g. GitHub Actions with id-token: write)',
+      "sign with a short-lived Fulcio certificate for an OIDC identity instead of a key (token: --identity-token, --identity-token-file, else the CI provider's, e.g. GitHub Actions with id-token: write)",
     )
-    .option('--identity-token <jwt>', 'OIDC identity token for --keyless (implies it; visible in ps: prefer the file)')
+    .option(
+      '--identity-token <jwt>',
+      'OIDC identity token for --keyless (implies it; visible in ps: prefer the file)',
+    )
     .option('--identity-token-file <file>', 'file holding the OIDC identity token (implies --keyless)')
-    .option('--fulcio-url <url>', 'Fulcio for --keyless (default: $CERTUS_TRUST_FULCIO_ADDR, else https://fulcio.sigstore.dev)')
+    .option(
+      '--fulcio-url <url>',
+      'Fulcio for --keyless (default: $CERTUS_TRUST_FULCIO_ADDR, else https://fulcio.sigstore.dev)',
+    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -255,7 +264,7 @@ function addVerify({ program, action, child, jsonOption }: ProgramParts): void {
     .option('--trusted-root <file>', 'trust exactly this TrustedRoot JSON (nothing else)')
     .option(
       '--data-dir <dir>',
-      'add this data directory\'s logs to public-good; must exist (default: $CERTUS_TRUST_DATA_DIR, which must exist too, else .certus when it exists)',
+      "add this data directory's logs to public-good; must exist (default: $CERTUS_TRUST_DATA_DIR, which must exist too, else .certus when it exists)",
     )
     .addOption(jsonOption())
     .addHelpText(

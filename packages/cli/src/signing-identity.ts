@@ -24,7 +24,10 @@ export type SigningIdentity =
  * and `--identity-token-file`) gets its OIDC token now, a `--key` is decrypted and checked now.
  * @throws CliError `CLI_USAGE` for a key together with keyless flags.
  */
-export async function chooseSigningIdentity(out: Output, flags: SigningIdentityFlags): Promise<SigningIdentity> {
+export async function chooseSigningIdentity(
+  out: Output,
+  flags: SigningIdentityFlags,
+): Promise<SigningIdentity> {
   const keyless =
     flags.keyless === true || flags.identityToken !== undefined || flags.identityTokenFile !== undefined
   if (!keyless) {
@@ -43,7 +46,10 @@ export async function chooseSigningIdentity(out: Output, flags: SigningIdentityF
   const { DEFAULT_FULCIO_URL } = await import('@certus-trust/signer')
   const fulcioUrl = flags.fulcioUrl ?? (out.io.env.CERTUS_TRUST_FULCIO_ADDR?.trim() || DEFAULT_FULCIO_URL)
   if (!URL.canParse(fulcioUrl)) {
-    throw new CliError({ code: 'CLI_USAGE', message: `--fulcio-url ${JSON.stringify(fulcioUrl)} is not a URL` })
+    throw new CliError({
+      code: 'CLI_USAGE',
+      message: `--fulcio-url ${JSON.stringify(fulcioUrl)} is not a URL`,
+    })
   }
   const { token, source } = await resolveIdentityToken(out.io, flags)
   out.note(`certus: keyless signing through ${fulcioUrl} (identity token from ${source})`)

@@ -1,6 +1,6 @@
+import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // The server's test Fulcio (@sigstore/mock on 127.0.0.1), shared rather than copied.
@@ -59,18 +59,36 @@ describe('keyless certus sign with a local Fulcio (built bin)', () => {
 
   /** The local Fulcio CA and CT log plus the data directory's logs: what verifies these bundles. */
   async function trustedRoot(): Promise<string> {
-    const exported = await certus(['trust-root', 'export', '--out', p('embedded-root.json'), '--data-dir', p('data')])
+    const exported = await certus([
+      'trust-root',
+      'export',
+      '--out',
+      p('embedded-root.json'),
+      '--data-dir',
+      p('data'),
+    ])
     expect(exported.code, exported.stderr).toBe(0)
     const embedded = JSON.parse(await readFile(p('embedded-root.json'), 'utf8')) as Record<string, unknown>
-    const root = { ...embedded, certificateAuthorities: fulcio.trustedRoot.certificateAuthorities, ctlogs: fulcio.trustedRoot.ctlogs }
+    const root = {
+      ...embedded,
+      certificateAuthorities: fulcio.trustedRoot.certificateAuthorities,
+      ctlogs: fulcio.trustedRoot.ctlogs,
+    }
     await writeFile(p('root.json'), JSON.stringify(root))
     return p('root.json')
   }
 
   it('signs with the ambient GitHub Actions token (audience sigstore) and verifies by identity and issuer', async () => {
-    const sign = await certus(['sign', p('a.txt'), '--keyless', '--fulcio-url', fulcio.url, '--data-dir', p('data'), '--json'], {
-      env: { ACTIONS_ID_TOKEN_REQUEST_URL: actions.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN, SIGSTORE_ID_TOKEN: undefined },
-    })
+    const sign = await certus(
+      ['sign', p('a.txt'), '--keyless', '--fulcio-url', fulcio.url, '--data-dir', p('data'), '--json'],
+      {
+        env: {
+          ACTIONS_ID_TOKEN_REQUEST_URL: actions.url,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN,
+          SIGSTORE_ID_TOKEN: undefined,
+        },
+      },
+    )
     expect(sign.code, sign.stderr).toBe(0)
     expect(actions.audiences).toEqual(['sigstore'])
     expect(json(sign)).toMatchObject({ ok: true, results: [{ ok: true, logIndex: 0 }] })
@@ -80,13 +98,31 @@ describe('keyless certus sign with a local Fulcio (built bin)', () => {
 
     const root = await trustedRoot()
     const exact = await certus([
-      'verify', p('a.txt'), '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, '--trusted-root', root, '--json',
+      'verify',
+      p('a.txt'),
+      '--certificate-identity',
+      IDENTITY,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      '--trusted-root',
+      root,
+      '--json',
     ])
     expect(exact.code, exact.stderr).toBe(0)
-    expect(json(exact)).toMatchObject({ ok: true, results: [{ ok: true, signer: IDENTITY, issuer: ISSUER, logIndex: 0 }] })
+    expect(json(exact)).toMatchObject({
+      ok: true,
+      results: [{ ok: true, signer: IDENTITY, issuer: ISSUER, logIndex: 0 }],
+    })
     // Not trusted without the local Fulcio: public-good plus the data directory never adds a CA.
     const untrusted = await certus([
-      'verify', p('a.txt'), '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, '--data-dir', p('data'),
+      'verify',
+      p('a.txt'),
+      '--certificate-identity',
+      IDENTITY,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      '--data-dir',
+      p('data'),
     ])
     expect(untrusted.code).toBe(1)
   })
@@ -95,52 +131,124 @@ describe('keyless certus sign with a local Fulcio (built bin)', () => {
     const root = p('root.json')
     const verify = (...flags: string[]) => certus(['verify', p('a.txt'), '--trusted-root', root, ...flags])
     // A fragment matches anywhere in the SAN (Go regexp.MatchString semantics)...
-    const fragment = await verify('--certificate-identity-regexp', 'acme/app', '--certificate-oidc-issuer-regexp', 'actions\\.githubusercontent')
+    const fragment = await verify(
+      '--certificate-identity-regexp',
+      'acme/app',
+      '--certificate-oidc-issuer-regexp',
+      'actions\\.githubusercontent',
+    )
     expect(fragment.code, fragment.stderr).toBe(0)
     // ...an anchored pattern must match the whole SAN.
-    const anchored = await verify('--certificate-identity-regexp', '^acme/app$', '--certificate-oidc-issuer', ISSUER)
+    const anchored = await verify(
+      '--certificate-identity-regexp',
+      '^acme/app$',
+      '--certificate-oidc-issuer',
+      ISSUER,
+    )
     expect(anchored.code).toBe(1)
     expect(anchored.stderr).toContain('VERIFIER_IDENTITY_MISMATCH')
-    const whole = await verify('--certificate-identity-regexp', '^https://github\\.com/acme/app/.+@refs/heads/main$', '--certificate-oidc-issuer', ISSUER)
+    const whole = await verify(
+      '--certificate-identity-regexp',
+      '^https://github\\.com/acme/app/.+@refs/heads/main$',
+      '--certificate-oidc-issuer',
+      ISSUER,
+    )
     expect(whole.code, whole.stderr).toBe(0)
-    const wrongIssuer = await verify('--certificate-identity', IDENTITY, '--certificate-oidc-issuer-regexp', '^https://accounts\\.google\\.com$')
+    const wrongIssuer = await verify(
+      '--certificate-identity',
+      IDENTITY,
+      '--certificate-oidc-issuer-regexp',
+      '^https://accounts\\.google\\.com$',
+    )
     expect(wrongIssuer.code).toBe(1)
     expect(wrongIssuer.stderr).toContain('VERIFIER_IDENTITY_MISMATCH')
   })
 
   it('takes the token from --identity-token-file and --identity-token, and batches', async () => {
     const fromFile = await certus(
-      ['sign', p('a.txt'), p('b.txt'), '--identity-token-file', p('token.jwt'), '--fulcio-url', fulcio.url, '--data-dir', p('data')],
+      [
+        'sign',
+        p('a.txt'),
+        p('b.txt'),
+        '--identity-token-file',
+        p('token.jwt'),
+        '--fulcio-url',
+        fulcio.url,
+        '--data-dir',
+        p('data'),
+      ],
       { env: { ACTIONS_ID_TOKEN_REQUEST_URL: undefined, SIGSTORE_ID_TOKEN: undefined } },
     )
     expect(fromFile.code, fromFile.stderr).toBe(0)
     expect(fromFile.stderr).toContain('identity token from --identity-token-file')
     expect(fromFile.stderr).toContain('2 signed / 0 failed')
-    const fromFlag = await certus(['sign', p('b.txt'), '--identity-token', token, '--fulcio-url', fulcio.url, '--bundle', p('b2.json'), '--data-dir', p('data')])
+    const fromFlag = await certus([
+      'sign',
+      p('b.txt'),
+      '--identity-token',
+      token,
+      '--fulcio-url',
+      fulcio.url,
+      '--bundle',
+      p('b2.json'),
+      '--data-dir',
+      p('data'),
+    ])
     expect(fromFlag.code, fromFlag.stderr).toBe(0)
     const root = await trustedRoot()
     const verify = await certus([
-      'verify', p('a.txt'), p('b.txt'), '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, '--trusted-root', root,
+      'verify',
+      p('a.txt'),
+      p('b.txt'),
+      '--certificate-identity',
+      IDENTITY,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      '--trusted-root',
+      root,
     ])
     expect(verify.code, verify.stderr).toBe(0)
     expect(verify.stderr).toContain('2 verified / 0 failed')
   })
 
   it('reports a missing token, a refused token endpoint and a key with --keyless as typed errors', async () => {
-    const none = await certus(['sign', p('a.txt'), '--keyless', '--fulcio-url', fulcio.url, '--data-dir', p('data'), '--json'], {
-      env: { ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined, SIGSTORE_ID_TOKEN: undefined },
-    })
+    const none = await certus(
+      ['sign', p('a.txt'), '--keyless', '--fulcio-url', fulcio.url, '--data-dir', p('data'), '--json'],
+      {
+        env: {
+          ACTIONS_ID_TOKEN_REQUEST_URL: undefined,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined,
+          SIGSTORE_ID_TOKEN: undefined,
+        },
+      },
+    )
     expect(none.code).toBe(2)
     expect(json(none)).toMatchObject({ error: { code: 'CLI_USAGE' } })
-    const refused = await certus(['sign', p('a.txt'), '--keyless', '--fulcio-url', fulcio.url, '--data-dir', p('data'), '--json'], {
-      env: { ACTIONS_ID_TOKEN_REQUEST_URL: actions.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'wrong', SIGSTORE_ID_TOKEN: undefined },
-    })
+    const refused = await certus(
+      ['sign', p('a.txt'), '--keyless', '--fulcio-url', fulcio.url, '--data-dir', p('data'), '--json'],
+      {
+        env: {
+          ACTIONS_ID_TOKEN_REQUEST_URL: actions.url,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'wrong',
+          SIGSTORE_ID_TOKEN: undefined,
+        },
+      },
+    )
     expect(refused.code).toBe(4)
     expect(json(refused)).toMatchObject({ error: { code: 'CLI_IDENTITY_TOKEN' } })
     expect(refused.stderr).toContain('HTTP 401')
     const both = await certus(['sign', p('a.txt'), '--keyless', '--key', p('k.pem'), '--json'])
     expect(both.code).toBe(2)
-    const notJwt = await certus(['sign', p('a.txt'), '--identity-token', 'secret-not-a-jwt', '--fulcio-url', fulcio.url, '--data-dir', p('data')])
+    const notJwt = await certus([
+      'sign',
+      p('a.txt'),
+      '--identity-token',
+      'secret-not-a-jwt',
+      '--fulcio-url',
+      fulcio.url,
+      '--data-dir',
+      p('data'),
+    ])
     expect(notJwt.code).toBe(3)
     expect(notJwt.stderr).toContain('SIGNER_IDENTITY_TOKEN_INVALID')
     expect(notJwt.stderr).not.toContain('secret-not-a-jwt')

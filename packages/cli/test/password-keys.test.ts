@@ -20,7 +20,10 @@ describe('encrypted private keys (built bin)', () => {
     dir = await tempDir()
     p = (name) => join(dir.path, name)
     await writeFile(p('a.txt'), 'artifact\n')
-    await writeFile(p('provenance.json'), JSON.stringify({ builder: { id: 'https://ci.example/b' }, buildType: 'https://ci.example/t' }))
+    await writeFile(
+      p('provenance.json'),
+      JSON.stringify({ builder: { id: 'https://ci.example/b' }, buildType: 'https://ci.example/t' }),
+    )
   })
   afterAll(() => dir.cleanup())
 
@@ -38,21 +41,55 @@ describe('encrypted private keys (built bin)', () => {
 
   it('signs with the password from stdin, and from $CERTUS_PASSWORD', async () => {
     const stdin = await certus(
-      ['sign', p('a.txt'), '--key', p('k.pem'), '--password-stdin', '--bundle', p('a1.json'), '--data-dir', p('data'), '--json'],
+      [
+        'sign',
+        p('a.txt'),
+        '--key',
+        p('k.pem'),
+        '--password-stdin',
+        '--bundle',
+        p('a1.json'),
+        '--data-dir',
+        p('data'),
+        '--json',
+      ],
       { input: PASSWORD },
     )
     expect(stdin.code, stdin.stderr).toBe(0)
-    const env = await certus(['sign', p('a.txt'), '--key', p('k.pem'), '--bundle', p('a2.json'), '--data-dir', p('data')], {
-      env: { CERTUS_PASSWORD: PASSWORD },
-    })
+    const env = await certus(
+      ['sign', p('a.txt'), '--key', p('k.pem'), '--bundle', p('a2.json'), '--data-dir', p('data')],
+      {
+        env: { CERTUS_PASSWORD: PASSWORD },
+      },
+    )
     expect(env.code, env.stderr).toBe(0)
-    const verify = await certus(['verify', p('a.txt'), '--bundle', p('a2.json'), '--key', p('k.pub'), '--data-dir', p('data')])
+    const verify = await certus([
+      'verify',
+      p('a.txt'),
+      '--bundle',
+      p('a2.json'),
+      '--key',
+      p('k.pub'),
+      '--data-dir',
+      p('data'),
+    ])
     expect(verify.code, verify.stderr).toBe(0)
   })
 
   it('attests with the encrypted key (predicate type inferred: SLSA provenance v0.2)', async () => {
     const result = await certus(
-      ['attest', p('a.txt'), '--predicate', p('provenance.json'), '--key', p('k.pem'), '--password-stdin', '--data-dir', p('data'), '--json'],
+      [
+        'attest',
+        p('a.txt'),
+        '--predicate',
+        p('provenance.json'),
+        '--key',
+        p('k.pem'),
+        '--password-stdin',
+        '--data-dir',
+        p('data'),
+        '--json',
+      ],
       { input: PASSWORD },
     )
     expect(result.code, result.stderr).toBe(0)
@@ -63,17 +100,32 @@ describe('encrypted private keys (built bin)', () => {
   })
 
   it('a wrong or missing password is CLI_KEY_PASSWORD (exit 3), and the password is never printed', async () => {
-    const wrong = await certus(['sign', p('a.txt'), '--key', p('k.pem'), '--password-stdin', '--data-dir', p('data'), '--json'], {
-      input: WRONG,
-    })
+    const wrong = await certus(
+      ['sign', p('a.txt'), '--key', p('k.pem'), '--password-stdin', '--data-dir', p('data'), '--json'],
+      {
+        input: WRONG,
+      },
+    )
     expect(wrong.code).toBe(3)
     expect(json(wrong)).toMatchObject({ ok: false, error: { code: 'CLI_KEY_PASSWORD' } })
     expect(wrong.stderr).toContain('the password from --password-stdin is wrong')
     expect(wrong.stdout + wrong.stderr).not.toContain(WRONG)
 
-    const wrongEnv = await certus(['attest', p('a.txt'), '--predicate', p('provenance.json'), '--key', p('k.pem'), '--data-dir', p('data')], {
-      env: { CERTUS_PASSWORD: WRONG, CERTUS_DEBUG: '1' },
-    })
+    const wrongEnv = await certus(
+      [
+        'attest',
+        p('a.txt'),
+        '--predicate',
+        p('provenance.json'),
+        '--key',
+        p('k.pem'),
+        '--data-dir',
+        p('data'),
+      ],
+      {
+        env: { CERTUS_PASSWORD: WRONG, CERTUS_DEBUG: '1' },
+      },
+    )
     expect(wrongEnv.code).toBe(3)
     expect(wrongEnv.stderr).toContain('CERTUS_PASSWORD is wrong')
     expect(wrongEnv.stdout + wrongEnv.stderr).not.toContain(WRONG)
@@ -82,9 +134,14 @@ describe('encrypted private keys (built bin)', () => {
       env: { CERTUS_PASSWORD: undefined, CERTUS_TRUST_KEY_PASSPHRASE: undefined },
     })
     expect(missing.code).toBe(3)
-    expect(missing.stderr).toMatch(/is encrypted: give its password with --password-stdin or CERTUS_PASSWORD \(CLI_KEY_PASSWORD\)/)
+    expect(missing.stderr).toMatch(
+      /is encrypted: give its password with --password-stdin or CERTUS_PASSWORD \(CLI_KEY_PASSWORD\)/,
+    )
 
-    const empty = await certus(['keygen', '--private-key', p('e.pem'), '--public-key', p('e.pub'), '--password-stdin'], { input: '\n' })
+    const empty = await certus(
+      ['keygen', '--private-key', p('e.pem'), '--public-key', p('e.pub'), '--password-stdin'],
+      { input: '\n' },
+    )
     expect(empty.code).toBe(2)
     expect(empty.stderr).toContain('standard input held no password')
   })

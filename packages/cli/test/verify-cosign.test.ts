@@ -12,7 +12,13 @@ import { certus, json, tempDir } from './helpers.js'
 interface VerifyJson {
   ok: boolean
   trust: Array<{ kind: string; path?: string }>
-  results: Array<{ artifact: string; ok: boolean; logIndex?: number; integratedTime?: number; error?: { code: string } }>
+  results: Array<{
+    artifact: string
+    ok: boolean
+    logIndex?: number
+    integratedTime?: number
+    error?: { code: string }
+  }>
   summary: { total: number; succeeded: number; failed: number; line: string }
 }
 
@@ -43,7 +49,16 @@ describe('certus verify (cosign-style) and --json everywhere (built bin)', () =>
     expect(result.stderr).toContain(`data directory ${data()}`)
     expect(result.stderr.trim().split('\n').at(-1)).toBe('certus: 2 verified / 0 failed')
 
-    const asJson = await certus(['verify', p('a.txt'), p('b.txt'), '--key', p('k.pub'), '--data-dir', data(), '--json'])
+    const asJson = await certus([
+      'verify',
+      p('a.txt'),
+      p('b.txt'),
+      '--key',
+      p('k.pub'),
+      '--data-dir',
+      data(),
+      '--json',
+    ])
     const report = json<VerifyJson>(asJson)
     expect(report.ok).toBe(true)
     expect(report.trust.map((source) => source.kind)).toEqual(['public-good', 'data-dir'])
@@ -56,7 +71,16 @@ describe('certus verify (cosign-style) and --json everywhere (built bin)', () =>
 
   it('ends a batch with a failure in it with "N verified / M failed" and the first failure\'s status', async () => {
     await writeFile(p('c.txt'), 'never signed\n')
-    const result = await certus(['verify', p('a.txt'), p('c.txt'), p('missing.txt'), '--key', p('k.pub'), '--data-dir', data()])
+    const result = await certus([
+      'verify',
+      p('a.txt'),
+      p('c.txt'),
+      p('missing.txt'),
+      '--key',
+      p('k.pub'),
+      '--data-dir',
+      data(),
+    ])
     expect(result.code).toBe(3) // c.txt has no bundle: bad input
     expect(result.stdout).toMatch(/^OK {6}.*a\.txt/m)
     expect(result.stdout).toMatch(/^FAILED {2}.*c\.txt/m)
@@ -100,7 +124,15 @@ describe('certus verify (cosign-style) and --json everywhere (built bin)', () =>
     // --trusted-root is exact: the exported root alone verifies.
     const exported = await certus(['trust-root', 'export', '--out', p('root.json'), '--data-dir', data()])
     expect(exported.code, exported.stderr).toBe(0)
-    const exact = await certus(['verify', p('a.txt'), '--key', p('k.pub'), '--trusted-root', p('root.json'), '--json'])
+    const exact = await certus([
+      'verify',
+      p('a.txt'),
+      '--key',
+      p('k.pub'),
+      '--trusted-root',
+      p('root.json'),
+      '--json',
+    ])
     expect(exact.code, exact.stderr).toBe(0)
     expect(json<VerifyJson>(exact).trust).toEqual([{ kind: 'trusted-root', path: p('root.json') }])
   })
@@ -118,7 +150,10 @@ describe('certus verify (cosign-style) and --json everywhere (built bin)', () =>
   it('prints usage errors as one JSON document with --json (commander errors and our own)', async () => {
     const unknown = await certus(['verify', p('a.txt'), '--bogus', '--json'])
     expect(unknown.code).toBe(2)
-    expect(json(unknown)).toMatchObject({ ok: false, error: { code: 'CLI_USAGE', message: "unknown option '--bogus'" } })
+    expect(json(unknown)).toMatchObject({
+      ok: false,
+      error: { code: 'CLI_USAGE', message: "unknown option '--bogus'" },
+    })
     const missing = await certus(['sign', '--json'])
     expect(missing.code).toBe(2)
     expect(json(missing)).toMatchObject({ error: { code: 'CLI_USAGE' } })
@@ -143,12 +178,36 @@ describe('certus verify (cosign-style) and --json everywhere (built bin)', () =>
 
   it('gives verify-bundle --json without changing the conformance protocol', async () => {
     const root = p('root.json')
-    const ok = await certus(['verify-bundle', '--bundle', `${p('a.txt')}.sigstore.json`, '--key', p('k.pub'), '--trusted-root', root, p('a.txt'), '--json'])
+    const ok = await certus([
+      'verify-bundle',
+      '--bundle',
+      `${p('a.txt')}.sigstore.json`,
+      '--key',
+      p('k.pub'),
+      '--trusted-root',
+      root,
+      p('a.txt'),
+      '--json',
+    ])
     expect(ok.code, ok.stderr).toBe(0)
     expect(json(ok)).toMatchObject({ ok: true, exitCode: 0 })
-    const rejected = await certus(['verify-bundle', '--json', '--bundle', `${p('a.txt')}.sigstore.json`, '--key', p('k.pub'), '--trusted-root', root, p('b.txt')])
+    const rejected = await certus([
+      'verify-bundle',
+      '--json',
+      '--bundle',
+      `${p('a.txt')}.sigstore.json`,
+      '--key',
+      p('k.pub'),
+      '--trusted-root',
+      root,
+      p('b.txt'),
+    ])
     expect(rejected.code).toBe(1)
-    expect(json(rejected)).toMatchObject({ ok: false, exitCode: 1, error: { code: 'VERIFIER_ARTIFACT_MISMATCH' } })
+    expect(json(rejected)).toMatchObject({
+      ok: false,
+      exitCode: 1,
+      error: { code: 'VERIFIER_ARTIFACT_MISMATCH' },
+    })
     const usage = await certus(['verify-bundle', '--json', '--key', p('k.pub'), p('a.txt')])
     expect(usage.code).toBe(2)
     expect(json(usage)).toMatchObject({ ok: false, error: { code: 'CLI_USAGE' } })
@@ -156,7 +215,17 @@ describe('certus verify (cosign-style) and --json everywhere (built bin)', () =>
 
   it('uses JSON numbers for logIndex, integratedTime and tree sizes in every command', async () => {
     const outputs = [
-      await certus(['sign', p('a.txt'), '--key', p('k.pem'), '--bundle', p('again.json'), '--data-dir', data(), '--json']),
+      await certus([
+        'sign',
+        p('a.txt'),
+        '--key',
+        p('k.pem'),
+        '--bundle',
+        p('again.json'),
+        '--data-dir',
+        data(),
+        '--json',
+      ]),
       await certus(['verify', p('a.txt'), '--key', p('k.pub'), '--data-dir', data(), '--json']),
       await certus(['log', 'get', '--index', '0', '--data-dir', data(), '--json']),
       await certus(['log', 'proof', '--index', '0', '--data-dir', data(), '--json']),
@@ -164,8 +233,9 @@ describe('certus verify (cosign-style) and --json everywhere (built bin)', () =>
     ]
     const seen = new Set<string>()
     const walk = (value: unknown, path: string): void => {
-      if (Array.isArray(value)) value.forEach((item) => walk(item, path))
-      else if (typeof value === 'object' && value !== null)
+      if (Array.isArray(value)) {
+        for (const item of value) walk(item, path)
+      } else if (typeof value === 'object' && value !== null)
         for (const [key, inner] of Object.entries(value)) {
           if (/^(logIndex|integratedTime|treeSize)$/.test(key)) {
             seen.add(key)

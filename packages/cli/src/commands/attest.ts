@@ -35,7 +35,10 @@ export async function runAttest(file: string, options: AttestOptions, out: Outpu
       message: `predicate ${options.predicate} must be a JSON object`,
     })
   }
-  const { predicateType, source } = choosePredicateType(options.predicateType, predicate as Record<string, unknown>)
+  const { predicateType, source } = choosePredicateType(
+    options.predicateType,
+    predicate as Record<string, unknown>,
+  )
   const password = await readPassword(out.io, { passwordStdin: options.passwordStdin === true })
   const keyOption = await readSigningKeyOption(out.io.cwd, options.key, password)
   return withWitness(out, options, async (witness, defaultKeyPath) => {

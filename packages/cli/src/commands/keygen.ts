@@ -32,7 +32,10 @@ export async function runKeygen(options: KeygenOptions, out: Output): Promise<vo
   if (options.kms !== undefined) return runKmsKeygen(options, out)
   // The password is read before anything is generated or written; only --password-stdin and CERTUS_PASSWORD
   // encrypt (CERTUS_TRUST_KEY_PASSPHRASE only ever decrypted keys, so keygen ignores it).
-  const password = await readPassword(out.io, { passwordStdin: options.passwordStdin === true, legacy: false })
+  const password = await readPassword(out.io, {
+    passwordStdin: options.passwordStdin === true,
+    legacy: false,
+  })
   const algorithm = options.algorithm as KeyAlgorithm
   if (!KEY_ALGORITHMS.includes(algorithm)) {
     throw new CliError({

@@ -6,9 +6,9 @@ import { checkInputFile, resolvePath, writeOutputFile } from '../files.js'
 import type { Output } from '../output.js'
 import { reportItemError } from '../output.js'
 import { createProgress } from '../progress.js'
+import { openRemoteWitnesses, type WitnessFlags } from '../remote.js'
 import { chooseSigningIdentity, type SigningIdentityFlags } from '../signing-identity.js'
 import { batchSummary } from '../summary.js'
-import { openRemoteWitnesses, type WitnessFlags } from '../remote.js'
 
 export interface SignOptions extends WitnessFlags, SigningIdentityFlags {
   bundle?: string

@@ -10,11 +10,14 @@ export async function runVerifyBundleCommand(args: readonly string[], io: CliIo)
   const json = args.includes('--json')
   const protocolArgs = args.filter((arg) => arg !== '--json')
   const captured = { stdout: '', stderr: '' }
+  const capture = (stream: 'stdout' | 'stderr') => ({
+    write: (chunk: string) => {
+      captured[stream] += chunk
+      return true
+    },
+  })
   const streams = json
-    ? {
-        stdout: { write: (chunk: string) => ((captured.stdout += chunk), true) },
-        stderr: { write: (chunk: string) => ((captured.stderr += chunk), true) },
-      }
+    ? { stdout: capture('stdout'), stderr: capture('stderr') }
     : { stdout: io.stdout, stderr: io.stderr }
   let code: number
   try {

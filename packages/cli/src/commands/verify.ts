@@ -103,12 +103,19 @@ async function prepare(input: string, options: VerifyOptions, out: Output): Prom
     return {
       label,
       bundlePath,
-      error: new CliError({ code: 'CLI_FILE_NOT_FOUND', message: `cannot read file ${path}`, details: { path } }),
+      error: new CliError({
+        code: 'CLI_FILE_NOT_FOUND',
+        message: `cannot read file ${path}`,
+        details: { path },
+      }),
     }
   }
   if (!isFile && !options.bundle) {
     // A usage mistake that applies to the whole run.
-    throw new CliError({ code: 'CLI_USAGE', message: `--bundle is required to verify a bare digest (${input})` })
+    throw new CliError({
+      code: 'CLI_USAGE',
+      message: `--bundle is required to verify a bare digest (${input})`,
+    })
   }
   try {
     const bundle = (await readInputFile(bundlePath, 'bundle')).toString('utf8')

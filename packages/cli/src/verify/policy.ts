@@ -35,8 +35,10 @@ export function compilePattern(flag: string, pattern: string): RegExp {
 
 /** Builds the policy from `--key` or the certificate flags; anything missing or contradictory is `CLI_USAGE`. */
 export async function policyFromFlags(flags: PolicyFlags, cwd: string): Promise<CliPolicy> {
-  const identityGiven = flags.certificateIdentity !== undefined || flags.certificateIdentityRegexp !== undefined
-  const issuerGiven = flags.certificateOidcIssuer !== undefined || flags.certificateOidcIssuerRegexp !== undefined
+  const identityGiven =
+    flags.certificateIdentity !== undefined || flags.certificateIdentityRegexp !== undefined
+  const issuerGiven =
+    flags.certificateOidcIssuer !== undefined || flags.certificateOidcIssuerRegexp !== undefined
   if (flags.key !== undefined) {
     if (identityGiven || issuerGiven) {
       throw new CliError({

@@ -82,16 +82,11 @@ async function locateDataDir(io: CliIo, option: string | undefined): Promise<str
 
 /** One line naming the trust material, for text output. */
 export function describeTrust(sources: readonly TrustSource[]): string {
-  return sources
-    .map((source) => {
-      switch (source.kind) {
-        case 'public-good':
-          return source.description
-        case 'data-dir':
-          return `logs and timestamp authorities of data directory ${source.path}`
-        case 'trusted-root':
-          return `trusted root ${source.path}`
-      }
-    })
-    .join(' + ')
+  return sources.map(describeSource).join(' + ')
+}
+
+function describeSource(source: TrustSource): string {
+  if (source.kind === 'public-good') return source.description
+  if (source.kind === 'data-dir') return `logs and timestamp authorities of data directory ${source.path}`
+  return `trusted root ${source.path}`
 }
