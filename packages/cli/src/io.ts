@@ -15,7 +15,7 @@ export interface CliIo {
   cwd: string
   /**
    * Environment (only `CERTUS_TRUST_*`, `CERTUS_PASSWORD`, `CERTUS_DEBUG`, `NO_COLOR` and, for keyless signing on
-   * GitHub Actions, `ACTIONS_ID_TOKEN_REQUEST_URL`/`_TOKEN` are read).
+   * GitHub Actions, `SIGSTORE_ID_TOKEN` and `ACTIONS_ID_TOKEN_REQUEST_URL`/`_TOKEN` are read).
    */
   env: Record<string, string | undefined>
 }
