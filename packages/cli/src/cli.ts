@@ -181,7 +181,7 @@ function addKeygen({ program, action, child, jsonOption }: ProgramParts): void {
 }
 
 function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }: ProgramParts): void {
-  withWitnessOptions(child(program, 'sign'))
+  withKeylessOptions(withWitnessOptions(child(program, 'sign')))
     .description(
       'sign files and record each signature in the transparency log; writes Sigstore bundles (v0.3)',
     )
@@ -192,19 +192,6 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     )
     .option('--bundle <file>', 'where to write the bundle (one file only; default <file>.sigstore.json)')
     .addOption(passwordStdinOption())
-    .option(
-      '--keyless',
-      "sign with a short-lived Fulcio certificate for an OIDC identity instead of a key (token: --identity-token, --identity-token-file, else the CI provider's, e.g. GitHub Actions with id-token: write)",
-    )
-    .option(
-      '--identity-token <jwt>',
-      'OIDC identity token for --keyless (implies it; visible in ps: prefer the file)',
-    )
-    .option('--identity-token-file <file>', 'file holding the OIDC identity token (implies --keyless)')
-    .option(
-      '--fulcio-url <url>',
-      'Fulcio for --keyless (default: $CERTUS_TRUST_FULCIO_ADDR, else https://fulcio.sigstore.dev)',
-    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -214,7 +201,7 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
       }),
     )
 
-  withWitnessOptions(child(program, 'attest'))
+  withKeylessOptions(withWitnessOptions(child(program, 'attest')))
     .description('sign an in-toto attestation (DSSE) about a file and record it in the transparency log')
     .argument('<file>', 'the attestation subject')
     .requiredOption('--predicate <file>', 'predicate JSON file')
@@ -467,6 +454,24 @@ function passwordStdinOption(): Option {
     '--password-stdin',
     'read the password of an encrypted --key from stdin (default: $CERTUS_PASSWORD, else $CERTUS_TRUST_KEY_PASSPHRASE)',
   )
+}
+
+/** Keyless signing through Fulcio, for `sign` and `attest`. */
+function withKeylessOptions(command: Command): Command {
+  return command
+    .option(
+      '--keyless',
+      "sign with a short-lived Fulcio certificate for an OIDC identity instead of a key (token: --identity-token-file, --identity-token, $SIGSTORE_ID_TOKEN, else the CI provider's, e.g. GitHub Actions with id-token: write)",
+    )
+    .option(
+      '--identity-token <jwt>',
+      'OIDC identity token for --keyless (implies it; visible in ps: prefer the file)',
+    )
+    .option('--identity-token-file <file>', 'file holding the OIDC identity token (implies --keyless)')
+    .option(
+      '--fulcio-url <url>',
+      'Fulcio for --keyless (default: $CERTUS_TRUST_FULCIO_ADDR, else https://fulcio.sigstore.dev)',
+    )
 }
 
 /** Where `sign` and `attest` record and timestamp: the same options for both. */

@@ -211,6 +211,42 @@ describe('keyless certus sign with a local Fulcio (built bin)', () => {
     expect(verify.stderr).toContain('2 verified / 0 failed')
   })
 
+  it('attests keylessly too; the attestation verifies by identity and names its predicate type', async () => {
+    await writeFile(p('sbom.json'), JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5' }))
+    const attest = await certus(
+      [
+        'attest',
+        p('a.txt'),
+        '--predicate',
+        p('sbom.json'),
+        '--identity-token-file',
+        p('token.jwt'),
+        '--fulcio-url',
+        fulcio.url,
+        '--data-dir',
+        p('data'),
+        '--json',
+      ],
+      { env: { ACTIONS_ID_TOKEN_REQUEST_URL: undefined, SIGSTORE_ID_TOKEN: undefined } },
+    )
+    expect(attest.code, attest.stderr).toBe(0)
+    expect(json(attest)).toMatchObject({ ok: true, predicateType: 'https://cyclonedx.org/bom' })
+    const root = await trustedRoot()
+    const verify = await certus([
+      'verify',
+      p('a.txt'),
+      '--bundle',
+      `${p('a.txt')}.intoto.sigstore.json`,
+      '--certificate-identity',
+      IDENTITY,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      '--trusted-root',
+      root,
+    ])
+    expect(verify.code, verify.stderr).toBe(0)
+  })
+
   it('reports a missing token, a refused token endpoint and a key with --keyless as typed errors', async () => {
     const none = await certus(
       ['sign', p('a.txt'), '--keyless', '--fulcio-url', fulcio.url, '--data-dir', p('data'), '--json'],

@@ -2,14 +2,13 @@ import { basename } from 'node:path'
 import { loadOrCreatePrivateKey } from '../data-dir.js'
 import { CliError } from '../errors.js'
 import { checkInputFile, readJsonFile, resolvePath, writeOutputFile } from '../files.js'
-import { readSigningKeyOption } from '../keys.js'
 import type { Output } from '../output.js'
-import { readPassword } from '../password.js'
 import { choosePredicateType } from '../predicate-types.js'
 import type { WitnessFlags } from '../remote.js'
+import { chooseSigningIdentity, type SigningIdentityFlags } from '../signing-identity.js'
 import { withWitness } from './sign.js'
 
-export interface AttestOptions extends WitnessFlags {
+export interface AttestOptions extends WitnessFlags, SigningIdentityFlags {
   predicate: string
   /** A URI or a cosign name; inferred from the predicate when absent. */
   predicateType?: string
@@ -39,12 +38,14 @@ export async function runAttest(file: string, options: AttestOptions, out: Outpu
     options.predicateType,
     predicate as Record<string, unknown>,
   )
-  const password = await readPassword(out.io, { passwordStdin: options.passwordStdin === true })
-  const keyOption = await readSigningKeyOption(out.io.cwd, options.key, password)
+  const identity = await chooseSigningIdentity(out, options)
   return withWitness(out, options, async (witness, defaultKeyPath) => {
-    const key = keyOption ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem
     const { createSigner } = await import('@certus-trust/signer')
-    const signer = createSigner({ key, witness })
+    const signer = createSigner(
+      identity.kind === 'keyless'
+        ? { keyless: identity.keyless, witness }
+        : { key: identity.key ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem, witness },
+    )
     const result = await signer.attest({
       artifact: { path },
       name: basename(path),
