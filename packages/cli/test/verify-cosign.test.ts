@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { certus, json, tempDir } from './helpers.js'
+import { BIN, certus, json, tempDir } from './helpers.js'
 
 /*
  * `certus verify` as cosign's `verify-blob`: its trust material is explicit (named in the output, never only
@@ -249,5 +250,48 @@ describe('certus verify (cosign-style) and --json everywhere (built bin)', () =>
       walk(json(output), 'output')
     }
     expect([...seen].sort()).toEqual(['integratedTime', 'logIndex', 'treeSize'])
+  })
+})
+
+describe('certus serve --json (built bin)', () => {
+  it('prints one JSON document on stdout once it listens, and exits cleanly on SIGTERM', async () => {
+    const dir = await tempDir()
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--port', '0', '--storage', 'memory', '--data-dir', dir.path, '--json'],
+      { env: { ...process.env, CERTUS_TRUST_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    try {
+      const ready = await new Promise<{ ok: boolean; url: string }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 60_000)
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString()
+          try {
+            const document = JSON.parse(stdout) as { ok: boolean; url: string }
+            clearTimeout(timer)
+            resolve(document)
+          } catch {
+            // not complete yet
+          }
+        })
+        child.once('exit', (code) => reject(new Error(`serve exited early (${code}):\n${stderr}`)))
+      })
+      expect(ready).toMatchObject({ ok: true, storage: 'memory' })
+      expect((await fetch(`${ready.url}/v1/health`)).status).toBe(200)
+    } finally {
+      child.kill('SIGTERM')
+      const code = await new Promise((resolve) =>
+        child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve),
+      )
+      await dir.cleanup()
+      expect(code).toBe(0)
+    }
+    // Still exactly one document: shutdown notes went to stderr.
+    expect(() => JSON.parse(stdout)).not.toThrow()
   })
 })
