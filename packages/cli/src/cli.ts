@@ -15,6 +15,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const program = buildProgram(io, (code) => {
     exitCode = code
   })
+  if (argv.length > 0 && argv.every((arg) => arg === '--json')) {
+    // `certus --json` alone: no command to run, reported like every other usage error.
+    reportUsageJson(
+      io,
+      new CommanderError(2, 'commander.missingCommand', 'name a command (certus --help lists them)'),
+    )
+    return EXIT_CODES.USAGE
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' })
   } catch (error) {
@@ -26,11 +34,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         error.code === 'commander.help'
       )
         return EXIT_CODES.OK
+      if (argv.includes('--json')) reportUsageJson(io, error)
       return EXIT_CODES.USAGE
     }
     return reportError(io, false, error)
   }
   return exitCode
+}
+
+/**
+ * With `--json`, a usage error commander rejected is one JSON document on stdout too, like every other error
+ * (commander has already written its text on stderr).
+ */
+function reportUsageJson(io: CliIo, error: CommanderError): void {
+  const message = error.message.replace(/^error:\s*/, '')
+  io.stdout.write(
+    `${JSON.stringify({ ok: false, error: { code: 'CLI_USAGE', message, reason: error.code } }, null, 2)}\n`,
+  )
 }
 
 type SetExit = (code: number) => void
@@ -126,7 +146,7 @@ function programParts(io: CliIo, setExit: SetExit): ProgramParts {
 function addKeygen({ program, action, child, jsonOption }: ProgramParts): void {
   child(program, 'keygen')
     .description(
-      'generate a signing key pair (PKCS#8 private key with mode 0600, SPKI public key), or a key inside a KMS (--kms)',
+      'generate a signing key pair (PKCS#8 private key with mode 0600, encrypted with --password-stdin; SPKI public key), or a key inside a KMS (--kms)',
     )
     .addOption(
       new Option('--algorithm <name>', 'key algorithm')
@@ -141,6 +161,10 @@ function addKeygen({ program, action, child, jsonOption }: ProgramParts): void {
     )
     .option('--rsa-bits <bits>', 'RSA modulus size: 2048, 3072 or 4096 (default 3072)')
     .option('--force', 'replace existing key files')
+    .option(
+      '--password-stdin',
+      'encrypt the private key (PKCS#8, AES-256-CBC) with the password read from stdin (default: $CERTUS_PASSWORD when set)',
+    )
     .addOption(jsonOption())
     .action(
       action(
@@ -157,7 +181,7 @@ function addKeygen({ program, action, child, jsonOption }: ProgramParts): void {
 }
 
 function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }: ProgramParts): void {
-  withWitnessOptions(child(program, 'sign'))
+  withKeylessOptions(withWitnessOptions(child(program, 'sign')))
     .description(
       'sign files and record each signature in the transparency log; writes Sigstore bundles (v0.3)',
     )
@@ -167,6 +191,7 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
       "private key (PEM) or KMS key URI (awskms://, gcpkms://, azurekms://, hashivault://); default: the data directory's signing key, created on first use",
     )
     .option('--bundle <file>', 'where to write the bundle (one file only; default <file>.sigstore.json)')
+    .addOption(passwordStdinOption())
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -176,16 +201,20 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
       }),
     )
 
-  withWitnessOptions(child(program, 'attest'))
+  withKeylessOptions(withWitnessOptions(child(program, 'attest')))
     .description('sign an in-toto attestation (DSSE) about a file and record it in the transparency log')
     .argument('<file>', 'the attestation subject')
     .requiredOption('--predicate <file>', 'predicate JSON file')
-    .option('--predicate-type <uri>', 'predicate type URI', 'https://slsa.dev/provenance/v1')
+    .option(
+      '--predicate-type <uri-or-name>',
+      'predicate type URI, or a cosign name (slsaprovenance1, slsaprovenance02, link, spdx, spdxjson, cyclonedx, vuln, openvex, custom); default: inferred when the predicate is unambiguously one of these, else required',
+    )
     .option(
       '--key <file-or-uri>',
       "private key (PEM) or KMS key URI (awskms://, gcpkms://, azurekms://, hashivault://); default: the data directory's signing key",
     )
     .option('--bundle <file>', 'where to write the bundle (default <file>.intoto.sigstore.json)')
+    .addOption(passwordStdinOption())
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(
@@ -198,21 +227,50 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     )
 }
 
-function addVerify({ program, action, child, dataDirOption, jsonOption }: ProgramParts): void {
+function addVerify({ program, action, child, jsonOption }: ProgramParts): void {
   child(program, 'verify')
-    .description('verify files against their bundles (a batch of files shows a progress bar on a terminal)')
-    .argument('<files...>', 'files (or sha256:<hex> digests) to verify')
-    .option('--bundle <file>', 'bundle to verify against (one file only; default <file>.sigstore.json)')
-    .option('--key <file>', 'expected signer public key (PEM)')
-    .option('--certificate-identity <san>', 'expected certificate identity (exact)')
-    .option('--certificate-identity-regexp <regexp>', 'expected certificate identity (regular expression)')
-    .option('--certificate-oidc-issuer <url>', 'expected OIDC issuer')
-    .option(
-      '--trusted-root <file>',
-      "trusted root JSON (default: the data directory's log if it exists, else public-good)",
+    .description(
+      'verify files against Sigstore bundles, cosign-style (a batch shows a progress bar on a terminal and ends with a summary)',
     )
-    .addOption(dataDirOption())
+    .usage(
+      'FILE_OR_DIGEST... [--bundle B] (--key PUB.pem | --certificate-identity[-regexp] I --certificate-oidc-issuer[-regexp] U) [--trusted-root T | --data-dir D] [--json]',
+    )
+    .argument('<files...>', 'files (or sha256:<hex> digests, with --bundle) to verify')
+    .option('--bundle <file>', 'bundle to verify against (one artifact only; default <file>.sigstore.json)')
+    .option('--key <file>', 'expected signer public key (PEM)')
+    .option('--certificate-identity <san>', 'expected certificate identity (SAN), exact')
+    .option(
+      '--certificate-identity-regexp <re>',
+      'expected certificate identity, a regular expression matched ANYWHERE in the SAN (unanchored, as cosign); write ^…$ for a whole-SAN match',
+    )
+    .option('--certificate-oidc-issuer <url>', 'expected OIDC issuer, exact')
+    .option(
+      '--certificate-oidc-issuer-regexp <re>',
+      'expected OIDC issuer, a regular expression matched anywhere (unanchored); write ^…$ to anchor',
+    )
+    .option('--trusted-root <file>', 'trust exactly this TrustedRoot JSON (nothing else)')
+    .option(
+      '--data-dir <dir>',
+      "add this data directory's logs to public-good; must exist (default: $CERTUS_TRUST_DATA_DIR, which must exist too, else .certus when it exists)",
+    )
     .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+Regular expressions (--certificate-identity-regexp, --certificate-oidc-issuer-regexp) follow cosign: the
+pattern may match any part of the value (Go regexp.MatchString), so "@example\\.com" matches
+"ci@example.com.evil.net" too. Anchor explicitly: '^https://github\\.com/org/repo/.+@refs/heads/main$'.
+
+Trust material (named on stderr, and as "trust" with --json): --trusted-root T alone; otherwise the embedded
+public-good root plus the transparency logs and timestamp authorities of the data directory (--data-dir,
+$CERTUS_TRUST_DATA_DIR, else ./.certus when it exists). A named data directory that does not exist is an
+error (CLI_DATA_DIR, exit 4), never a silent fallback. A data directory never adds certificate authorities:
+keyless bundles from a private Fulcio need --trusted-root.
+
+Exit status: 0 every artifact verified; 1 at least one was rejected; 2 usage error; 3 a file or bundle is
+missing or malformed; 4 the named data directory does not exist. With --json: one document
+{ ok, trust, results: [...], summary: { total, succeeded, failed, line } }; errors as { ok: false, error }.`,
+    )
     .action(
       action(
         async (out, options: import('./commands/verify.js').VerifyOptions & { json?: boolean }, files) => {
@@ -331,6 +389,7 @@ function addServerCommands({ program, action, child, dataDirOption, jsonOption }
       'sqlite, memory, pglite, a SQLite file (*.db), a PGlite directory, or a postgres:// URL (default: SQLite in the data directory)',
     )
     .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(
       action(async (out, options: import('./commands/serve.js').ServeOptions) => {
         const { runServe } = await import('./commands/serve.js')
@@ -388,6 +447,32 @@ function addServerCommands({ program, action, child, dataDirOption, jsonOption }
 }
 
 export { CliError }
+
+/** `--password-stdin` of `sign` and `attest`. */
+function passwordStdinOption(): Option {
+  return new Option(
+    '--password-stdin',
+    'read the password of an encrypted --key from stdin (default: $CERTUS_PASSWORD, else $CERTUS_TRUST_KEY_PASSPHRASE)',
+  )
+}
+
+/** Keyless signing through Fulcio, for `sign` and `attest`. */
+function withKeylessOptions(command: Command): Command {
+  return command
+    .option(
+      '--keyless',
+      "sign with a short-lived Fulcio certificate for an OIDC identity instead of a key (token: --identity-token-file, --identity-token, $SIGSTORE_ID_TOKEN, else the CI provider's, e.g. GitHub Actions with id-token: write)",
+    )
+    .option(
+      '--identity-token <jwt>',
+      'OIDC identity token for --keyless (implies it; visible in ps: prefer the file)',
+    )
+    .option('--identity-token-file <file>', 'file holding the OIDC identity token (implies --keyless)')
+    .option(
+      '--fulcio-url <url>',
+      'Fulcio for --keyless (default: $CERTUS_TRUST_FULCIO_ADDR, else https://fulcio.sigstore.dev)',
+    )
+}
 
 /** Where `sign` and `attest` record and timestamp: the same options for both. */
 function withWitnessOptions(command: Command): Command {

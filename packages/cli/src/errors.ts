@@ -8,6 +8,10 @@ export type CliErrorCode =
   | 'CLI_FILE_NOT_FOUND'
   /** An input file exists but its content is not what the command needs (PEM, JSON, bundle…). */
   | 'CLI_INPUT_INVALID'
+  /** An encrypted private key came without its password, or with a wrong one. */
+  | 'CLI_KEY_PASSWORD'
+  /** The CI provider's OIDC token endpoint failed or answered without a token (keyless signing). */
+  | 'CLI_IDENTITY_TOKEN'
   /** An output file could not be written (exists without `--force`, directory missing, permissions). */
   | 'CLI_OUTPUT_FAILED'
   /** A log entry (or other looked-up item) does not exist. */
@@ -58,12 +62,14 @@ export function exitCodeFor(error: unknown): number {
       return EXIT_CODES.USAGE
     case 'CLI_FILE_NOT_FOUND':
     case 'CLI_INPUT_INVALID':
+    case 'CLI_KEY_PASSWORD':
     case 'CLI_OUTPUT_FAILED':
     case 'CLI_NOT_FOUND':
       return EXIT_CODES.INPUT
     case 'CLI_VERIFICATION_FAILED':
       return EXIT_CODES.VERIFICATION_FAILED
     case 'CLI_DATA_DIR':
+    case 'CLI_IDENTITY_TOKEN':
       return EXIT_CODES.UNAVAILABLE
   }
   // A configuration the user gave (flags, CERTUS_TRUST_* variables) that a library rejected is a usage error.
@@ -74,7 +80,8 @@ export function exitCodeFor(error: unknown): number {
     code.startsWith('STORAGE_') ||
     code.startsWith('REKOR_') ||
     code.startsWith('TLOG_') ||
-    code.startsWith('SERVER_')
+    code.startsWith('SERVER_') ||
+    code.startsWith('SERVICE_')
   )
     return code.endsWith('_NOT_FOUND') ? EXIT_CODES.INPUT : EXIT_CODES.UNAVAILABLE
   if (code.startsWith('SIGNER_')) return EXIT_CODES.INPUT

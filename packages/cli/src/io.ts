@@ -9,13 +9,27 @@ export interface CliWritable {
 export interface CliIo {
   stdout: CliWritable
   stderr: CliWritable
+  /** Standard input, read only by `--password-stdin`. */
+  stdin?: AsyncIterable<string | Uint8Array>
   /** Working directory that relative paths and the default `.certus` data dir resolve against. */
   cwd: string
-  /** Environment (only `CERTUS_TRUST_*`, `CERTUS_DEBUG` and `NO_COLOR` are read). */
+  /**
+   * Environment (only `CERTUS_TRUST_*`, `CERTUS_PASSWORD`, `CERTUS_DEBUG`, `NO_COLOR` and, for keyless signing on
+   * GitHub Actions, `SIGSTORE_ID_TOKEN` and `ACTIONS_ID_TOKEN_REQUEST_URL`/`_TOKEN` are read).
+   */
   env: Record<string, string | undefined>
 }
 
 /** The process's own streams, cwd and env. */
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // A getter: touching process.stdin creates the stream, which only --password-stdin needs.
+    get stdin() {
+      return process.stdin
+    },
+    cwd: process.cwd(),
+    env: process.env,
+  }
 }

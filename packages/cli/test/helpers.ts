@@ -21,10 +21,10 @@ export interface RunResult {
 /** Runs `node dist/bin.js ...args` and collects its exit status and output (never rejects on a non-zero exit). */
 export function certus(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; timeout?: number } = {},
+  options: { cwd?: string; env?: Record<string, string | undefined>; timeout?: number; input?: string } = {},
 ) {
   return new Promise<RunResult>((resolve, reject) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [BIN, ...args],
       {
@@ -41,6 +41,8 @@ export function certus(
         resolve({ code: error ? (error.code as number) : 0, stdout, stderr })
       },
     )
+    // Standard input: what the test gives (e.g. a --password-stdin password), else closed at once.
+    child.stdin?.end(options.input ?? '')
   })
 }
 

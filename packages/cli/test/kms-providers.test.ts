@@ -45,6 +45,8 @@ describe.each(['gcpkms', 'azurekms', 'hashivault'] as const)(
         p('a.txt'),
         '--predicate',
         p('predicate.json'),
+        '--predicate-type',
+        'https://example.com/test-predicate/v1',
         '--key',
         uri,
         '--data-dir',

@@ -46,7 +46,18 @@ describe('KMS keys on the command line (awskms://)', () => {
     const signed = await certus(['sign', p('a.txt'), '--key', uri, '--data-dir', p('data'), '--json'], slow)
     expect(signed.code, signed.stderr).toBe(0)
     const attested = await certus(
-      ['attest', p('a.txt'), '--predicate', p('predicate.json'), '--key', uri, '--data-dir', p('data')],
+      [
+        'attest',
+        p('a.txt'),
+        '--predicate',
+        p('predicate.json'),
+        '--predicate-type',
+        'https://example.com/test-predicate/v1',
+        '--key',
+        uri,
+        '--data-dir',
+        p('data'),
+      ],
       slow,
     )
     expect(attested.code, attested.stderr).toBe(0)

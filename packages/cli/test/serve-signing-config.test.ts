@@ -147,6 +147,8 @@ describe('certus sign/attest --signing-config against certus serve', () => {
       'app.txt',
       '--predicate',
       'predicate.json',
+      '--predicate-type',
+      'https://example.com/test-predicate/v1',
       '--key',
       'k.pem',
       '--signing-config',

@@ -2,18 +2,22 @@ import { basename } from 'node:path'
 import { loadOrCreatePrivateKey } from '../data-dir.js'
 import { CliError } from '../errors.js'
 import { checkInputFile, readJsonFile, resolvePath, writeOutputFile } from '../files.js'
-import { PASSPHRASE_VARIABLE, readSigningKeyOption } from '../keys.js'
 import type { Output } from '../output.js'
+import { choosePredicateType } from '../predicate-types.js'
 import type { WitnessFlags } from '../remote.js'
+import { chooseSigningIdentity, type SigningIdentityFlags } from '../signing-identity.js'
 import { withWitness } from './sign.js'
 
-export interface AttestOptions extends WitnessFlags {
+export interface AttestOptions extends WitnessFlags, SigningIdentityFlags {
   predicate: string
-  predicateType: string
+  /** A URI or a cosign name; inferred from the predicate when absent. */
+  predicateType?: string
   key?: string
   bundle?: string
   dataDir?: string
   json?: boolean
+  /** Read the password of an encrypted `--key` from stdin (else `$CERTUS_PASSWORD`). */
+  passwordStdin?: boolean
 }
 
 /**
@@ -30,25 +34,22 @@ export async function runAttest(file: string, options: AttestOptions, out: Outpu
       message: `predicate ${options.predicate} must be a JSON object`,
     })
   }
-  try {
-    new URL(options.predicateType)
-  } catch (error) {
-    throw new CliError({ code: 'CLI_USAGE', message: '--predicate-type must be a URI', cause: error })
-  }
-  const passphrase = out.io.env[PASSPHRASE_VARIABLE] || undefined
-  const keyOption = await readSigningKeyOption(out.io.cwd, options.key, passphrase)
+  const { predicateType, source } = choosePredicateType(
+    options.predicateType,
+    predicate as Record<string, unknown>,
+  )
+  const identity = await chooseSigningIdentity(out, options)
   return withWitness(out, options, async (witness, defaultKeyPath) => {
-    const key = keyOption ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem
     const { createSigner } = await import('@certus-trust/signer')
-    const signer = createSigner({
-      key,
-      witness,
-      ...(typeof keyOption === 'string' && passphrase !== undefined ? { passphrase } : {}),
-    })
+    const signer = createSigner(
+      identity.kind === 'keyless'
+        ? { keyless: identity.keyless, witness }
+        : { key: identity.key ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem, witness },
+    )
     const result = await signer.attest({
       artifact: { path },
       name: basename(path),
-      predicateType: options.predicateType,
+      predicateType,
       predicate,
     })
     const bundlePath = options.bundle
@@ -57,13 +58,14 @@ export async function runAttest(file: string, options: AttestOptions, out: Outpu
     await writeOutputFile(bundlePath, `${JSON.stringify(result.bundle, null, 2)}\n`, { what: 'bundle' })
     const entry = result.logEntries[0]
     out.result(
-      `attested ${path} (${options.predicateType}) -> ${bundlePath}` +
+      `attested ${path} (${predicateType}${source === 'inferred' ? ', inferred from the predicate' : ''}) -> ${bundlePath}` +
         (entry ? ` (log index ${entry.logIndex}, entry ${entry.uuid})` : ''),
       {
         ok: true,
         file: path,
         bundle: bundlePath,
-        predicateType: options.predicateType,
+        predicateType,
+        predicateTypeSource: source,
         payloadDigest: result.digest,
         ...(entry
           ? { logIndex: entry.logIndex, uuid: entry.uuid, integratedTime: entry.integratedTime }

@@ -4,6 +4,7 @@ import { CliError } from '../errors.js'
 import { resolvePath, writeOutputFile } from '../files.js'
 import { createKmsKeyFromUri, isKmsKeyUri } from '../kms.js'
 import type { Output } from '../output.js'
+import { readPassword } from '../password.js'
 
 /** Algorithms `certus keygen` creates. */
 export const KEY_ALGORITHMS = ['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa'] as const
@@ -19,6 +20,8 @@ export interface KeygenOptions {
   kms?: string
   rsaBits?: string
   force?: boolean
+  /** Encrypt the private key with the password read from stdin (else `$CERTUS_PASSWORD` when set). */
+  passwordStdin?: boolean
 }
 
 /**
@@ -27,6 +30,12 @@ export interface KeygenOptions {
  */
 export async function runKeygen(options: KeygenOptions, out: Output): Promise<void> {
   if (options.kms !== undefined) return runKmsKeygen(options, out)
+  // The password is read before anything is generated or written; only --password-stdin and CERTUS_PASSWORD
+  // encrypt (CERTUS_TRUST_KEY_PASSPHRASE only ever decrypted keys, so keygen ignores it).
+  const password = await readPassword(out.io, {
+    passwordStdin: options.passwordStdin === true,
+    legacy: false,
+  })
   const algorithm = options.algorithm as KeyAlgorithm
   if (!KEY_ALGORITHMS.includes(algorithm)) {
     throw new CliError({
@@ -52,7 +61,7 @@ export async function runKeygen(options: KeygenOptions, out: Output): Promise<vo
       message: '--private-key and --public-key must be different files',
     })
   }
-  const pair = generate(algorithm, rsaBits)
+  const pair = generate(algorithm, rsaBits, password?.value)
   await writeOutputFile(privatePath, pair.privateKey, {
     secret: true,
     overwrite: options.force === true,
@@ -64,20 +73,28 @@ export async function runKeygen(options: KeygenOptions, out: Output): Promise<vo
   out.result(
     [
       `generated ${algorithm} key pair`,
-      `  private key: ${privatePath} (mode 0600)`,
+      `  private key: ${privatePath} (mode 0600${password ? `, encrypted with the password from ${password.source}` : ''})`,
       `  public key:  ${publicPath}`,
       `  key id:      sha256:${keyId}`,
     ],
-    { ok: true, algorithm, privateKey: privatePath, publicKey: publicPath, keyId: `sha256:${keyId}` },
+    {
+      ok: true,
+      algorithm,
+      privateKey: privatePath,
+      publicKey: publicPath,
+      keyId: `sha256:${keyId}`,
+      encrypted: password !== undefined,
+    },
   )
 }
 
 async function runKmsKeygen(options: KeygenOptions, out: Output): Promise<void> {
   const uri = options.kms as string
-  if (options.privateKey !== undefined || options.rsaBits !== undefined) {
+  if (options.privateKey !== undefined || options.rsaBits !== undefined || options.passwordStdin) {
     throw new CliError({
       code: 'CLI_USAGE',
-      message: '--kms creates the key inside the KMS: --private-key and --rsa-bits do not apply',
+      message:
+        '--kms creates the key inside the KMS: --private-key, --rsa-bits and --password-stdin do not apply',
     })
   }
   if (!(await isKmsKeyUri(uri))) {
@@ -113,9 +130,18 @@ async function runKmsKeygen(options: KeygenOptions, out: Output): Promise<void> 
   )
 }
 
-function generate(algorithm: KeyAlgorithm, rsaBits: number): { privateKey: string; publicKey: string } {
+/** A PEM key pair; with a password the private key is encrypted PKCS#8 ("ENCRYPTED PRIVATE KEY", AES-256-CBC). */
+function generate(
+  algorithm: KeyAlgorithm,
+  rsaBits: number,
+  password: string | undefined,
+): { privateKey: string; publicKey: string } {
   const publicKeyEncoding = { type: 'spki', format: 'pem' } as const
-  const privateKeyEncoding = { type: 'pkcs8', format: 'pem' } as const
+  const privateKeyEncoding = {
+    type: 'pkcs8',
+    format: 'pem',
+    ...(password !== undefined ? { cipher: 'aes-256-cbc', passphrase: password } : {}),
+  } as const
   switch (algorithm) {
     case 'ecdsa-p256':
       return generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding, privateKeyEncoding })

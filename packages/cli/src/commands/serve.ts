@@ -6,6 +6,7 @@ export interface ServeOptions {
   host?: string
   storage?: string
   dataDir?: string
+  json?: boolean
 }
 
 const CREDENTIAL_VARIABLES = [
@@ -62,6 +63,10 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
   out.io.stderr.write(
     `certus: serving on ${server.url} (storage: ${config.storage.kind}, log: ${config.transparency.mode})\n`,
   )
+
+  // With --json, stdout gets one document once the server listens (what scripts wait for); notes stay on stderr.
+  if (out.json)
+    out.result('', { ok: true, url: server.url, storage: config.storage.kind, log: config.transparency.mode })
 
   // Run until asked to stop; then stop accepting, finish in-flight requests, close the log and storage.
   const signal = await waitForShutdownSignal()

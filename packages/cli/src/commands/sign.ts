@@ -3,14 +3,14 @@ import type { SignResult } from '@certus-trust/signer'
 import { loadOrCreatePrivateKey, openDataDir, openEmbeddedLog } from '../data-dir.js'
 import { CliError } from '../errors.js'
 import { checkInputFile, resolvePath, writeOutputFile } from '../files.js'
-import { PASSPHRASE_VARIABLE, readSigningKeyOption } from '../keys.js'
 import type { Output } from '../output.js'
 import { reportItemError } from '../output.js'
 import { createProgress } from '../progress.js'
 import { openRemoteWitnesses, type WitnessFlags } from '../remote.js'
+import { chooseSigningIdentity, type SigningIdentityFlags } from '../signing-identity.js'
+import { batchSummary } from '../summary.js'
 
-export interface SignOptions extends WitnessFlags {
-  key?: string
+export interface SignOptions extends WitnessFlags, SigningIdentityFlags {
   bundle?: string
   dataDir?: string
   json?: boolean
@@ -45,17 +45,15 @@ export async function runSign(files: string[], options: SignOptions, out: Output
   const paths = files.map((file) => resolvePath(out.io.cwd, file))
   // Check every input before anything is signed or recorded.
   for (const path of paths) await checkInputFile(path, 'file')
-  const passphrase = out.io.env[PASSPHRASE_VARIABLE] || undefined
-  const keyOption = await readSigningKeyOption(out.io.cwd, options.key, passphrase)
+  const identity = await chooseSigningIdentity(out, options)
 
   return withWitness(out, options, async (witness, defaultKeyPath) => {
-    const key = keyOption ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem
     const { createSigner } = await import('@certus-trust/signer')
-    const signer = createSigner({
-      key,
-      witness,
-      ...(typeof keyOption === 'string' && passphrase !== undefined ? { passphrase } : {}),
-    })
+    const signer = createSigner(
+      identity.kind === 'keyless'
+        ? { keyless: identity.keyless, witness }
+        : { key: identity.key ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem, witness },
+    )
     const progress = await createProgress(out, paths.length, 'signing')
     const results: SignedFile[] = []
     let exitCode = 0
@@ -84,17 +82,24 @@ export async function runSign(files: string[], options: SignOptions, out: Output
     } finally {
       progress.stop()
     }
-    out.result(
-      results.map((result) =>
-        result.ok
-          ? `signed ${result.file} -> ${result.bundle}` +
-            (result.logIndex === undefined ? '' : ` (log index ${result.logIndex}, entry ${result.uuid})`)
-          : `FAILED ${result.file}: ${result.error?.message} (${result.error?.code})`,
-      ),
-      { ok: exitCode === 0, results },
-    )
+    reportSigned(out, results, exitCode)
     return exitCode
   })
+}
+
+/** Prints the per-file results, and for a batch the closing "N signed / M failed" summary. */
+function reportSigned(out: Output, results: SignedFile[], exitCode: number): void {
+  const summary = batchSummary(results.length, results.filter((result) => !result.ok).length, 'signed')
+  out.result(
+    results.map((result) =>
+      result.ok
+        ? `signed ${result.file} -> ${result.bundle}` +
+          (result.logIndex === undefined ? '' : ` (log index ${result.logIndex}, entry ${result.uuid})`)
+        : `FAILED ${result.file}: ${result.error?.message} (${result.error?.code})`,
+    ),
+    { ok: exitCode === 0, results, summary },
+  )
+  if (!out.json && results.length > 1) out.io.stderr.write(`certus: ${summary.line}\n`)
 }
 
 function describe(file: string, bundle: string, result: SignResult): SignedFile {
