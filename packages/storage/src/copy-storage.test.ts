@@ -61,6 +61,8 @@ async function grow(storage: Storage, treeId: string, batches: number[]): Promis
           nodes.push({ level, index, hash: sha256(text(`${treeId}/${level}/${index}`)) })
         }
       }
+      // As the embedded log does: the trailing single leaf of the head's compact range is stored as a node.
+      if (end % 2 === 1) nodes.push({ level: 0, index: end - 1, hash: leaf(treeId, end - 1).leafHash })
       if (nodes.length > 0) await tx.putNodes(treeId, nodes)
       await tx.putTreeHead({
         treeId,
@@ -123,8 +125,8 @@ describe('copyStorage', () => {
       signedArtifacts: 7,
       verificationRecords: 2,
       trees: [
-        { treeId: '1111', active: false, leafCount: 11, treeSize: 11, treeHeads: 4, nodes: 5 + 2 + 1 },
-        { treeId: '2222', active: true, startIndex: 11, leafCount: 3, treeSize: 3, treeHeads: 1, nodes: 1 },
+        { treeId: '1111', active: false, leafCount: 11, treeSize: 11, treeHeads: 4, nodes: 2 + 5 + 2 + 1 },
+        { treeId: '2222', active: true, startIndex: 11, leafCount: 3, treeSize: 3, treeHeads: 1, nodes: 2 },
       ],
     })
     expect(progress.some((step) => step.phase === 'copy' && step.part === 'tree')).toBe(true)
@@ -147,8 +149,9 @@ describe('copyStorage', () => {
         expect(await target.getTreeHead(id, treeSize)).toEqual(await source.getTreeHead(id, treeSize))
       }
     }
-    const keys = [1, 2, 3].flatMap((level) => [0, 1, 2, 3, 4].map((index) => ({ level, index })))
+    const keys = [0, 1, 2, 3].flatMap((level) => [0, 1, 2, 3, 4].map((index) => ({ level, index })))
     expect(await target.getNodes('1111', keys)).toEqual(await source.getNodes('1111', keys))
+    expect((await target.getNodes('1111', [{ level: 0, index: 4 }])).size).toBe(1)
     expect(await target.findLeavesBySearchKey('sha256:1')).toEqual(
       await source.findLeavesBySearchKey('sha256:1'),
     )

@@ -39,7 +39,7 @@ export interface TreeSummary {
   /** Size and hex root hash of the latest recorded head (absent when the tree has none). */
   treeSize?: number
   rootHash?: string
-  /** Number of recorded heads and of stored perfect-subtree nodes (levels ≥ 1). */
+  /** Number of recorded heads and of stored perfect-subtree nodes. */
   treeHeads: number
   nodes: number
   /** Hex SHA-256 over the tree record, every leaf, node and head, in order: equal digests, equal trees. */

@@ -13,7 +13,7 @@ export interface TreeSlice {
   end: number
   leaves: LogLeaf[]
   /**
-   * Stored nodes of levels ≥ 1 whose last leaf lies in the slice, ordered by that leaf, then level: the order of
+   * Stored nodes (level 0 too: a log may store a leaf hash as a node) whose last leaf lies in the slice, ordered by that leaf, then level: the order of
    * all nodes of a tree does not depend on where slices begin.
    */
   nodes: LogNode[]
@@ -84,7 +84,11 @@ async function readSlice(
   return { treeId, start, end, leaves, nodes: await readNodes(storage, treeId, start, end), heads }
 }
 
-/** Nodes of levels ≥ 1 completed by leaves `[start, end)`: at level L, indices ⌊start/2^L⌋ … ⌊end/2^L⌋ − 1. */
+/**
+ * Stored nodes completed by leaves `[start, end)`: at level L, indices ⌊start/2^L⌋ … ⌊end/2^L⌋ − 1. Level 0 is
+ * asked for too: the embedded log stores the trailing leaf of a tree head's compact range as a node, and a
+ * copy without it could not append.
+ */
 async function readNodes(
   storage: LogStorage,
   treeId: string,
@@ -92,7 +96,7 @@ async function readNodes(
   end: number,
 ): Promise<LogNode[]> {
   const keys: Array<{ level: number; index: number }> = []
-  for (let level = 1, width = 2; width <= end; level++, width *= 2) {
+  for (let level = 0, width = 1; width <= end; level++, width *= 2) {
     for (let index = Math.floor(start / width); index < Math.floor(end / width); index++) {
       keys.push({ level, index })
     }
