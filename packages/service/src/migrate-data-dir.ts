@@ -84,7 +84,8 @@ export async function migrateDataDirToSqlite(options: MigrateDataDirOptions): Pr
     } catch (error) {
       await Promise.all(plans.map((step) => removeDatabaseFiles(step.temporary)))
       // PGlite missing has its own message (what to install); anything else says that nothing changed.
-      if (ServiceError.is(error) || (error as { details?: { package?: unknown } })?.details?.package) throw error
+      if (ServiceError.is(error) || (error as { details?: { package?: unknown } })?.details?.package)
+        throw error
       throw new ServiceError({
         code: 'SERVICE_DATA_DIR',
         message: `migrating ${options.path} to SQLite failed, nothing was changed (the PGlite database stays in use): ${(error as Error)?.message ?? String(error)}`,
