@@ -127,7 +127,11 @@ registerHooks({
     // The Rekor v2 log's PGlite directory is damaged: the v1 copy succeeds, then the v2 one fails.
     await mkdir(join(copy, 'log-db-rekor-v2'))
     await writeFile(join(copy, 'log-db-rekor-v2', 'PG_VERSION'), 'not a version\n')
+    // What a run killed between its two renames leaves (certus-rekor-v2.db without certus.db) is not "already
+    // SQLite", and a killed run's temporary file is cleared.
+    await writeFile(join(copy, 'certus-rekor-v2.db'), 'left by an interrupted run\n')
     const listing = (await readdir(copy)).sort()
+    await writeFile(join(copy, 'certus.db.migrating-999999'), 'stale')
     const result = await certus(['migrate', '--to', 'sqlite', '--data-dir', copy, '--json'], SLOW)
     expect(result.code, result.stderr).toBe(4)
     expect(json<{ ok: boolean; error: { code: string; message: string } }>(result)).toMatchObject({

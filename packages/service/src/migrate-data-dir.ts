@@ -1,5 +1,5 @@
-import { open, rename, rm } from 'node:fs/promises'
-import { basename } from 'node:path'
+import { open, readdir, rename, rm } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { type CopyProgress, copyStorage, type StorageSummary } from '@certus-trust/storage'
 import { exists, lockDirectory } from './data-dir.js'
 import { ServiceError } from './errors.js'
@@ -73,10 +73,8 @@ export async function migrateDataDirToSqlite(options: MigrateDataDirOptions): Pr
     // Another process may have migrated the directory while this one waited for the lock.
     await checkMigratable(options.path)
     const plans: Plan[] = [plan('rekor-v1', layout.legacyPGlitePath, layout.databasePath)]
-    const rekorV2Source = pgliteDir(
-      rekorV2StorageConfig({ kind: 'pglite', dataDir: layout.legacyPGlitePath }),
-    )
-    if (await exists(rekorV2Source)) plans.push(plan('rekor-v2', rekorV2Source, layout.rekorV2DatabasePath))
+    const v2Source = rekorV2Source(layout.legacyPGlitePath)
+    if (await exists(v2Source)) plans.push(plan('rekor-v2', v2Source, layout.rekorV2DatabasePath))
     const summaries = new Map<MigratedLogName, StorageSummary>()
     try {
       for (const step of plans) summaries.set(step.log, await copyLog(step, options.onProgress))
@@ -103,7 +101,9 @@ function plan(log: MigratedLogName, source: string, target: string): Plan {
   return { log, source, target, temporary: `${target}.migrating-${process.pid}` }
 }
 
-function pgliteDir(spec: ReturnType<typeof rekorV2StorageConfig>): string {
+/** The Rekor v2 log's PGlite directory beside `log-db` (the same rule the service opens it by). */
+function rekorV2Source(legacyPGlitePath: string): string {
+  const spec = rekorV2StorageConfig({ kind: 'pglite', dataDir: legacyPGlitePath })
   if (spec.kind !== 'pglite') throw new Error('expected a PGlite storage')
   return spec.dataDir
 }
@@ -113,7 +113,12 @@ async function checkMigratable(path: string): Promise<void> {
   const refuse = (reason: string, message: string) =>
     new ServiceError({ code: 'SERVICE_DATA_DIR', message, details: { path, reason } })
   if (!(await exists(path))) throw refuse('missing', `data directory ${path} does not exist`)
-  for (const file of [layout.databasePath, layout.rekorV2DatabasePath]) {
+  // certus-rekor-v2.db beside log-db-rekor-v2 but without certus.db is what a run interrupted between its two
+  // renames leaves: the directory still uses PGlite, and the next run replaces that file.
+  const interrupted = await exists(rekorV2Source(layout.legacyPGlitePath))
+  for (const file of interrupted
+    ? [layout.databasePath]
+    : [layout.databasePath, layout.rekorV2DatabasePath]) {
     if (await exists(file)) {
       throw refuse(
         'already_sqlite',
@@ -128,8 +133,8 @@ async function checkMigratable(path: string): Promise<void> {
 
 /** Copies one PGlite database into its temporary SQLite file, verified; the file is closed and fsynced. */
 async function copyLog(step: Plan, onProgress: MigrateDataDirOptions['onProgress']): Promise<StorageSummary> {
-  // A previous run that crashed may have left its temporary file (same pid after a restart is possible).
-  await removeDatabaseFiles(step.temporary)
+  // A run that crashed may have left its temporary files; this run holds the lock, so no other run owns them.
+  await removeStaleTemporaries(step.target)
   const source = await openStorage({ kind: 'pglite', dataDir: step.source })
   try {
     const target = await openStorage({ kind: 'sqlite', path: step.temporary })
@@ -210,6 +215,16 @@ async function fsyncPath(path: string): Promise<void> {
   } finally {
     await handle.close()
   }
+}
+
+async function removeStaleTemporaries(target: string): Promise<void> {
+  const prefix = `${basename(target)}.migrating-`
+  const names = await readdir(dirname(target))
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => rm(join(dirname(target), name), { force: true })),
+  )
 }
 
 async function removeDatabaseFiles(file: string): Promise<void> {
