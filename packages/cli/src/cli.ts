@@ -398,8 +398,19 @@ function addServerCommands({ program, action, child, dataDirOption, jsonOption }
     )
 
   child(program, 'migrate')
-    .description('apply the PostgreSQL schema migrations (idempotent)')
+    .description(
+      'apply the PostgreSQL schema migrations (idempotent), or with --to sqlite move a data directory from PGlite to SQLite',
+    )
     .option('--database-url <url>', 'postgres:// URL (default: $CERTUS_TRUST_DATABASE_URL)')
+    .addOption(
+      new Option('--to <backend>', 'copy the legacy PGlite database of --data-dir into SQLite').choices([
+        'sqlite',
+      ]),
+    )
+    .option(
+      '--data-dir <dir>',
+      'with --to sqlite: the data directory (default: $CERTUS_TRUST_DATA_DIR, else .certus)',
+    )
     .addOption(jsonOption())
     .action(
       action(async (out, options: import('./commands/migrate.js').MigrateOptions) => {

@@ -8,10 +8,18 @@ export type { LoadedKey } from './keys.js'
 export { loadOrCreateSigningKey, resolveSigningKey } from './keys.js'
 export type { DataDirLayout } from './layout.js'
 export { DEFAULT_DATA_DIR, DEFAULT_LOCK_WAIT_MS, dataDirLayout } from './layout.js'
+export { migrateCommandFor } from './legacy-pglite.js'
 export type { DataDirLog, OpenDataDirLogOptions } from './local-log.js'
 export { openDataDirLog } from './local-log.js'
 export type { LogBackend, LogCallObserver, LogReader } from './log-backend.js'
 export { embeddedWitness, openLogBackend } from './log-backend.js'
+export type {
+  MigrateDataDirOptions,
+  MigrateDataDirResult,
+  MigratedLog,
+  MigratedLogName,
+} from './migrate-data-dir.js'
+export { migrateDataDirToSqlite } from './migrate-data-dir.js'
 export type { OpenedTrustService, OpenTrustServiceOptions } from './open-trust-service.js'
 export { openTrustService } from './open-trust-service.js'
 export type { SignatureEncoding } from './signature-encoding.js'

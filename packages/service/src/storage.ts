@@ -5,6 +5,7 @@ import { createMemoryStorage, type Storage } from '@certus-trust/storage'
 import type pg from 'pg'
 import { ServiceError } from './errors.js'
 import { dataDirLayout } from './layout.js'
+import { explainMissingPGlite } from './legacy-pglite.js'
 
 /** Where records and the embedded log live. */
 export type StorageConfig =
@@ -91,7 +92,10 @@ export async function openStorage(
     if (spec.kind === 'pglite') {
       await mkdir(spec.dataDir, { recursive: true, mode: 0o700 })
       const { createPGliteStorage } = await import('@certus-trust/storage-postgres')
-      return withClose(await createPGliteStorage({ dataDir: spec.dataDir, migrate: true }))
+      const storage = await createPGliteStorage({ dataDir: spec.dataDir, migrate: true }).catch((error) => {
+        throw explainMissingPGlite(error, spec.dataDir)
+      })
+      return withClose(storage)
     }
     const [{ default: pgModule }, { createPostgresStorage }] = await Promise.all([
       import('pg'),

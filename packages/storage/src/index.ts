@@ -1,3 +1,5 @@
+export type { CopyProgress, CopyStorageOptions, StorageSummary, TreeSummary } from './copy-storage.js'
+export { copyStorage, summarizeStorage } from './copy-storage.js'
 export type { StorageErrorCode } from './errors.js'
 export { StorageError } from './errors.js'
 export type {
@@ -23,3 +25,4 @@ export type {
   VerificationRecordQuery,
 } from './records.js'
 export type { Storage } from './storage.js'
+export type { CopyableStorage } from './storage-walk.js'
