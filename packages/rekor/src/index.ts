@@ -46,6 +46,7 @@ export { KEY_DETAILS_HASH, keyDetailsFor } from './key-details.js'
 export type { PublicKeyInput } from './keys.js'
 export { logIdFromPublicKey, toPublicKey, verifyLogSignature } from './keys.js'
 export type { CreateEntryOptions, EntryCreator, LogEntry, LogEntryInclusionProof } from './log-entry.js'
+export { OWN_SIGNATURES_CAPACITY, OwnSignatures } from './own-signatures.js'
 export type { ConsistencyProofInput, InclusionProofInput, InclusionProofVerification } from './merkle.js'
 export {
   EMPTY_TREE_ROOT,
