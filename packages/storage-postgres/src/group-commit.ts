@@ -67,7 +67,10 @@ export class GroupCommit<T> {
             await session.exec('RELEASE SAVEPOINT grouped_call')
             results.push({ ok: true, value })
           } catch (error) {
-            await session.exec('ROLLBACK TO SAVEPOINT grouped_call')
+            // A connection that cannot roll back to the savepoint fails the group with the write's own error.
+            await session.exec('ROLLBACK TO SAVEPOINT grouped_call').catch(() => {
+              throw error
+            })
             results.push({ ok: false, error })
           }
         }

@@ -73,8 +73,14 @@ export class Writer {
             connection.exec('RELEASE grouped_call')
             return { ok: true as const, value }
           } catch (error) {
-            connection.exec('ROLLBACK TO grouped_call')
-            connection.exec('RELEASE grouped_call')
+            // SQLite rolls the whole transaction back on some errors (SQLITE_FULL, I/O): then the group fails.
+            if (!connection.inTransaction) throw error
+            try {
+              connection.exec('ROLLBACK TO grouped_call')
+              connection.exec('RELEASE grouped_call')
+            } catch {
+              throw error
+            }
             return { ok: false as const, error }
           }
         })
