@@ -158,7 +158,8 @@ function signerFromBase64Pem(encoded: string | undefined): EntrySigner {
   const known = encoded === undefined ? undefined : signersByKeyText.get(encoded)
   if (known) return { ...known }
   const signer = signerFromBase64PemUncached(encoded)
-  if (signersByKeyText.size >= SIGNERS_CAPACITY) signersByKeyText.delete(signersByKeyText.keys().next().value!)
+  if (signersByKeyText.size >= SIGNERS_CAPACITY)
+    signersByKeyText.delete(signersByKeyText.keys().next().value!)
   signersByKeyText.set(encoded!, signer)
   return { ...signer }
 }

@@ -46,7 +46,6 @@ export { KEY_DETAILS_HASH, keyDetailsFor } from './key-details.js'
 export type { PublicKeyInput } from './keys.js'
 export { logIdFromPublicKey, toPublicKey, verifyLogSignature } from './keys.js'
 export type { CreateEntryOptions, EntryCreator, LogEntry, LogEntryInclusionProof } from './log-entry.js'
-export { OWN_SIGNATURES_CAPACITY, OwnSignatures } from './own-signatures.js'
 export type { ConsistencyProofInput, InclusionProofInput, InclusionProofVerification } from './merkle.js'
 export {
   EMPTY_TREE_ROOT,
@@ -56,6 +55,7 @@ export {
   verifyConsistencyProof,
   verifyInclusionProof,
 } from './merkle.js'
+export { OWN_SIGNATURES_CAPACITY, OwnSignatures } from './own-signatures.js'
 export type {
   CallOptions,
   RekorClientOptions,

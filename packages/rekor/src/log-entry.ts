@@ -1,5 +1,5 @@
-import type { OwnSignatures } from './own-signatures.js'
 import type { ProposedEntry } from './entry-body.js'
+import type { OwnSignatures } from './own-signatures.js'
 
 /** Inclusion proof as Rekor v1 returns it (hex hashes, tree-local index). */
 export interface LogEntryInclusionProof {

@@ -20,7 +20,9 @@ export class OwnSignatures {
 
   /** Records a signature this process just produced over `digest` (hex, lower case) with `publicKeyPem`. */
   record(algorithm: string, digestHex: string, signature: Uint8Array, publicKeyPem: string): void {
-    this.#pending.add(this.#key(algorithm, digestHex, Buffer.from(signature).toString('base64'), publicKeyPem))
+    this.#pending.add(
+      this.#key(algorithm, digestHex, Buffer.from(signature).toString('base64'), publicKeyPem),
+    )
     if (this.#pending.size > OWN_SIGNATURES_CAPACITY) {
       const oldest = this.#pending.values().next().value
       if (oldest !== undefined) this.#pending.delete(oldest)

@@ -31,7 +31,11 @@ for (const [id, time] of selfByNode) {
   const pkg =
     where.match(/node_modules\/(?:\.pnpm\/)?((?:@[^/+]+[/+])?[^/@+]+)/)?.[1]?.replace('+', '/') ??
     where.match(/packages\/([^/]+)\//)?.[1] ??
-    (where.startsWith('node:') ? 'node-internal' : where === '' ? `(${frame.functionName || 'native'})` : where)
+    (where.startsWith('node:')
+      ? 'node-internal'
+      : where === ''
+        ? `(${frame.functionName || 'native'})`
+        : where)
   const name = `${frame.functionName || '(anonymous)'} ${pkg}${frame.lineNumber >= 0 ? `:${frame.lineNumber + 1}` : ''}`
   byFunction.set(name, (byFunction.get(name) ?? 0) + time)
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + time)

@@ -35,29 +35,33 @@ if (backend === 'postgres') {
   url.pathname = `/${database}`
   storage = { kind: 'postgres', connectionString: url.toString() }
 } else storage = backend === 'memory' ? { kind: 'memory' } : defaultStorageConfig(dataDir)
-const opened = await openTrustService({
-  dataDir,
-  storage,
-  signingKeyPath: join(dataDir, 'signing.key'),
-  logKeyPath: join(dataDir, 'log.key'),
-  keyless: { enabled: false },
-  transparency: { mode: 'embedded' },
-  databasePoolSize: 16,
-  upstreamTimeoutMs: 10_000,
-  upstreamRetries: 0,
-}, {
-  // Storage latency by operation (the service's own hook, as the server's metrics use it).
-  observeStorageCall: async (labels, call) => {
-    const started = performance.now()
-    try {
-      return await call()
-    } finally {
-      const entry = (latency[labels.operation] ??= { calls: 0, millis: 0 })
-      entry.calls += 1
-      entry.millis += performance.now() - started
-    }
+const opened = await openTrustService(
+  {
+    dataDir,
+    storage,
+    signingKeyPath: join(dataDir, 'signing.key'),
+    logKeyPath: join(dataDir, 'log.key'),
+    keyless: { enabled: false },
+    transparency: { mode: 'embedded' },
+    databasePoolSize: 16,
+    upstreamTimeoutMs: 10_000,
+    upstreamRetries: 0,
   },
-})
+  {
+    // Storage latency by operation (the service's own hook, as the server's metrics use it).
+    observeStorageCall: async (labels, call) => {
+      const started = performance.now()
+      try {
+        return await call()
+      } finally {
+        const entry = latency[labels.operation] ?? { calls: 0, millis: 0 }
+        latency[labels.operation] = entry
+        entry.calls += 1
+        entry.millis += performance.now() - started
+      }
+    },
+  },
+)
 const context = { requestId: 'profile', caller: 'profile' }
 let next = 0
 const run = async (millis: number): Promise<number> => {
@@ -82,7 +86,9 @@ await session.post('Profiler.start')
 const done = await run(seconds * 1000)
 const { profile } = await session.post('Profiler.stop')
 await writeFile(output, JSON.stringify(profile))
-for (const [operation, { calls, millis }] of Object.entries(latency).sort((a, b) => b[1].millis - a[1].millis))
+for (const [operation, { calls, millis }] of Object.entries(latency).sort(
+  (a, b) => b[1].millis - a[1].millis,
+))
   process.stderr.write(`  ${operation}: ${calls} calls, mean ${(millis / calls).toFixed(2)} ms\n`)
 process.stderr.write(`${backend}: ${done} signings, ${(done / seconds).toFixed(0)}/s; profile in ${output}\n`)
 await opened.close()

@@ -9,25 +9,24 @@ const cases = [
 ] as const
 
 describe('signEcdsaDigest (OpenSSL k·G, RFC 6979 nonce)', () => {
-  it.each(cases)('$algorithm: byte-identical to @noble/curves and verified by OpenSSL', ({
-    algorithm,
-    curve,
-    namedCurve,
-  }) => {
-    for (let round = 0; round < 25; round++) {
-      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve })
-      const secret = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url')
-      const message = Buffer.from(`message ${round}`)
-      const digest = createHash('sha256').update(message).digest()
-      const ours = signEcdsaDigest(algorithm, secret, digest)
-      expect(Buffer.from(ours)).toEqual(
-        Buffer.from(curve.sign(digest, secret, { prehash: false, format: 'der' })),
-      )
-      // OpenSSL hashes the message itself: the signature over sha256(message) must verify over the message.
-      expect(verify('sha256', message, publicKey, ours)).toBe(true)
-      expect(verify('sha256', Buffer.from('other'), publicKey, ours)).toBe(false)
-    }
-  })
+  it.each(cases)(
+    '$algorithm: byte-identical to @noble/curves and verified by OpenSSL',
+    ({ algorithm, curve, namedCurve }) => {
+      for (let round = 0; round < 25; round++) {
+        const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve })
+        const secret = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url')
+        const message = Buffer.from(`message ${round}`)
+        const digest = createHash('sha256').update(message).digest()
+        const ours = signEcdsaDigest(algorithm, secret, digest)
+        expect(Buffer.from(ours)).toEqual(
+          Buffer.from(curve.sign(digest, secret, { prehash: false, format: 'der' })),
+        )
+        // OpenSSL hashes the message itself: the signature over sha256(message) must verify over the message.
+        expect(verify('sha256', message, publicKey, ours)).toBe(true)
+        expect(verify('sha256', Buffer.from('other'), publicKey, ours)).toBe(false)
+      }
+    },
+  )
 
   it('is deterministic and rejects out-of-range scalars', () => {
     const digest = createHash('sha256').update('x').digest()

@@ -48,7 +48,9 @@ export class GroupCommit<T> {
         for (const call of calls) written.push(await call.run(session))
         return written
       })
-      values.forEach((value, position) => calls[position]!.resolve(value))
+      values.forEach((value, position) => {
+        calls[position]!.resolve(value)
+      })
       return
     } catch {
       await this.#commitIsolated(calls)

@@ -7,7 +7,7 @@ import {
 } from '@certus-trust/rekor'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTransparencyLog, type TransparencyLog, TlogError } from '../src/index.js'
+import { createTransparencyLog, TlogError, type TransparencyLog } from '../src/index.js'
 import { hashedRekordEntry, p256Signer } from './helpers.js'
 import { startRekorServer } from './http-server.js'
 
