@@ -41,7 +41,7 @@ describe.skipIf(!reachable)('PostgreSQL records: group commit of concurrent save
     expect((refused.reason as { code?: string }).code).toBe('STORAGE_CONFLICT')
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(59)
     const twins = [outcomes[40], outcomes[41]] as Array<PromiseFulfilledResult<{ id: string }>>
-    expect(twins[0].value.id).toBe(twins[1].value.id)
+    expect(twins[0]?.value.id).toBe(twins[1]?.value.id)
     await storage.close()
     const reopened = await createPostgresStorage({ connectionString: database.url })
     const page = await reopened.listSignedArtifacts({ limit: 100 })
