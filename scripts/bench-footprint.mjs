@@ -100,7 +100,12 @@ async function serve(label, storage) {
   const child = spawn(process.execPath, args, {
     cwd: work,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, CERTUS_TRUST_LOG_LEVEL: 'warn' },
+    // The per-client rate limit (600/min by default) would throttle the benchmark's single client: lift it.
+    env: { ...process.env, CERTUS_TRUST_LOG_LEVEL: 'warn', CERTUS_TRUST_RATE_LIMIT: '0' },
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
   })
   const url = `http://127.0.0.1:${port}`
   for (;;) {
@@ -109,7 +114,7 @@ async function serve(label, storage) {
       () => false,
     )
     if (ready) break
-    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}`)
+    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
   const readyMs = performance.now() - started

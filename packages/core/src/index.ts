@@ -31,6 +31,7 @@ export {
 } from './der-writer.js'
 export type { Sha256Digest } from './digest.js'
 export { formatSha256Digest, isSha256Digest, parseSha256Digest } from './digest.js'
+export { preAuthEncoding } from './dsse.js'
 export type { CertusErrorOptions } from './errors.js'
 export { CertusError, defineErrorClass } from './errors.js'
 export type { SigstoreHash } from './hash-names.js'

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
+import { preAuthEncoding } from '@certus-trust/core'
 import { z } from 'zod'
 import { canonicalJson } from './canonical-json.js'
 import { bytesEqual, fromBase64, fromHex, sha256, toBase64, toHex, utf8 } from './encoding.js'
@@ -8,7 +9,6 @@ import {
   DIGEST_LENGTH,
   decodeDsseBase64,
   type HashAlgorithm,
-  preAuthEncoding,
   verifyDigestSignature,
   verifyMessageSignature,
 } from './signatures.js'

@@ -1,5 +1,5 @@
 import { type Logger, noopLogger } from '@certus-trust/core'
-import ky, { type KyInstance } from 'ky'
+import type { KyInstance, Options as KyOptions } from 'ky'
 import type { z } from 'zod'
 import { RekorError, type RekorErrorCode } from './errors.js'
 import { backoffDelay, parseRetryAfter, type RetryDelayOptions, sleep } from './retry.js'
@@ -78,7 +78,8 @@ export function checkBaseUrl(baseUrl: string): { baseUrl: string; safeUrl: strin
 export class HttpTransport {
   readonly baseUrl: string
   readonly safeUrl: string
-  readonly #ky: KyInstance
+  readonly #kyOptions: KyOptions
+  #ky: Promise<KyInstance> | undefined
   readonly #retries: number
   readonly #retryDelay: RetryDelayOptions
   readonly #maxRetryAfter: number
@@ -95,7 +96,7 @@ export class HttpTransport {
     }
     this.#maxRetryAfter = options.maxRetryAfter ?? 60_000
     this.#logger = options.logger ?? noopLogger
-    this.#ky = ky.create({
+    this.#kyOptions = {
       prefix: `${baseUrl}${options.pathPrefix ?? ''}`,
       timeout: options.timeout,
       retry: 0,
@@ -106,7 +107,16 @@ export class HttpTransport {
         'user-agent': options.userAgent ?? 'certus-trust-rekor/0.1',
         ...options.headers,
       },
-    })
+    }
+  }
+
+  /**
+   * ky is imported on the first request: importing it probes the platform's fetch classes, which loads Node's HTTP
+   * stack, and a process that only embeds the log (the CLI signing locally) never makes a request.
+   */
+  #client(): Promise<KyInstance> {
+    this.#ky ??= import('ky').then(({ default: ky }) => ky.create(this.#kyOptions))
+    return this.#ky
   }
 
   /** Sends a request, retrying network errors, timeouts, 408, 429 and 5xx. */
@@ -115,7 +125,8 @@ export class HttpTransport {
       const canRetry = attempt < this.#retries
       let response: Response
       try {
-        response = await this.#ky(spec.path, {
+        const client = await this.#client()
+        response = await client(spec.path, {
           method: spec.method,
           ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
           ...(spec.json !== undefined ? { json: spec.json } : {}),

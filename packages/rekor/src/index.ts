@@ -85,7 +85,7 @@ export {
 } from './rekor-v2-entry.js'
 export type { ConsistencyProofResponse, LogInfo, ShardInfo } from './schemas.js'
 export type { DigestSignatureOptions, HashAlgorithm } from './signatures.js'
-export { preAuthEncoding, verifyDigestSignature } from './signatures.js'
+export { verifyDigestSignature } from './signatures.js'
 export type { SignedEntryTimestampInput } from './signed-entry-timestamp.js'
 export {
   signedEntryTimestampPayload,

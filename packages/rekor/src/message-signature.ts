@@ -1,5 +1,5 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto'
-import { fromBase64, utf8 } from './encoding.js'
+import { fromBase64 } from './encoding.js'
 
 // Signatures over whole messages (node:crypto only). Kept free of @noble/curves so that `@certus-trust/rekor/offline`
 // can re-export these without paying noble's load time; digest signatures live in signatures.ts.
@@ -46,16 +46,6 @@ export function verifyMessageSignature(key: KeyObject, message: Uint8Array, sign
   } catch {
     return false
   }
-}
-
-/** DSSE pre-authentication encoding: `DSSEv1 <len(type)> <type> <len(payload)> <payload>`. */
-export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
-  const typeBytes = utf8(payloadType)
-  const prefix = utf8(`DSSEv1 ${typeBytes.length} ${payloadType} ${payload.length} `)
-  const out = new Uint8Array(prefix.length + payload.length)
-  out.set(prefix, 0)
-  out.set(payload, prefix.length)
-  return out
 }
 
 /** Decodes a DSSE field that may be standard or URL-safe base64 (the DSSE spec allows either). */

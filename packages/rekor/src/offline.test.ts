@@ -34,7 +34,6 @@ describe('@certus-trust/rekor/offline', () => {
     // The scan itself must see the heavy imports the main entry has, or the check above proves nothing.
     const mainExternal = reachableSpecifiers('index.ts')
     expect(mainExternal).toContain('zod')
-    expect(mainExternal).toContain('ky')
     expect(mainExternal).toContain('@noble/curves/nist.js')
   })
 
@@ -95,5 +94,13 @@ describe('namedNoteKeyId (C2SP key IDs that commit to the key name)', () => {
     expect(Buffer.from(offline.namedNoteKeyId('log.test', rsa)!)).toEqual(expected)
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey
     expect(offline.namedNoteKeyId('log.test', ec)).toBeUndefined()
+  })
+})
+
+describe('@certus-trust/rekor (main entry)', () => {
+  it('imports ky only when a request is made, so a process that never calls Rekor does not load an HTTP stack', () => {
+    const source = readFileSync(join(here, 'http-transport.ts'), 'utf8')
+    expect(source).not.toMatch(/^import\s+(?!type\b)[^'"]*from\s+'ky'/m)
+    expect(source).toContain("import('ky')")
   })
 })

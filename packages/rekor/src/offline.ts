@@ -26,7 +26,6 @@ export {
   verifyConsistencyProof,
   verifyInclusionProof,
 } from './merkle.js'
-export { preAuthEncoding } from './message-signature.js'
 export type { SignedEntryTimestampInput } from './signed-entry-timestamp.js'
 export {
   signedEntryTimestampPayload,

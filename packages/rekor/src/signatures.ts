@@ -8,7 +8,7 @@ import { verifyRsaPssDigest } from './rsa-pss.js'
 
 // The message-signature helpers need no @noble/curves: they live apart so the lean `./offline` entry can share them
 // without loading noble at start-up. Re-exported here so existing imports of this module keep working.
-export { decodeDsseBase64, preAuthEncoding, verifyMessageSignature } from './message-signature.js'
+export { decodeDsseBase64, verifyMessageSignature } from './message-signature.js'
 
 /** Digest algorithms Rekor's hashedrekord 0.0.1 accepts. */
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512'

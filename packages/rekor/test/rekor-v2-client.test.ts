@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto'
+import { preAuthEncoding } from '@certus-trust/core'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -8,7 +9,6 @@ import {
   fromBundleTransparencyLogEntry,
   hashLeaf,
   keyDetailsFor,
-  preAuthEncoding,
   RekorError,
   RekorV2Client,
   type RekorV2ClientOptions,

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -167,23 +167,62 @@ describe('Dockerfile and .dockerignore', () => {
   })
 })
 
+/** The pnpm that runs this suite (`pnpm test` sets npm_execpath), else the one on PATH (README's npx -p pnpm). */
+function pnpmCommand(): { command: string; prefix: string[] } {
+  const execPath = process.env.npm_execpath
+  if (execPath && /pnpm/.test(execPath)) return { command: process.execPath, prefix: [execPath] }
+  return { command: 'pnpm', prefix: [] }
+}
+
+/**
+ * The Dockerfile's own `pnpm deploy --prod` into `<app>/packages/server`, the image's layout (offline: the
+ * store already holds every package). Throws, loudly, when pnpm cannot be run.
+ */
+function deployServer(app: string): string {
+  const deployed = join(app, 'packages', 'server')
+  const { command, prefix } = pnpmCommand()
+  const result = spawnSync(
+    command,
+    [...prefix, 'deploy', '--filter=@certus-trust/server', '--prod', '--offline', deployed],
+    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
+  )
+  if (result.status !== 0) {
+    throw new Error(`pnpm deploy failed (${result.error?.message ?? result.status}): ${result.stderr}`)
+  }
+  return deployed
+}
+
 const postgresUp = await postgresReachable()
 
 describe.skipIf(!postgresUp)('the image’s entry point with the image’s and compose’s environment', () => {
   let database: Awaited<ReturnType<typeof createThrowawayDatabase>>
   let dataDir: string
+  let app: string
   let child: ChildProcess | undefined
   beforeAll(async () => {
     database = await createThrowawayDatabase()
     dataDir = await mkdtemp(join(tmpdir(), 'certus-image-'))
-  })
+    app = await mkdtemp(join(tmpdir(), 'certus-image-app-'))
+    deployServer(app)
+  }, 180_000)
   afterAll(async () => {
     child?.kill('SIGKILL')
     await database?.drop()
     await rm(dataDir, { recursive: true, force: true })
+    await rm(app, { recursive: true, force: true })
   })
 
-  it('runs `node packages/server/dist/main.js` from /app as the image does, serves, and stops on SIGTERM', async () => {
+  it('the `pnpm deploy --prod` tree holds no test or build tooling', () => {
+    const installed = readdirSync(join(app, 'packages', 'server', 'node_modules', '.pnpm'))
+    // The tree must be the real one (the server's runtime dependencies are there) for the check to mean anything.
+    expect(installed.some((name) => name.startsWith('hono@'))).toBe(true)
+    expect(installed.some((name) => name.startsWith('@certus-trust+storage-sqlite@'))).toBe(true)
+    const tooling =
+      /^(vitest|@vitest\+|vite@|msw@|@mswjs\+|esbuild@|@esbuild\+|tsx@|tsup@|typescript@|@biomejs\+|rolldown@|@types\+)/
+    expect(installed.filter((name) => tooling.test(name))).toEqual([])
+  })
+
+  it('runs `node packages/server/dist/main.js` from the deployed /app as the image does, serves, and stops on SIGTERM', async () => {
     const command = /^CMD \["node", "([^"]+)"\]$/m.exec(dockerfile)?.[1]
     expect(command).toBe('packages/server/dist/main.js')
     const key = 'deployment-test-key-0123456789'
@@ -217,7 +256,8 @@ describe.skipIf(!postgresUp)('the image’s entry point with the image’s and c
       CERTUS_TRUST_DATA_DIR: '/data',
     })
     let output = ''
-    child = spawn(process.execPath, [command!], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // From the deployed copy: production dependencies alone must be enough to serve.
+    child = spawn(process.execPath, [command!], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
     child.stdout!.on('data', (chunk) => (output += chunk))
     child.stderr!.on('data', (chunk) => (output += chunk))
     const exited = new Promise<number | null>((done) => child!.once('exit', (code) => done(code)))

@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { DEFAULT_FULCIO_URL, FulcioSigner, type Signer as SigstoreSigner } from '@sigstore/sign'
+import type { Signer as SigstoreSigner } from '@sigstore/sign'
 import { SignerError } from './errors.js'
 import { createLocalKeyProvider } from './key-provider.js'
 import { checkUrl, withAbort } from './witness.js'
 
-export { DEFAULT_FULCIO_URL }
+/** The public-good Fulcio instance (the same default as @sigstore/sign's). */
+export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev'
 
 /** Where the OIDC identity token comes from: the token itself, or a function that returns one (called once per signature). */
 export type IdentityTokenSource = string | (() => string | Promise<string>)
@@ -75,6 +76,9 @@ export async function signKeyless(
       key: { $case: 'publicKey', publicKey: ephemeral.info.publicKeyPem },
     }),
   }
+  // @sigstore/sign (and its HTTP stack) is loaded only when a keyless signature is made: key-based signing, the
+  // CLI's common case, never pays for it.
+  const { FulcioSigner } = await import('@sigstore/sign')
   const fulcio = new FulcioSigner({
     identityProvider: { getToken: async () => token },
     keyHolder,

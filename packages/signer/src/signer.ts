@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto'
-import { type Logger, noopLogger } from '@certus-trust/core'
+import { type Logger, noopLogger, preAuthEncoding } from '@certus-trust/core'
 import {
   buildDsseProposedEntry,
   buildDsseRequestV002,
@@ -10,7 +10,6 @@ import {
   verifyDigestSignature,
 } from '@certus-trust/rekor'
 import { BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, type SerializedBundle } from '@sigstore/bundle'
-import { dsse } from '@sigstore/core'
 import { type ArtifactInput, abortError, type ResolvedArtifact, resolveArtifact } from './artifact.js'
 import { witnessesFromSigningConfig } from './config-witnesses.js'
 import { SignerError } from './errors.js'
@@ -401,7 +400,7 @@ async function attestStatement(
   if (signal?.aborted) throw abortError(signal)
   const statement = await toStatement(input, context, signal)
   const payload = Buffer.from(JSON.stringify(statement), 'utf8')
-  const pae = dsse.preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload)
+  const pae = Buffer.from(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload))
   const key = context.keyState ? await context.keyState : undefined
   const signed: Signed = key
     ? await signWithKey(key, { digest: createHash('sha256').update(pae).digest(), bytes: pae })

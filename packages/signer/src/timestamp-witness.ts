@@ -10,7 +10,7 @@ import {
   derSequence,
   readNode,
 } from '@certus-trust/core'
-import { RFC3161Timestamp } from '@sigstore/core'
+import type { RFC3161Timestamp } from '@sigstore/core'
 import type { SignatureBundle, Witness as SigstoreWitness } from '@sigstore/sign'
 import { SignerError } from './errors.js'
 
@@ -99,11 +99,13 @@ function invalidReply(message: string, cause?: unknown): SignerError {
 }
 
 /** Checks a TimeStampResp: granted, stamps exactly `data` (hashed with `algorithm`) with our nonce. */
-export function checkTimestampReply(
+export async function checkTimestampReply(
   reply: Buffer,
   data: Buffer,
   request: { nonce: bigint; algorithm: TimestampHashAlgorithm },
-): void {
+): Promise<void> {
+  // Loaded on the first timestamp: signing without a TSA never pays for @sigstore/core's parsers.
+  const { RFC3161Timestamp } = await import('@sigstore/core')
   let timestamp: RFC3161Timestamp
   try {
     timestamp = RFC3161Timestamp.parse(reply as Buffer<ArrayBuffer>)
@@ -205,7 +207,7 @@ export function createTimestampAuthorityWitness(options: TimestampAuthorityOptio
       const nonce = BigInt(`0x${randomBytes(8).toString('hex')}`)
       const digest = createHash(algorithm).update(signature).digest()
       const reply = await post(url, timestampRequest(digest, algorithm, nonce), settings)
-      checkTimestampReply(reply, signature, { nonce, algorithm })
+      await checkTimestampReply(reply, signature, { nonce, algorithm })
       return { rfc3161Timestamps: [{ signedTimestamp: reply }] }
     },
   }

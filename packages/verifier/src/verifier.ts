@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto'
-import { hashFromProtobufName, type Logger, noopLogger } from '@certus-trust/core'
+import { hashFromProtobufName, type Logger, noopLogger, preAuthEncoding } from '@certus-trust/core'
 import {
   type FulcioExtensions,
   fulcioExtensions,
@@ -7,7 +7,6 @@ import {
   type SubjectAltNames,
   subjectAltNames,
 } from '@certus-trust/core/x509'
-import { preAuthEncoding } from '@certus-trust/rekor/offline'
 import { type ArtifactInput, type ResolvedArtifact, resolveArtifact } from './artifact.js'
 import { type ParsedBundle, parseBundle } from './bundle.js'
 import { ChainCache, verifyCertificateChain } from './chain.js'

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
-import { PROTOBUF_HASH_NAMES } from '@certus-trust/core'
-import { canonicalJson, hashLeaf, preAuthEncoding, verifyDigestSignature } from '@certus-trust/rekor'
+import { PROTOBUF_HASH_NAMES, preAuthEncoding } from '@certus-trust/core'
+import { canonicalJson, hashLeaf, verifyDigestSignature } from '@certus-trust/rekor'
 import { z } from 'zod'
 import { digestOf, fromAnyBase64, toBase64, toHex } from '../encoding.js'
 import { certificateSearchKeys, publicKeySearchKey, type ValidatedEntry } from '../entry-validation.js'
