@@ -12,8 +12,10 @@ import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
-const [beforeRepo, afterRepo, backend = 'memory', roundsText = '8', sliceText = '1500'] = process.argv.slice(2)
-if (!beforeRepo || !afterRepo) throw new Error('usage: sign-ab.ts <before-repo> <after-repo> [backend] [rounds] [ms]')
+const [beforeRepo, afterRepo, backend = 'memory', roundsText = '8', sliceText = '1500'] =
+  process.argv.slice(2)
+if (!beforeRepo || !afterRepo)
+  throw new Error('usage: sign-ab.ts <before-repo> <after-repo> [backend] [rounds] [ms]')
 const rounds = Number(roundsText)
 const sliceMs = Number(sliceText)
 
@@ -53,7 +55,10 @@ async function slice(opened: Service, millis: number): Promise<{ rate: number; c
     Array.from({ length: 64 }, async () => {
       while (performance.now() < deadline) {
         const artifact = `sha256:${createHash('sha256').update(`ab ${next++}`).digest('hex')}`
-        await opened.service.sign({ artifact, artifact_type: 'file', subject: 'ab' }, { requestId: 'ab', caller: 'ab' })
+        await opened.service.sign(
+          { artifact, artifact_type: 'file', subject: 'ab' },
+          { requestId: 'ab', caller: 'ab' },
+        )
         done += 1
       }
     }),
@@ -79,7 +84,9 @@ for (let round = 0; round < rounds; round++) {
   cpus.push(b.cpuMicros / a.cpuMicros)
   beforeCpu.push(a.cpuMicros)
   afterCpu.push(b.cpuMicros)
-  rows.push(`${a.rate.toFixed(0)}/s ${a.cpuMicros.toFixed(0)} µs → ${b.rate.toFixed(0)}/s ${b.cpuMicros.toFixed(0)} µs`)
+  rows.push(
+    `${a.rate.toFixed(0)}/s ${a.cpuMicros.toFixed(0)} µs → ${b.rate.toFixed(0)}/s ${b.cpuMicros.toFixed(0)} µs`,
+  )
 }
 for (const row of rows) process.stderr.write(`  ${row}\n`)
 process.stdout.write(
