@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
+import type { createPGliteStorage } from '@certus-trust/storage-postgres'
 
 /** Test database server (STYLE.md: CERTUS_TEST_DATABASE_URL, else the local server). */
 export const DATABASE_URL =
@@ -42,4 +43,58 @@ export async function createScratchDatabase(
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, serverUrl) }
+}
+
+interface Queryable {
+  query(sql: string): Promise<{ rows: Array<Record<string, unknown>> }>
+}
+
+/** The tables our migrations create in the current schema (the migration ledger excepted). */
+async function dataTables(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query(
+    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'certus_schema_migrations' ORDER BY tablename",
+  )
+  return rows.map((row) => String(row.tablename))
+}
+
+/** Empties every data table of a migrated PostgreSQL database (identities restarted), keeping its schema. */
+export async function clearTables(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url }) as unknown as Queryable & {
+    connect(): Promise<void>
+    end(): Promise<void>
+  }
+  await client.connect()
+  try {
+    const tables = await dataTables(client)
+    if (tables.length > 0) await client.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY`)
+  } finally {
+    await client.end()
+  }
+}
+
+/** The PGlite instance `createPGliteStorage({ db })` takes. */
+type PGliteInstance = NonNullable<Parameters<typeof createPGliteStorage>[0]>['db']
+
+/** One in-memory PGlite for a test file: `clear()` empties it between tests instead of starting another. */
+export interface SharedPGlite {
+  db: PGliteInstance
+  clear(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Starts an in-memory PGlite (storage-postgres's optional peer, borrowed like `pg` above). */
+export async function openPGlite(): Promise<SharedPGlite> {
+  const entry = requireFromStoragePostgres.resolve('@electric-sql/pglite')
+  const { PGlite } = (await import(entry)) as {
+    PGlite: { create(): Promise<Queryable & { exec(sql: string): Promise<unknown>; close(): Promise<void> }> }
+  }
+  const db = await PGlite.create()
+  return {
+    db: db as unknown as PGliteInstance,
+    async clear() {
+      const tables = await dataTables(db)
+      if (tables.length > 0) await db.exec(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY`)
+    },
+    close: () => db.close(),
+  }
 }

@@ -1,3 +1,6 @@
+// The server half of C2SP tlog-tiles paths: parsing. The encoder is the client's, in @certus-trust/rekor.
+import { tilePath } from '@certus-trust/rekor'
+
 /** A parsed C2SP tlog-tiles path below `tile/`. */
 export interface TilePath {
   /** The tile level, or `entries` for an entry bundle. */
@@ -9,23 +12,6 @@ export interface TilePath {
 
 const LEVEL = /^(?:0|[1-9][0-9]?)$/
 const WIDTH = /^(?:[1-9][0-9]?|1[0-9]{2}|2[0-4][0-9]|25[0-5])$/
-
-/**
- * Encodes a tile index as C2SP tlog-tiles does: groups of three decimal digits, every group but the last
- * prefixed with `x` (1234067 → `x001/x234/067`).
- */
-export function encodeTileIndex(index: number): string {
-  const digits = String(index)
-  const padded = digits.padStart(Math.ceil(digits.length / 3) * 3, '0')
-  const groups = padded.match(/[0-9]{3}/g) ?? ['000']
-  return groups.map((group, position) => (position < groups.length - 1 ? `x${group}` : group)).join('/')
-}
-
-/** The path of a tile (or, with level `entries`, an entry bundle) below the tiles prefix. */
-export function tilePath(level: number | 'entries', index: number, width?: number): string {
-  const partial = width === undefined || width === 256 ? '' : `.p/${width}`
-  return `tile/${level}/${encodeTileIndex(index)}${partial}`
-}
 
 /**
  * Parses `<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]` (the part after `tile/`). Only the canonical encoding is
@@ -49,10 +35,9 @@ export function parseTilePath(rest: string): TilePath | undefined {
   if (!prefixesOk || !/^[0-9]{3}$/.test(groups[groups.length - 1]!)) return undefined
   const digits = groups.map((group) => group.replace(/^x/, '')).join('')
   const index = Number(digits)
-  if (!Number.isSafeInteger(index) || encodeTileIndex(index) !== groups.join('/')) return undefined
-  return {
-    level: levelText === 'entries' ? 'entries' : Number(levelText),
-    index,
-    ...(width ? { width } : {}),
-  }
+  if (!Number.isSafeInteger(index)) return undefined
+  const level = levelText === 'entries' ? 'entries' : Number(levelText)
+  // Canonical only: the path must be exactly what the client's encoder would ask for.
+  if (tilePath(level, BigInt(index), width) !== `tile/${rest}`) return undefined
+  return { level, index, ...(width ? { width } : {}) }
 }
