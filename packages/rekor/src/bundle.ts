@@ -149,7 +149,22 @@ export interface EntryRecordFields {
   uuid: string
 }
 
+// Signers by the body's key text: a log's records name the same few keys over and over, and re-exporting a key
+// to fingerprint it costs more than the rest of the record.
+const signersByKeyText = new Map<string, EntrySigner>()
+const SIGNERS_CAPACITY = 64
+
 function signerFromBase64Pem(encoded: string | undefined): EntrySigner {
+  const known = encoded === undefined ? undefined : signersByKeyText.get(encoded)
+  if (known) return { ...known }
+  const signer = signerFromBase64PemUncached(encoded)
+  if (signersByKeyText.size >= SIGNERS_CAPACITY)
+    signersByKeyText.delete(signersByKeyText.keys().next().value!)
+  signersByKeyText.set(encoded!, signer)
+  return { ...signer }
+}
+
+function signerFromBase64PemUncached(encoded: string | undefined): EntrySigner {
   const bytes = encoded === undefined ? undefined : fromBase64(encoded)
   if (!bytes) return fail('REKOR_BODY_INVALID', 'entry body names no readable key or certificate')
   const pem = Buffer.from(bytes).toString('utf8')

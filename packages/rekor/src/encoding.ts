@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto'
 
 const HEX_PATTERN = /^(?:[0-9a-fA-F]{2})*$/
-const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+// Groups of four alphabet characters, the last one possibly ending in "=" or "==". Checked as "length a multiple of
+// four" plus a group-free character class: the same language as /^(?:[A-Za-z0-9+/]{4})*(?:..==|...=)?$/, several
+// times faster on the kilobyte-long entry bodies a log decodes for every append.
+const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/
 
 /** Lower-case hex of some bytes. */
 export function toHex(bytes: Uint8Array): string {
@@ -21,7 +24,7 @@ export function toBase64(bytes: Uint8Array): string {
 
 /** Strict standard-base64 decoding (padding required): undefined for anything Buffer would silently accept. */
 export function fromBase64(value: string): Uint8Array | undefined {
-  if (typeof value !== 'string' || !BASE64_PATTERN.test(value)) return undefined
+  if (typeof value !== 'string' || value.length % 4 !== 0 || !BASE64_PATTERN.test(value)) return undefined
   return new Uint8Array(Buffer.from(value, 'base64'))
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { canonicalJson } from './canonical-json.js'
 import { bytesEqual, fromBase64, fromHex, sha256, toBase64, toHex, utf8 } from './encoding.js'
 import { fail, RekorError } from './errors.js'
+import type { OwnSignatures } from './own-signatures.js'
 import {
   DIGEST_LENGTH,
   decodeDsseBase64,
@@ -77,11 +78,22 @@ export function normalizePem(pem: string): string {
   return `-----BEGIN ${block.label}-----\n${lines.join('\n')}\n-----END ${block.label}-----\n`
 }
 
-/** The public key inside PEM text that holds a public key or a certificate. */
+// Parsed keys by PEM text: a log or signer sees the same few keys over and over, and parsing (plus the point
+// decoding the digest verifier caches per KeyObject) costs more than the signature check itself.
+const keysByPem = new Map<string, KeyObject>()
+const KEYS_BY_PEM_CAPACITY = 64
+
+/** The public key inside PEM text that holds a public key or a certificate (cached by the text; keys are immutable). */
 export function publicKeyFromPem(pem: string): KeyObject {
+  const known = keysByPem.get(pem)
+  if (known) return known
   try {
-    if (pem.includes('-----BEGIN CERTIFICATE-----')) return new X509Certificate(pem).publicKey
-    return createPublicKey(pem)
+    const key = pem.includes('-----BEGIN CERTIFICATE-----')
+      ? new X509Certificate(pem).publicKey
+      : createPublicKey(pem)
+    if (keysByPem.size >= KEYS_BY_PEM_CAPACITY) keysByPem.delete(keysByPem.keys().next().value!)
+    keysByPem.set(pem, key)
+    return key
   } catch (error) {
     throw new RekorError({
       code: 'REKOR_KEY_INVALID',
@@ -462,7 +474,7 @@ export function verifyEntryBodySignature(
  */
 export function canonicalizeProposedEntry(
   entry: ProposedEntry,
-  options: { artifact?: Uint8Array } = {},
+  options: { artifact?: Uint8Array; ownSignatures?: OwnSignatures } = {},
 ): Uint8Array {
   if (entry?.kind === 'hashedrekord' && entry.apiVersion === '0.0.1') {
     const pemBytes = fromBase64(entry.spec?.signature?.publicKey?.content ?? '')
@@ -482,7 +494,12 @@ export function canonicalizeProposedEntry(
     const parsed = HashedRekordBodySchema.safeParse(body)
     if (!parsed.success || !fromBase64(body.spec.signature.content))
       fail('REKOR_INVALID_INPUT', 'hashedrekord entry is malformed')
-    verifyEntryBodySignature(body, options.artifact ? { artifact: options.artifact } : {})
+    // A signature this process has just made with its own key (recorded in the ledger the log was opened with, and
+    // handed over by its own signer) needs no second check; everything else is verified.
+    const own =
+      options.artifact === undefined &&
+      options.ownSignatures?.take(algorithm, hex, body.spec.signature.content, pem) === true
+    if (!own) verifyEntryBodySignature(body, options.artifact ? { artifact: options.artifact } : {})
     return utf8(canonicalJson(body))
   }
   if (entry?.kind === 'dsse' && entry.apiVersion === '0.0.1') {

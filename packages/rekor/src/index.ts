@@ -55,6 +55,7 @@ export {
   verifyConsistencyProof,
   verifyInclusionProof,
 } from './merkle.js'
+export { OWN_SIGNATURES_CAPACITY, OwnSignatures } from './own-signatures.js'
 export type {
   CallOptions,
   RekorClientOptions,

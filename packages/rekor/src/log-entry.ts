@@ -1,4 +1,5 @@
 import type { ProposedEntry } from './entry-body.js'
+import type { OwnSignatures } from './own-signatures.js'
 
 /** Inclusion proof as Rekor v1 returns it (hex hashes, tree-local index). */
 export interface LogEntryInclusionProof {
@@ -37,6 +38,12 @@ export interface CreateEntryOptions {
   signal?: AbortSignal
   /** The artifact itself; lets an in-process log check a pure-Ed25519 signature. Remote clients ignore it. */
   artifact?: Uint8Array
+  /**
+   * The internal path of a signer and an embedded log opened with the same {@link OwnSignatures} ledger: the log
+   * skips its second check of a signature recorded there. Any other value (or none) means "verify". Remote clients
+   * ignore it.
+   */
+  ownSignatures?: OwnSignatures
 }
 
 /**

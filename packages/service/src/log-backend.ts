@@ -3,6 +3,7 @@ import {
   createRekorClient,
   type EntryCreator,
   type LogEntry,
+  OwnSignatures,
   type RekorClient,
   RekorError,
 } from '@certus-trust/rekor'
@@ -52,6 +53,8 @@ export interface LogBackend {
   rekor?: RekorClient | undefined
   /** Where the signer records entries; `'none'` when transparency is off. */
   witness: EntryCreator | 'none'
+  /** The embedded log's ledger of the signer's fresh signatures (its internal path; see `OwnSignatures`). */
+  ownSignatures?: OwnSignatures | undefined
   /** Reads entries back; undefined when transparency is off. */
   reader?: LogReader | undefined
   /** Closes what this backend opened (the embedded log). Idempotent. */
@@ -124,7 +127,14 @@ async function openEmbedded(
     for (const log of [...opened].reverse()) await log.close().catch(() => {})
   }
   try {
-    const log = await createTransparencyLog({ storage, key: { path: config.logKeyPath }, ...common })
+    // Shared with this process's signer only: the log skips re-checking a signature the signer has just made.
+    const ownSignatures = new OwnSignatures()
+    const log = await createTransparencyLog({
+      storage,
+      key: { path: config.logKeyPath },
+      ownSignatures,
+      ...common,
+    })
     opened.push(log)
     // The v2 log names itself by the same base URL: clients append /api/v2/log/entries to it.
     const rekorV2 =
@@ -146,6 +156,7 @@ async function openEmbedded(
       rekorV2,
       tsa,
       witness: embeddedWitness(log, observe),
+      ownSignatures,
       reader: embeddedReader(log),
       close: () => close(),
     }

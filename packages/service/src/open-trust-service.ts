@@ -141,7 +141,7 @@ export async function openTrustService(
       rekorV2Storage: rekorV2Storage?.storage,
     })
     closer.push(() => backend.close())
-    const signer = await createConfiguredSigner(config, backend.witness, logger)
+    const signer = await createConfiguredSigner(config, backend.witness, logger, backend.ownSignatures)
     const signingPublicKeyPem = await signer.publicKey()
     const verifiers = await createVerifierSet(await loadBaseTrustedRoot(config.trustedRootPath), backend)
     const service = createTrustService({

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from '@certus-trust/core'
-import type { EntryCreator } from '@certus-trust/rekor'
+import type { EntryCreator, OwnSignatures } from '@certus-trust/rekor'
 import { createSigner, loadSigningConfig, type Signer } from '@certus-trust/signer'
 import type { ServiceConfig } from './config.js'
 import { resolveSigningKey } from './keys.js'
@@ -18,6 +18,7 @@ export async function createConfiguredSigner(
     Partial<Pick<ServiceConfig, 'signingConfigPath' | 'rekorVersion'>>,
   witness: EntryCreator | 'none',
   logger?: Logger,
+  ownSignatures?: OwnSignatures,
 ): Promise<Signer> {
   const timestampAuthority = config.tsaUrl
     ? { url: config.tsaUrl, timeout: config.upstreamTimeoutMs, retries: config.upstreamRetries }
@@ -28,7 +29,7 @@ export async function createConfiguredSigner(
         signingConfig: await loadSigningConfig({ path: config.signingConfigPath }),
         ...(config.rekorVersion ? { rekorVersion: config.rekorVersion } : {}),
       }
-    : { witness }
+    : { witness, ...(ownSignatures ? { ownSignatures } : {}) }
   const common = {
     ...witnesses,
     ...(timestampAuthority ? { timestampAuthority } : {}),

@@ -7,7 +7,7 @@ import {
   privateEncrypt,
   randomBytes,
 } from 'node:crypto'
-import { p256, p384 } from '@noble/curves/nist.js'
+import { signEcdsaDigest } from './ecdsa-digest-sign.js'
 import { SignerError } from './errors.js'
 import {
   describeKey,
@@ -61,8 +61,9 @@ const SHA256_DIGEST_INFO_PREFIX = Buffer.from('3031300d0609608648016503040201050
 
 /**
  * A {@link KeyProvider} for a private key in memory (PEM, encrypted PEM, JWK or KeyObject).
- * Signing runs on OpenSSL (node:crypto) when the message is at hand; bare digests use @noble/curves for
- * ECDSA (node cannot sign a prehashed ECDSA input) and raw RSA with our own PKCS#1 v1.5 / PSS encoding.
+ * Signing runs on OpenSSL (node:crypto) when the message is at hand; bare ECDSA digests use OpenSSL for the
+ * scalar multiplication and a few field operations around it (`ecdsa-digest-sign.ts`: node cannot sign a
+ * prehashed ECDSA input), RSA digests raw RSA with our own PKCS#1 v1.5 / PSS encoding.
  *
  * @example
  * const provider = createLocalKeyProvider(await readFile('signing.pem', 'utf8'), { passphrase })
@@ -98,8 +99,7 @@ export function createLocalKeyProvider(
       case 'ecdsa-p256':
       case 'ecdsa-p384': {
         ecScalar ??= Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url')
-        const curve = info.algorithm === 'ecdsa-p256' ? p256 : p384
-        return curve.sign(digest, ecScalar, { prehash: false, format: 'der' })
+        return signEcdsaDigest(info.algorithm, ecScalar, digest)
       }
       case 'rsa-pkcs1v15':
         return new Uint8Array(

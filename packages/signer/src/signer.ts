@@ -6,6 +6,7 @@ import {
   buildHashedRekordProposedEntry,
   buildHashedRekordRequestV002,
   type LogEntry,
+  type OwnSignatures,
   verifyDigestSignature,
 } from '@certus-trust/rekor'
 import { BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, type SerializedBundle } from '@sigstore/bundle'
@@ -64,6 +65,12 @@ export interface SignerOptions {
   maxInMemoryBytes?: number
   /** Receives debug events (never keys, tokens or artifact bytes). @default noopLogger */
   logger?: Logger
+  /**
+   * A ledger shared with an embedded log (`createTransparencyLog({ ownSignatures })`): the signer records every
+   * digest signature it makes there and hands the ledger to the log with the entry, so the log need not check
+   * again a signature this process has just made (its internal path; other callers' entries are always verified).
+   */
+  ownSignatures?: OwnSignatures
 }
 
 /** Per-call options. */
@@ -199,7 +206,14 @@ export function createSigner(options: SignerOptions): Signer {
     }
   }
 
-  const context: Context = { witnesses, logger, maxInMemoryBytes, keyless: options.keyless, keyState }
+  const context: Context = {
+    witnesses,
+    logger,
+    maxInMemoryBytes,
+    keyless: options.keyless,
+    keyState,
+    ownSignatures: options.ownSignatures,
+  }
 
   const signer: Signer = {
     sign: (artifact, callOptions = {}) => signArtifact(context, artifact, callOptions),
@@ -265,6 +279,7 @@ interface Context {
   maxInMemoryBytes: number
   keyless: KeylessOptions | undefined
   keyState: Promise<KeyState> | undefined
+  ownSignatures: OwnSignatures | undefined
 }
 
 function isKeyProvider(value: unknown): value is KeyProvider {
@@ -340,7 +355,11 @@ async function signArtifact(
     },
   }
   const keyPem = (signed.certificatePem ?? signed.publicKeyPem)!
+  // Recorded only for the digest path: with the artifact at hand the log checks it with OpenSSL anyway.
+  const own = context.ownSignatures && !resolved.bytes ? context.ownSignatures : undefined
+  own?.record('sha256', digestHex, signed.signature, keyPem)
   const witnessed = await runWitnesses(context.witnesses, {
+    ...(own ? { ownSignatures: own } : {}),
     proposedEntry: () =>
       buildHashedRekordProposedEntry({
         digest: `sha256:${digestHex}`,

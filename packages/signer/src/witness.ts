@@ -3,6 +3,7 @@ import {
   fromBundleTransparencyLogEntry,
   hashLeaf,
   type LogEntry,
+  type OwnSignatures,
   type ProposedEntry,
   parseCheckpoint,
   parseEntryBody,
@@ -132,6 +133,8 @@ export interface WitnessInput {
   publicKeyOrCertPem: string
   /** The artifact, for in-process logs that check pure Ed25519. */
   artifact?: Uint8Array
+  /** The ledger holding this signature, for an embedded log opened with the same one (its internal path). */
+  ownSignatures?: OwnSignatures
   signal?: AbortSignal
 }
 
@@ -219,6 +222,7 @@ async function createLogEntry(log: EntryCreator, input: WitnessInput): Promise<L
       log.createEntry(proposed, {
         ...(input.signal ? { signal: input.signal } : {}),
         ...(input.artifact ? { artifact: input.artifact } : {}),
+        ...(input.ownSignatures ? { ownSignatures: input.ownSignatures } : {}),
       }),
       input.signal,
     )

@@ -14,14 +14,15 @@ import {
   toPage,
 } from '@certus-trust/storage/backend'
 import type { ConstraintErrors } from './database-errors.js'
-import type { SqlDriver } from './driver.js'
+import type { SqlDriver, SqlSession } from './driver.js'
+import { GroupCommit } from './group-commit.js'
 import { ARTIFACT_COLUMNS, selectPage, toArtifact, toVerification, VERIFICATION_COLUMNS } from './sql-rows.js'
 
 /** Runs one public operation: closed check, then driver errors wrapped into StorageError. */
 export type RunOperation = <T>(operation: () => Promise<T>, constraints?: ConstraintErrors) => Promise<T>
 
 /** The newest signed-artifact record matching `where`, or `STORAGE_NOT_FOUND`. */
-async function findArtifact(driver: SqlDriver, where: string, params: unknown[]): Promise<SignedArtifact> {
+async function findArtifact(driver: SqlSession, where: string, params: unknown[]): Promise<SignedArtifact> {
   const rows = await driver.query(
     `SELECT ${ARTIFACT_COLUMNS} FROM certus_signed_artifacts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT 1`,
     params,
@@ -53,7 +54,7 @@ async function listArtifacts(driver: SqlDriver, query: Parameters<RecordStorage[
 }
 
 async function insertArtifact(
-  driver: SqlDriver,
+  driver: SqlSession,
   input: Parameters<RecordStorage['saveSignedArtifact']>[0],
 ): Promise<SignedArtifact> {
   const record = normalizeNewSignedArtifact(input)
@@ -142,9 +143,11 @@ async function listVerifications(
 
 /** The signed-artifact and verification records of a SQL backend. */
 export function createSqlRecords(driver: SqlDriver, run: RunOperation): RecordStorage {
+  // Concurrent signings share one transaction (one commit) for their records, each insert in its own savepoint.
+  const artifacts = new GroupCommit<SignedArtifact>(driver)
   return {
     saveSignedArtifact: (input) =>
-      run(() => insertArtifact(driver, input), {
+      run(() => artifacts.run((session) => insertArtifact(session, input)), {
         certus_signed_artifacts_pkey: recordErrors.duplicateArtifactId,
         certus_signed_artifacts_entry_uuid_key: recordErrors.duplicateEntryUuid,
         certus_signed_artifacts_log_index_key: recordErrors.duplicateLogIndex,

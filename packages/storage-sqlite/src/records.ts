@@ -159,7 +159,8 @@ export function createSqliteRecords(
     saveSignedArtifact: (input) =>
       run(() => {
         const record = normalizeNewSignedArtifact(input)
-        return writer.transaction((connection) => insertArtifact(connection, record))
+        // Group commit: concurrent signings share one transaction (one fsync), each insert in its own savepoint.
+        return writer.grouped((connection) => insertArtifact(connection, record))
       }),
 
     getSignedArtifact: (id) =>

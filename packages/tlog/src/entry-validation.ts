@@ -1,5 +1,11 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
-import { canonicalizeProposedEntry, hashLeaf, type ProposedEntry, RekorError } from '@certus-trust/rekor'
+import {
+  canonicalizeProposedEntry,
+  hashLeaf,
+  type OwnSignatures,
+  type ProposedEntry,
+  RekorError,
+} from '@certus-trust/rekor'
 import { z } from 'zod'
 import { digestOf, fromAnyBase64, fromBase64, toHex } from './encoding.js'
 import { fail } from './errors.js'
@@ -33,6 +39,8 @@ export interface ValidatedEntry {
 export interface ValidateEntryOptions {
   /** The signed artifact, when the caller has it: enables pure-Ed25519 message signatures. */
   artifact?: Uint8Array
+  /** The log's own-signature ledger, on the signer's internal path only (see `TransparencyLogOptions`). */
+  ownSignatures?: OwnSignatures
 }
 
 const nonEmpty = z.string().min(1)
@@ -103,8 +111,22 @@ export function publicKeySearchKey(key: KeyObject): string {
   return `pubkey:sha256:${toHex(digestOf('sha256', key.export({ type: 'spki', format: 'der' })))}`
 }
 
+// Parsed key material by its base64 text: a log sees the same few keys over and over, and parsing, re-encoding
+// and fingerprinting a key costs more than appending the entry. Only successful parses are kept.
+const parsedKeys = new Map<string, ParsedKey>()
+const PARSED_KEYS_CAPACITY = 64
+
 /** Reads a base64-wrapped PEM public key or certificate, as hashedrekord and dsse carry them. */
 export function parseKeyMaterial(base64Pem: string, field: string): ParsedKey {
+  const known = parsedKeys.get(base64Pem)
+  if (known) return known
+  const parsed = parseKeyMaterialUncached(base64Pem, field)
+  if (parsedKeys.size >= PARSED_KEYS_CAPACITY) parsedKeys.delete(parsedKeys.keys().next().value!)
+  parsedKeys.set(base64Pem, parsed)
+  return parsed
+}
+
+function parseKeyMaterialUncached(base64Pem: string, field: string): ParsedKey {
   const decoded = fromBase64(base64Pem)
   if (!decoded) invalid(`${field} is not valid base64`, { field })
   const text = Buffer.from(decoded).toString('utf8')
@@ -143,10 +165,10 @@ export function parseKeyMaterial(base64Pem: string, field: string): ParsedKey {
 function canonicalize(input: unknown, options: ValidateEntryOptions): Uint8Array {
   try {
     // One copy of Rekor's canonicalisation and signature rules, in @certus-trust/rekor.
-    return canonicalizeProposedEntry(
-      input as ProposedEntry,
-      options.artifact === undefined ? {} : { artifact: options.artifact },
-    )
+    return canonicalizeProposedEntry(input as ProposedEntry, {
+      ...(options.artifact === undefined ? {} : { artifact: options.artifact }),
+      ...(options.ownSignatures === undefined ? {} : { ownSignatures: options.ownSignatures }),
+    })
   } catch (error) {
     if (RekorError.is(error, 'REKOR_SIGNATURE_INVALID')) {
       return fail('TLOG_SIGNATURE_INVALID', `error processing entry: ${error.message}`, undefined, error)

@@ -1,5 +1,11 @@
 import { type Logger, noopLogger } from '@certus-trust/core'
-import { EMPTY_TREE_ROOT, type LogEntry, logIdFromPublicKey, signCheckpoint } from '@certus-trust/rekor'
+import {
+  EMPTY_TREE_ROOT,
+  type LogEntry,
+  logIdFromPublicKey,
+  type OwnSignatures,
+  signCheckpoint,
+} from '@certus-trust/rekor'
 import type { LogLeaf, LogStorage, LogTree, LogTreeHead } from '@certus-trust/storage'
 import type { SerialQueue } from './batcher.js'
 import { toBase64, toHex } from './encoding.js'
@@ -29,7 +35,12 @@ export interface LogSettings {
   maxBatchSize: number
   algorithm: LogKeyAlgorithm
   apiVersion: 1 | 2
-  validate: (proposed: unknown, options: { artifact?: Uint8Array }) => ValidatedEntry
+  validate: (
+    proposed: unknown,
+    options: { artifact?: Uint8Array; ownSignatures?: OwnSignatures },
+  ) => ValidatedEntry
+  /** The ledger of this process's own fresh signatures, when the log was opened with one. */
+  ownSignatures: OwnSignatures | undefined
 }
 
 /** The active shard with its key and the compact range this process last committed or loaded. */
@@ -96,6 +107,7 @@ export function resolveSettings(options: TransparencyLogOptions): LogSettings {
     apiVersion,
     validate:
       options[INTERNAL_VALIDATOR] ?? (apiVersion === 2 ? validateRekorV2Request : validateProposedEntry),
+    ownSignatures: options.ownSignatures,
   }
 }
 

@@ -1,6 +1,12 @@
 import type { KeyObject } from 'node:crypto'
 import type { Logger } from '@certus-trust/core'
-import type { CreateEntryOptions, EntryCreator, LogEntry, ProposedEntry } from '@certus-trust/rekor'
+import type {
+  CreateEntryOptions,
+  EntryCreator,
+  LogEntry,
+  OwnSignatures,
+  ProposedEntry,
+} from '@certus-trust/rekor'
 import type { LogStorage } from '@certus-trust/storage'
 import type { ValidatedEntry } from './entry-validation.js'
 import type { LogKeyAlgorithm, LogKeySource } from './log-key.js'
@@ -27,7 +33,10 @@ export const INTERNAL_VALIDATOR: unique symbol = Symbol('tlog.internal.validator
 /** Options of {@link createTransparencyLog}. */
 export interface TransparencyLogOptions {
   /** @internal */
-  [INTERNAL_VALIDATOR]?: (proposed: unknown, options: { artifact?: Uint8Array }) => ValidatedEntry
+  [INTERNAL_VALIDATOR]?: (
+    proposed: unknown,
+    options: { artifact?: Uint8Array; ownSignatures?: OwnSignatures },
+  ) => ValidatedEntry
   /** Where leaves, nodes, tree heads and shards live. The log never closes it: whoever created it does. */
   storage: LogStorage
   /**
@@ -53,6 +62,12 @@ export interface TransparencyLogOptions {
    * A v2 log needs storage of its own: storage holds one active tree. @default 1
    */
   apiVersion?: 1 | 2
+  /**
+   * The ledger of signatures this process's own signer has just made (`OwnSignatures` from `@certus-trust/rekor`).
+   * `createEntry` skips its second check of such a signature only when the call hands over this same ledger
+   * object (the signer's internal path); entries from the Rekor API or any other caller are always verified.
+   */
+  ownSignatures?: OwnSignatures
   /** Largest number of entries per batch. @default DEFAULT_MAX_BATCH_SIZE */
   maxBatchSize?: number
   /** @default noopLogger */

@@ -90,10 +90,13 @@ export async function createTransparencyLog(options: TransparencyLogOptions): Pr
       assertOpen(state)
       if (createOptions.signal?.aborted)
         fail('TLOG_ABORTED', 'the request was aborted', undefined, createOptions.signal.reason)
-      const entry = state.validate(
-        proposed,
-        createOptions.artifact === undefined ? {} : { artifact: createOptions.artifact },
-      )
+      // The internal path: only this log's own ledger object (never a value from a request) lets validation
+      // accept a signature its signer has just made without checking it again.
+      const own = state.ownSignatures !== undefined && createOptions.ownSignatures === state.ownSignatures
+      const entry = state.validate(proposed, {
+        ...(createOptions.artifact === undefined ? {} : { artifact: createOptions.artifact }),
+        ...(own ? { ownSignatures: state.ownSignatures } : {}),
+      })
       // Frozen shards never change, so their duplicates can be checked outside the write lock.
       for (const shard of state.shards) {
         if (shard.tree.active) continue

@@ -1,0 +1,91 @@
+import type { SqlDriver, SqlSession } from './driver.js'
+
+/** Largest number of calls one group transaction takes. */
+const MAX_GROUP = 256
+
+interface Call<T> {
+  run: (session: SqlSession) => Promise<T>
+  resolve: (value: T) => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * Group commit for independent writes (records): calls that arrive while a group is being written wait and
+ * share the next transaction — one COMMIT, so one WAL flush and one pool connection, for many writes, instead of one
+ * per write. A group that fails is written again with each call inside its own SAVEPOINT, so a call that fails (a
+ * conflict) undoes only its own writes and gets its own error; the others commit. Every promise settles after the COMMIT (or with its error): a write
+ * is durable when its promise resolves, exactly as alone.
+ */
+export class GroupCommit<T> {
+  readonly #queue: Array<Call<T>> = []
+  #running = false
+
+  constructor(private readonly driver: SqlDriver) {}
+
+  run(write: (session: SqlSession) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ run: write, resolve, reject })
+      if (!this.#running) void this.#drain()
+    })
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true
+    try {
+      while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_GROUP))
+    } finally {
+      this.#running = false
+    }
+  }
+
+  async #commit(calls: Array<Call<T>>): Promise<void> {
+    // Fast path: the whole group in one transaction, one round trip per write. Conflicts are rare (a retried
+    // idempotency key, a duplicate entry); if any write fails, nothing of this attempt is kept and the group is
+    // written again with a savepoint per write, so only the failing writes fail.
+    try {
+      const values = await this.driver.transaction(async (session) => {
+        const written: T[] = []
+        for (const call of calls) written.push(await call.run(session))
+        return written
+      })
+      values.forEach((value, position) => {
+        calls[position]!.resolve(value)
+      })
+      return
+    } catch {
+      await this.#commitIsolated(calls)
+    }
+  }
+
+  async #commitIsolated(calls: Array<Call<T>>): Promise<void> {
+    let outcomes: Array<{ ok: true; value: T } | { ok: false; error: unknown }>
+    try {
+      outcomes = await this.driver.transaction(async (session) => {
+        const results: typeof outcomes = []
+        for (const call of calls) {
+          await session.exec('SAVEPOINT grouped_call')
+          try {
+            const value = await call.run(session)
+            await session.exec('RELEASE SAVEPOINT grouped_call')
+            results.push({ ok: true, value })
+          } catch (error) {
+            // A connection that cannot roll back to the savepoint fails the group with the write's own error.
+            await session.exec('ROLLBACK TO SAVEPOINT grouped_call').catch(() => {
+              throw error
+            })
+            results.push({ ok: false, error })
+          }
+        }
+        return results
+      })
+    } catch (error) {
+      // BEGIN or COMMIT failed (or the connection broke): nothing of the group was written.
+      for (const call of calls) call.reject(error)
+      return
+    }
+    outcomes.forEach((outcome, position) => {
+      if (outcome.ok) calls[position]!.resolve(outcome.value)
+      else calls[position]!.reject(outcome.error)
+    })
+  }
+}
