@@ -1,4 +1,5 @@
 import type { Logger } from '@certus-trust/core'
+import type { OwnSignatures } from '@certus-trust/rekor'
 import type { Storage } from '@certus-trust/storage'
 import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
 import { type DataDir, exists, openDataDir } from './data-dir.js'
@@ -34,6 +35,11 @@ export interface OpenDataDirLogOptions {
 /** The embedded transparency log of a data directory, open for this process. */
 export interface DataDirLog {
   log: TransparencyLog
+  /**
+   * The log's ledger of this process's own fresh signatures: hand it to the signer (`createSigner({ ownSignatures })`)
+   * so the log does not check a signature it has just watched being made (see `OwnSignatures`).
+   */
+  ownSignatures?: OwnSignatures | undefined
   /** The embedded Rekor v2 log (with `services`: created with `create`, else opened when the directory holds one). */
   rekorV2?: TransparencyLog | undefined
   /** The embedded timestamp authority (with `services`, like `rekorV2`). */
@@ -94,6 +100,7 @@ export async function openDataDirLog(options: OpenDataDirLogOptions): Promise<Da
     let closing: Promise<void> | undefined
     return {
       log: backend.log as TransparencyLog,
+      ownSignatures: backend.ownSignatures,
       rekorV2: backend.rekorV2,
       tsa: backend.tsa,
       storage: opened.storage,

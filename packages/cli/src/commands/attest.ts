@@ -39,12 +39,16 @@ export async function runAttest(file: string, options: AttestOptions, out: Outpu
     predicate as Record<string, unknown>,
   )
   const identity = await chooseSigningIdentity(out, options)
-  return withWitness(out, options, async (witness, defaultKeyPath) => {
+  return withWitness(out, options, async (witness, defaultKeyPath, ownSignatures) => {
     const { createSigner } = await import('@certus-trust/signer')
     const signer = createSigner(
       identity.kind === 'keyless'
         ? { keyless: identity.keyless, witness }
-        : { key: identity.key ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem, witness },
+        : {
+            key: identity.key ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem,
+            witness,
+            ...(ownSignatures ? { ownSignatures } : {}),
+          },
     )
     const result = await signer.attest({
       artifact: { path },

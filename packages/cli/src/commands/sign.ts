@@ -47,12 +47,16 @@ export async function runSign(files: string[], options: SignOptions, out: Output
   for (const path of paths) await checkInputFile(path, 'file')
   const identity = await chooseSigningIdentity(out, options)
 
-  return withWitness(out, options, async (witness, defaultKeyPath) => {
+  return withWitness(out, options, async (witness, defaultKeyPath, ownSignatures) => {
     const { createSigner } = await import('@certus-trust/signer')
     const signer = createSigner(
       identity.kind === 'keyless'
         ? { keyless: identity.keyless, witness }
-        : { key: identity.key ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem, witness },
+        : {
+            key: identity.key ?? (await loadOrCreatePrivateKey(defaultKeyPath as string)).pem,
+            witness,
+            ...(ownSignatures ? { ownSignatures } : {}),
+          },
     )
     const progress = await createProgress(out, paths.length, 'signing')
     const results: SignedFile[] = []
@@ -125,6 +129,8 @@ export async function withWitness<T>(
   fn: (
     witness: import('@certus-trust/signer').WitnessOption,
     defaultKeyPath: string | undefined,
+    /** With the embedded log: its ledger of this process's own signatures, for the signer (the internal path). */
+    ownSignatures?: import('@certus-trust/rekor').OwnSignatures,
   ) => Promise<T>,
 ): Promise<T> {
   const remote = await openRemoteWitnesses(out.io.cwd, options)
@@ -139,7 +145,7 @@ export async function withWitness<T>(
   }
   const embedded = await openEmbeddedLog(out.io, options.dataDir, true)
   try {
-    const result = await fn(embedded.log, embedded.dataDir.signingKeyPath)
+    const result = await fn(embedded.log, embedded.dataDir.signingKeyPath, embedded.ownSignatures)
     // Keep the log's current trusted root next to it, so `certus verify` in this directory needs no flags.
     const trustedRoot = await embedded.log.exportTrustedRoot()
     await writeOutputFile(embedded.dataDir.trustedRootPath, `${JSON.stringify(trustedRoot, null, 2)}\n`, {
