@@ -22,4 +22,4 @@ export type {
   VerificationRecord,
   VerificationRecordQuery,
 } from './records.js'
-export type { Storage } from './storage.js'
+export type { Storage, UnrecordedLeafQuery } from './storage.js'

@@ -1,5 +1,7 @@
 import { StorageError } from './errors.js'
+import { SEARCH_KEY_MAX_LIMIT } from './log-validation.js'
 import type { ClosedGuard } from './memory-log-storage.js'
+import type { LogStorage } from './log-storage.js'
 import { createMemoryLogStorage } from './memory-log-storage.js'
 import {
   buildSignedArtifact,
@@ -19,7 +21,8 @@ import {
   toPage,
 } from './record-validation.js'
 import type { RecordStorage, SignedArtifact, SignedArtifactQuery, VerificationRecord } from './records.js'
-import type { Storage } from './storage.js'
+import { resolveUnrecordedLeafQuery } from './log-validation.js'
+import type { Storage, UnrecordedLeafQuery } from './storage.js'
 
 // Records are handed out as deep copies so callers can never mutate what is stored.
 const cloneArtifact = (record: SignedArtifact): SignedArtifact => buildSignedArtifact(structuredClone(record))
@@ -156,6 +159,35 @@ function createMemoryRecordStorage(guard: ClosedGuard): RecordStorage {
   }
 }
 
+/** `findUnrecordedLeaves` over the public halves: the marked leaves, then a record lookup for each. */
+async function findUnrecordedLeaves(
+  records: RecordStorage,
+  log: LogStorage,
+  query: UnrecordedLeafQuery,
+): Promise<Array<{ treeId: string; leafIndex: number }>> {
+  const resolved = resolveUnrecordedLeafQuery(query)
+  const after = resolved.after
+  const marked = (await log.findLeavesBySearchKey(resolved.searchKey, SEARCH_KEY_MAX_LIMIT))
+    .filter(
+      (hit) =>
+        !after ||
+        hit.treeId > after.treeId ||
+        (hit.treeId === after.treeId && hit.leafIndex > after.leafIndex),
+    )
+    .sort((a, b) => (a.treeId < b.treeId ? -1 : a.treeId > b.treeId ? 1 : a.leafIndex - b.leafIndex))
+  const found: Array<{ treeId: string; leafIndex: number }> = []
+  for (const hit of marked) {
+    if (found.length === resolved.limit) break
+    const leaf = await log.getLeafByIndex(hit.treeId, hit.leafIndex)
+    if (!leaf || leaf.integratedTime > resolved.integratedBefore) continue
+    const recorded = await records
+      .getSignedArtifactByEntryUuid(Buffer.from(leaf.leafHash).toString('hex'))
+      .then(() => true, () => false)
+    if (!recorded) found.push(hit)
+  }
+  return found
+}
+
 /**
  * Creates an in-memory {@link Storage}: records and embedded-log state in process memory, gone on exit.
  * For tests, demos and single-process embedded use; behaves exactly like the database backends
@@ -202,6 +234,7 @@ export function createMemoryStorage(): Storage {
     getNodes: log.getNodes,
     getLatestTreeHead: log.getLatestTreeHead,
     getTreeHead: log.getTreeHead,
+    findUnrecordedLeaves: (query) => findUnrecordedLeaves(records, log, query),
     close,
     [Symbol.asyncDispose]: close,
   }
