@@ -30,6 +30,8 @@ export interface LogSettings {
   algorithm: LogKeyAlgorithm
   apiVersion: 1 | 2
   validate: (proposed: unknown, options: { artifact?: Uint8Array }) => ValidatedEntry
+  /** Told how long each inclusion proof took to build (see {@link TransparencyLogOptions.onInclusionProof}). */
+  onInclusionProof: ((seconds: number) => void) | undefined
 }
 
 /** The active shard with its key and the compact range this process last committed or loaded. */
@@ -96,6 +98,7 @@ export function resolveSettings(options: TransparencyLogOptions): LogSettings {
     apiVersion,
     validate:
       options[INTERNAL_VALIDATOR] ?? (apiVersion === 2 ? validateRekorV2Request : validateProposedEntry),
+    onInclusionProof: options.onInclusionProof,
   }
 }
 

@@ -31,6 +31,7 @@ import { buildTrustedRoot } from './trusted-root.js'
 export type {
   ConsistencyProof,
   GetEntryOptions,
+  LogCreateEntryOptions,
   LogInfo,
   LogShardInfo,
   RetrieveEntriesQuery,
@@ -90,10 +91,13 @@ export async function createTransparencyLog(options: TransparencyLogOptions): Pr
       assertOpen(state)
       if (createOptions.signal?.aborted)
         fail('TLOG_ABORTED', 'the request was aborted', undefined, createOptions.signal.reason)
-      const entry = state.validate(
+      const validated = state.validate(
         proposed,
         createOptions.artifact === undefined ? {} : { artifact: createOptions.artifact },
       )
+      const entry = createOptions.searchKeys?.length
+        ? { ...validated, searchKeys: [...validated.searchKeys, ...createOptions.searchKeys] }
+        : validated
       // Frozen shards never change, so their duplicates can be checked outside the write lock.
       for (const shard of state.shards) {
         if (shard.tree.active) continue
