@@ -12,8 +12,15 @@ export type { DataDirLog, OpenDataDirLogOptions } from './local-log.js'
 export { openDataDirLog } from './local-log.js'
 export type { LogBackend, LogCallObserver, LogReader } from './log-backend.js'
 export { embeddedWitness, openLogBackend } from './log-backend.js'
-export type { OpenedTrustService, OpenTrustServiceOptions } from './open-trust-service.js'
+export type {
+  OpenedTrustService,
+  OpenTrustServiceOptions,
+  ReconcileRunOptions,
+} from './open-trust-service.js'
 export { openTrustService } from './open-trust-service.js'
+export type { ReconcileOptions, ReconcileResult } from './reconcile.js'
+export { RECORD_DUE_SEARCH_KEY, reconcileOrphans } from './reconcile.js'
+export { RECONCILED_ARTIFACT_TYPE } from './reconciled-record.js'
 export type { SignatureEncoding } from './signature-encoding.js'
 export type {
   BuildSigningConfigOptions,

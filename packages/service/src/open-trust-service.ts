@@ -9,6 +9,7 @@ import type { ServiceConfig } from './config.js'
 import { lockDirectory } from './data-dir.js'
 import { type LogCallObserver, openLogBackend } from './log-backend.js'
 import { observedStorage } from './observed-storage.js'
+import { type ReconcileResult, reconcileOrphans } from './reconcile.js'
 import { createConfiguredSigner } from './signing.js'
 import { type OpenedStorage, openStorage, type PoolStats, rekorV2StorageConfig } from './storage.js'
 import { createTrustService } from './trust-service.js'
@@ -23,6 +24,17 @@ export interface OpenTrustServiceOptions {
   observeLogCall?: LogCallObserver | undefined
   /** Wraps every database operation of storage (records and the embedded log's tables). @default calls through */
   observeStorageCall?: LogCallObserver | undefined
+  /** Told how long each inclusion proof of the embedded log took to build, in seconds. @default ignored */
+  onInclusionProof?: ((seconds: number) => void) | undefined
+}
+
+/** Options of {@link OpenedTrustService.reconcile}. */
+export interface ReconcileRunOptions {
+  /**
+   * Leave entries integrated less than this many seconds ago alone (their signing may still be writing the
+   * record). @default 0
+   */
+  graceSeconds?: number
 }
 
 /** A trust service and everything it runs on, open until `close()`. */
@@ -44,6 +56,11 @@ export interface OpenedTrustService {
   signer: Signer
   /** PEM public key of the signing key; undefined when keyless. */
   signingPublicKeyPem?: string | undefined
+  /**
+   * Writes the record of every embedded-log entry signed here whose record write never happened (a crash between
+   * append and record). A no-op (`supported: false`) without an embedded log.
+   */
+  reconcile(options?: ReconcileRunOptions): Promise<ReconcileResult>
   /** Closes the log, then storage, then releases the data directory (reverse order of creation). Idempotent. */
   close(): Promise<void>
 }
@@ -139,6 +156,7 @@ export async function openTrustService(
       observe: options.observeLogCall,
       logger,
       rekorV2Storage: rekorV2Storage?.storage,
+      onInclusionProof: options.onInclusionProof,
     })
     closer.push(() => backend.close())
     const signer = await createConfiguredSigner(config, backend.witness, logger)
@@ -164,6 +182,10 @@ export async function openTrustService(
       rekor: backend.rekor,
       signer,
       signingPublicKeyPem,
+      reconcile: async (run = {}) =>
+        backend.log
+          ? reconcileOrphans({ storage, log: backend.log, logger, ...run })
+          : { orphans: 0, reconciled: 0, failed: 0, supported: false },
       close: closer.close,
     }
   } catch (error) {
