@@ -26,6 +26,8 @@ export interface OpenTrustServiceOptions {
   observeStorageCall?: LogCallObserver | undefined
   /** Told how long each inclusion proof of the embedded log took to build, in seconds. @default ignored */
   onInclusionProof?: ((seconds: number) => void) | undefined
+  /** Told how long each PostgreSQL pool acquisition waited, in seconds. @default ignored */
+  onPoolWait?: ((seconds: number) => void) | undefined
 }
 
 /** Options of {@link OpenedTrustService.reconcile}. */
@@ -45,6 +47,8 @@ export interface OpenedTrustService {
   storageBackend: string
   /** The PostgreSQL pool's usage, when storage is PostgreSQL. */
   poolStats?: (() => PoolStats) | undefined
+  /** The PostgreSQL database's size in bytes, when storage is PostgreSQL. */
+  databaseBytes?: (() => Promise<number>) | undefined
   /** The embedded log, when transparency is embedded. */
   log?: TransparencyLog | undefined
   /** The embedded Rekor v2 log, beside the embedded log (when `rekorV2KeyPath` is configured). */
@@ -139,6 +143,7 @@ export async function openTrustService(
     }
     const opened = await openStorage(config.storage, {
       poolSize: config.databasePoolSize,
+      onPoolWait: options.onPoolWait,
       ...(config.databaseStatementTimeoutMs === undefined
         ? {}
         : { statementTimeoutMs: config.databaseStatementTimeoutMs }),
@@ -176,6 +181,7 @@ export async function openTrustService(
       storage,
       storageBackend: opened.storage.backend,
       poolStats: opened.poolStats,
+      databaseBytes: opened.databaseBytes,
       log: backend.log,
       rekorV2: backend.rekorV2,
       tsa: backend.tsa,
