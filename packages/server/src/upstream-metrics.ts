@@ -22,6 +22,13 @@ export function upstreamTargets(urls: { fulcioUrl?: string | undefined; tsaUrl?:
   return targets.sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)
 }
 
+interface HttpRequest {
+  protocol: string
+  path: string
+  getHeader(name: string): unknown
+  once(event: string, listener: (...args: never[]) => void): unknown
+}
+
 interface Pending {
   target: UpstreamTarget
   operation: string
@@ -56,6 +63,14 @@ export function observeUpstreamRequests(metrics: ServerMetrics, targets: Upstrea
     const errors = entry.target.service === 'fulcio' ? metrics.fulcioRequestErrors : metrics.tsaRequestErrors
     errors.inc({ operation: entry.operation, code })
   }
+  const beginHttp = (request: HttpRequest) => {
+    if (pending.has(request)) return
+    begin(request, safeOrigin(`${request.protocol}//${String(request.getHeader('host'))}`), request.path)
+    if (!pending.has(request)) return
+    // The request's own events end the timing: a response, or a close without one (an aborted request).
+    request.once('response', (response: { statusCode?: number }) => finish(request, statusCode(response.statusCode)))
+    request.once('close', () => finish(request, 'CLOSED'))
+  }
   const statusCode = (status: unknown) =>
     typeof status === 'number' && status >= 400 ? `HTTP_${status}` : undefined
   const errorCode = (error: unknown) =>
@@ -74,16 +89,9 @@ export function observeUpstreamRequests(metrics: ServerMetrics, targets: Upstrea
       const { request, error } = message as { request: object; error: unknown }
       finish(request, errorCode(error))
     },
-    'http.client.request.start': (message) => {
-      const { request } = message as {
-        request: { protocol: string; path: string; getHeader(name: string): unknown }
-      }
-      begin(request, safeOrigin(`${request.protocol}//${String(request.getHeader('host'))}`), request.path)
-    },
-    'http.client.response.finish': (message) => {
-      const { request, response } = message as { request: object; response: { statusCode: number } }
-      finish(request, statusCode(response.statusCode))
-    },
+    // Node 24 publishes `created` when the request is made (before connecting), older Node only `start`.
+    'http.client.request.created': (message) => beginHttp((message as { request: HttpRequest }).request),
+    'http.client.request.start': (message) => beginHttp((message as { request: HttpRequest }).request),
     'http.client.request.error': (message) => {
       const { request, error } = message as { request: object; error: unknown }
       finish(request, errorCode(error))
