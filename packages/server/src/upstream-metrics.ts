@@ -9,7 +9,10 @@ export interface UpstreamTarget {
 }
 
 /** The Fulcio and TSA URLs of the configuration, as targets (most specific path first). */
-export function upstreamTargets(urls: { fulcioUrl?: string | undefined; tsaUrl?: string | undefined }): UpstreamTarget[] {
+export function upstreamTargets(urls: {
+  fulcioUrl?: string | undefined
+  tsaUrl?: string | undefined
+}): UpstreamTarget[] {
   const targets: UpstreamTarget[] = []
   for (const [service, value] of [
     ['fulcio', urls.fulcioUrl],
@@ -50,8 +53,7 @@ export function observeUpstreamRequests(metrics: ServerMetrics, targets: Upstrea
       (candidate) => candidate.origin === origin && pathname.startsWith(candidate.pathPrefix),
     )
     if (!target) return
-    const histogram =
-      target.service === 'fulcio' ? metrics.fulcioRequestDuration : metrics.tsaRequestDuration
+    const histogram = target.service === 'fulcio' ? metrics.fulcioRequestDuration : metrics.tsaRequestDuration
     pending.set(request, { target, operation: pathname, end: histogram.startTimer({ operation: pathname }) })
   }
   const finish = (request: object, code: string | undefined) => {
@@ -68,7 +70,9 @@ export function observeUpstreamRequests(metrics: ServerMetrics, targets: Upstrea
     begin(request, safeOrigin(`${request.protocol}//${String(request.getHeader('host'))}`), request.path)
     if (!pending.has(request)) return
     // The request's own events end the timing: a response, or a close without one (an aborted request).
-    request.once('response', (response: { statusCode?: number }) => finish(request, statusCode(response.statusCode)))
+    request.once('response', (response: { statusCode?: number }) =>
+      finish(request, statusCode(response.statusCode)),
+    )
     request.once('close', () => finish(request, 'CLOSED'))
   }
   const statusCode = (status: unknown) =>

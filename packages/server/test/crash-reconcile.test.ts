@@ -126,9 +126,7 @@ async function crashAndRecover(env: Record<string, string>, cwd: string, storage
       break
     }
     const killAfterMs = 50 + Math.floor(Math.random() * 500)
-    acknowledged.push(
-      ...(await signUntilKilled(url, round, killAfterMs, () => server.child.kill('SIGKILL'))),
-    )
+    acknowledged.push(...(await signUntilKilled(url, round, killAfterMs, () => server.child.kill('SIGKILL'))))
     await killed(server.child)
   }
 

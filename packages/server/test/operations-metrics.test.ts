@@ -2,7 +2,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ADMIN_KEY, call, digestOf, postgresReachable, SIGNER_KEY, startTestServer, VERIFIER_KEY } from './helpers.js'
+import {
+  ADMIN_KEY,
+  call,
+  digestOf,
+  postgresReachable,
+  SIGNER_KEY,
+  startTestServer,
+  VERIFIER_KEY,
+} from './helpers.js'
 import { fakeIdentityToken, startMockFulcio } from './mock-fulcio.js'
 
 // Each metric added for operations moves when the thing it measures happens.
@@ -27,7 +35,11 @@ function total(text: string, name: string, labels = ''): number {
 }
 
 const sign = (base: string, text: string) =>
-  call(base, 'POST', '/v1/sign', SIGNER_KEY, { artifact: digestOf(text), artifact_type: 'file', subject: text })
+  call(base, 'POST', '/v1/sign', SIGNER_KEY, {
+    artifact: digestOf(text),
+    artifact_type: 'file',
+    subject: text,
+  })
 
 describe('operations metrics', () => {
   it('reconciliation counts the records it writes; an entry read times its inclusion proof', async () => {
@@ -52,20 +64,24 @@ describe('operations metrics', () => {
     }
   }, 60_000)
 
-  it.skipIf(!postgresUp)('PostgreSQL: pool wait time and database size', async () => {
-    const test = await startTestServer('postgres')
-    try {
-      const base = test.server.url
-      const before = total(await scrape(base), 'certus_trust_storage_pool_wait_seconds_count')
-      expect((await sign(base, 'pg')).status).toBe(201)
-      const after = await scrape(base)
-      expect(total(after, 'certus_trust_storage_pool_wait_seconds_count')).toBeGreaterThan(before)
-      // pg_database_size of the throwaway database: its catalog alone is megabytes.
-      expect(total(after, 'certus_trust_storage_size_bytes')).toBeGreaterThan(1_000_000)
-    } finally {
-      await test.cleanup()
-    }
-  }, 60_000)
+  it.skipIf(!postgresUp)(
+    'PostgreSQL: pool wait time and database size',
+    async () => {
+      const test = await startTestServer('postgres')
+      try {
+        const base = test.server.url
+        const before = total(await scrape(base), 'certus_trust_storage_pool_wait_seconds_count')
+        expect((await sign(base, 'pg')).status).toBe(201)
+        const after = await scrape(base)
+        expect(total(after, 'certus_trust_storage_pool_wait_seconds_count')).toBeGreaterThan(before)
+        // pg_database_size of the throwaway database: its catalog alone is megabytes.
+        expect(total(after, 'certus_trust_storage_size_bytes')).toBeGreaterThan(1_000_000)
+      } finally {
+        await test.cleanup()
+      }
+    },
+    60_000,
+  )
 
   it('Fulcio calls: latency per call, errors when Fulcio is down', async () => {
     const fulcio = await startMockFulcio()
@@ -74,7 +90,10 @@ describe('operations metrics', () => {
     const test = await startTestServer('memory', {
       CERTUS_TRUST_ENABLE_KEYLESS: 'true',
       CERTUS_TRUST_FULCIO_ADDR: fulcio.url,
-      CERTUS_TRUST_OIDC_TOKEN: fakeIdentityToken({ sub: 'ci@example.com', iss: 'https://issuer.example.com' }),
+      CERTUS_TRUST_OIDC_TOKEN: fakeIdentityToken({
+        sub: 'ci@example.com',
+        iss: 'https://issuer.example.com',
+      }),
       CERTUS_TRUST_TRUSTED_ROOT: join(rootDir, 'trusted_root.json'),
       CERTUS_TRUST_UPSTREAM_RETRIES: '0',
     })
@@ -106,7 +125,9 @@ describe('operations metrics', () => {
       const base = test.server.url
       expect((await sign(base, 'timestamped')).status).toBe(201)
       const up = await scrape(base)
-      expect(total(up, 'certus_trust_tsa_request_duration_seconds_count', 'operation="/api/v1/timestamp"')).toBe(1)
+      expect(
+        total(up, 'certus_trust_tsa_request_duration_seconds_count', 'operation="/api/v1/timestamp"'),
+      ).toBe(1)
       expect(total(up, 'certus_trust_tsa_request_errors_total')).toBe(0)
       await tsa.cleanup()
       expect((await sign(base, 'TSA down')).status).toBeGreaterThanOrEqual(500)

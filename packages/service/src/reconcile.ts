@@ -48,7 +48,7 @@ export interface ReconcileResult {
  * other processes: a record that appears meanwhile wins (`STORAGE_CONFLICT` is "already recorded").
  */
 export async function reconcileOrphans(options: ReconcileOptions): Promise<ReconcileResult> {
-  const { storage, log } = options
+  const { storage } = options
   const result: ReconcileResult = { orphans: 0, reconciled: 0, failed: 0, supported: false }
   if (!storage.findUnrecordedLeaves) return result
   result.supported = true

@@ -16,9 +16,13 @@ const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json'
 
 /** The PEM (key or certificate) an entry body names its signer by, decoded from base64. */
 function signerPem(body: EntryBody): string {
-  if (body.kind === 'hashedrekord') return Buffer.from(body.spec.signature.publicKey.content, 'base64').toString()
+  if (body.kind === 'hashedrekord')
+    return Buffer.from(body.spec.signature.publicKey.content, 'base64').toString()
   if (body.kind === 'dsse') return Buffer.from(body.spec.signatures[0]!.verifier, 'base64').toString()
-  return Buffer.from(body.spec.content.envelope.signatures[0]!.publicKey, 'base64').toString()
+  const key = body.spec.content.envelope.signatures[0]!.publicKey
+  // The service never logs intoto entries; one without a key names no signer a record could hold.
+  if (!key) throw new Error('an intoto entry without a public key cannot be recorded')
+  return Buffer.from(key, 'base64').toString()
 }
 
 /**

@@ -374,7 +374,11 @@ export function resolveUnrecordedLeafQuery(query: UnrecordedLeafQuery): Required
 > & {
   after?: { treeId: string; leafIndex: number }
 } {
-  if (typeof query?.searchKey !== 'string' || query.searchKey.length === 0 || !isStorableText(query.searchKey))
+  if (
+    typeof query?.searchKey !== 'string' ||
+    query.searchKey.length === 0 ||
+    !isStorableText(query.searchKey)
+  )
     throw invalidUnrecordedQuery('searchKey', 'searchKey must be a non-empty string')
   if (!Number.isSafeInteger(query.integratedBefore) || query.integratedBefore < 0)
     throw invalidUnrecordedQuery('integratedBefore', 'integratedBefore must be a non-negative integer')

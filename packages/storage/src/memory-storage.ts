@@ -1,7 +1,7 @@
 import { StorageError } from './errors.js'
-import { SEARCH_KEY_MAX_LIMIT } from './log-validation.js'
-import type { ClosedGuard } from './memory-log-storage.js'
 import type { LogStorage } from './log-storage.js'
+import { resolveUnrecordedLeafQuery, SEARCH_KEY_MAX_LIMIT } from './log-validation.js'
+import type { ClosedGuard } from './memory-log-storage.js'
 import { createMemoryLogStorage } from './memory-log-storage.js'
 import {
   buildSignedArtifact,
@@ -21,7 +21,6 @@ import {
   toPage,
 } from './record-validation.js'
 import type { RecordStorage, SignedArtifact, SignedArtifactQuery, VerificationRecord } from './records.js'
-import { resolveUnrecordedLeafQuery } from './log-validation.js'
 import type { Storage, UnrecordedLeafQuery } from './storage.js'
 
 // Records are handed out as deep copies so callers can never mutate what is stored.
@@ -182,7 +181,10 @@ async function findUnrecordedLeaves(
     if (!leaf || leaf.integratedTime > resolved.integratedBefore) continue
     const recorded = await records
       .getSignedArtifactByEntryUuid(Buffer.from(leaf.leafHash).toString('hex'))
-      .then(() => true, () => false)
+      .then(
+        () => true,
+        () => false,
+      )
     if (!recorded) found.push(hit)
   }
   return found

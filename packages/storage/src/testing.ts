@@ -1078,19 +1078,32 @@ export function runStorageContract(options: StorageContractOptions): void {
         )
         // Leaf 1 has its record (under the 80-hex entry ID form, which names the same entry).
         await storage.saveSignedArtifact(
-          artifact({ transparencyEntryUuid: `${'0'.repeat(16)}${entryUuid(2)}`, logIndex: 1, logId: LOG_ID_A }),
+          artifact({
+            transparencyEntryUuid: `${'0'.repeat(16)}${entryUuid(2)}`,
+            logIndex: 1,
+            logId: LOG_ID_A,
+          }),
         )
         const find = (query: Partial<Parameters<NonNullable<Storage['findUnrecordedLeaves']>>[0]> = {}) =>
-          storage.findUnrecordedLeaves!({ searchKey: MARK, integratedBefore: 1_700_000_003, limit: 10, ...query })
+          storage.findUnrecordedLeaves!({
+            searchKey: MARK,
+            integratedBefore: 1_700_000_003,
+            limit: 10,
+            ...query,
+          })
         expect(await find()).toStrictEqual([
           { treeId: TREE, leafIndex: 0 },
           { treeId: TREE, leafIndex: 3 },
         ])
         expect(await find({ limit: 1 })).toStrictEqual([{ treeId: TREE, leafIndex: 0 }])
-        expect(await find({ after: { treeId: TREE, leafIndex: 0 } })).toStrictEqual([{ treeId: TREE, leafIndex: 3 }])
+        expect(await find({ after: { treeId: TREE, leafIndex: 0 } })).toStrictEqual([
+          { treeId: TREE, leafIndex: 3 },
+        ])
         expect(await find({ integratedBefore: 1_700_000_010 })).toHaveLength(3)
         expect(await find({ searchKey: 'certus:other' })).toStrictEqual([])
-        await storage.saveSignedArtifact(artifact({ transparencyEntryUuid: entryUuid(1), logIndex: 0, logId: LOG_ID_A }))
+        await storage.saveSignedArtifact(
+          artifact({ transparencyEntryUuid: entryUuid(1), logIndex: 0, logId: LOG_ID_A }),
+        )
         expect(await find()).toStrictEqual([{ treeId: TREE, leafIndex: 3 }])
         await expectError(find({ limit: 0 }), {
           code: 'STORAGE_INVALID_QUERY',
