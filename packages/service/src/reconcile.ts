@@ -48,6 +48,8 @@ export interface ReconcileResult {
  * other processes: a record that appears meanwhile wins (`STORAGE_CONFLICT` is "already recorded").
  */
 export async function reconcileOrphans(options: ReconcileOptions): Promise<ReconcileResult> {
+  // Marks of entries whose record exists are dropped after each run, so a run costs in proportion to the
+  // entries signed since the last one, not to the size of the log.
   const { storage } = options
   const result: ReconcileResult = { orphans: 0, reconciled: 0, failed: 0, supported: false }
   if (!storage.findUnrecordedLeaves) return result
@@ -70,8 +72,28 @@ export async function reconcileOrphans(options: ReconcileOptions): Promise<Recon
       if (written === 'written') result.reconciled += 1
       if (written === 'failed') result.failed += 1
     }
-    if (leaves.length < limit) return result
+    if (leaves.length < limit) break
     after = leaves[leaves.length - 1]
+  }
+  await forgetRecordedMarks(storage, integratedBefore)
+  return result
+}
+
+/**
+ * Drops the marks of entries that have their record, a chunk at a time (yielding between chunks: SQLite queries
+ * run on the event loop), so the next run only examines entries signed since.
+ */
+async function forgetRecordedMarks(storage: Storage, integratedBefore: number): Promise<void> {
+  if (!storage.forgetRecordedMarks) return
+  const limit = 1000
+  for (;;) {
+    const forgotten = await storage.forgetRecordedMarks({
+      searchKey: RECORD_DUE_SEARCH_KEY,
+      integratedBefore,
+      limit,
+    })
+    if (forgotten < limit) return
+    await new Promise((resolve) => setImmediate(resolve))
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type OpenedTrustService,
   openTrustService,
   RECONCILED_ARTIFACT_TYPE,
+  RECORD_DUE_SEARCH_KEY,
   type ServiceConfig,
 } from '../src/index.js'
 
@@ -68,6 +69,8 @@ for (const backend of ['memory', 'sqlite'] as const) {
       })
       expect(await opened.reconcile()).toEqual({ orphans: 1, reconciled: 1, failed: 0, supported: true })
       expect(await opened.reconcile()).toEqual({ orphans: 0, reconciled: 0, failed: 0, supported: true })
+      // Once recorded, entries lose their mark: the next run examines only what was signed since.
+      expect(await opened.storage.findLeavesBySearchKey(RECORD_DUE_SEARCH_KEY)).toEqual([])
 
       const record = await opened.storage.getSignedArtifactByEntryUuid(entry.uuid)
       expect(record).toMatchObject({

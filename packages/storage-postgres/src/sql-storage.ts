@@ -10,7 +10,7 @@ import { createSqlUnrecorded } from './sql-unrecorded.js'
 export interface SqlStorageParts {
   records: RecordStorage
   log: LogStorage
-  reconciliation: Pick<Required<Storage>, 'findUnrecordedLeaves'>
+  reconciliation: Pick<Required<Storage>, 'findUnrecordedLeaves' | 'forgetRecordedMarks'>
 }
 
 /**

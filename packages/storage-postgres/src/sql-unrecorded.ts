@@ -11,8 +11,25 @@ import { num } from './sql-rows.js'
 export function createSqlUnrecorded(
   driver: SqlDriver,
   run: RunOperation,
-): Pick<Required<Storage>, 'findUnrecordedLeaves'> {
+): Pick<Required<Storage>, 'findUnrecordedLeaves' | 'forgetRecordedMarks'> {
   return {
+    forgetRecordedMarks: (query) =>
+      run(async () => {
+        const resolved = resolveUnrecordedLeafQuery(query)
+        const rows = await driver.query(
+          `DELETE FROM certus_log_search_keys WHERE (search_key, tree_id, leaf_index) IN (
+             SELECT s.search_key, s.tree_id, s.leaf_index FROM certus_log_search_keys s
+             JOIN certus_log_leaves l ON l.tree_id = s.tree_id AND l.leaf_index = s.leaf_index
+             WHERE s.search_key = $1 AND l.integrated_time <= $2
+               AND EXISTS (
+                 SELECT 1 FROM certus_signed_artifacts a WHERE a.entry_uuid_key = encode(l.leaf_hash, 'hex'))
+             LIMIT $3)
+           RETURNING 1`,
+          [resolved.searchKey, resolved.integratedBefore, resolved.limit],
+        )
+        return rows.length
+      }),
+
     findUnrecordedLeaves: (query) =>
       run(async () => {
         const resolved = resolveUnrecordedLeafQuery(query)

@@ -195,7 +195,7 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     path,
     ...createSqliteRecords(reader, writer, context),
     ...createSqliteLog(reader, writer, context),
-    ...createSqliteUnrecorded(reader, context),
+    ...createSqliteUnrecorded(reader, writer, context),
     migrate: () => context.run(() => writer.transaction((connection) => applyMigrations(connection, path))),
     schemaVersion: () =>
       context.run(() => ({ current: readSchemaVersion(reader), latest: LATEST_SCHEMA_VERSION })),

@@ -1,8 +1,7 @@
 import { StorageError } from './errors.js'
-import type { LogStorage } from './log-storage.js'
 import { resolveUnrecordedLeafQuery, SEARCH_KEY_MAX_LIMIT } from './log-validation.js'
 import type { ClosedGuard } from './memory-log-storage.js'
-import { createMemoryLogStorage } from './memory-log-storage.js'
+import { createMemoryLogStorage, type MemoryLogStorage } from './memory-log-storage.js'
 import {
   buildSignedArtifact,
   buildVerificationRecord,
@@ -161,7 +160,7 @@ function createMemoryRecordStorage(guard: ClosedGuard): RecordStorage {
 /** `findUnrecordedLeaves` over the public halves: the marked leaves, then a record lookup for each. */
 async function findUnrecordedLeaves(
   records: RecordStorage,
-  log: LogStorage,
+  log: MemoryLogStorage,
   query: UnrecordedLeafQuery,
 ): Promise<Array<{ treeId: string; leafIndex: number }>> {
   const resolved = resolveUnrecordedLeafQuery(query)
@@ -188,6 +187,29 @@ async function findUnrecordedLeaves(
     if (!recorded) found.push(hit)
   }
   return found
+}
+
+/** `forgetRecordedMarks`: the marked leaves that have a record, dropped from the search index. */
+async function forgetRecordedMarks(
+  records: RecordStorage,
+  log: MemoryLogStorage,
+  query: Omit<UnrecordedLeafQuery, 'after'>,
+): Promise<number> {
+  const resolved = resolveUnrecordedLeafQuery(query)
+  const recorded = new Set<string>()
+  for (const hit of await log.findLeavesBySearchKey(resolved.searchKey, SEARCH_KEY_MAX_LIMIT)) {
+    if (recorded.size === resolved.limit) break
+    const leaf = await log.getLeafByIndex(hit.treeId, hit.leafIndex)
+    if (!leaf || leaf.integratedTime > resolved.integratedBefore) continue
+    const found = await records
+      .getSignedArtifactByEntryUuid(Buffer.from(leaf.leafHash).toString('hex'))
+      .then(
+        () => true,
+        () => false,
+      )
+    if (found) recorded.add(`${hit.treeId}:${hit.leafIndex}`)
+  }
+  return log.dropSearchKey(resolved.searchKey, (hit) => recorded.has(`${hit.treeId}:${hit.leafIndex}`))
 }
 
 /**
@@ -237,6 +259,7 @@ export function createMemoryStorage(): Storage {
     getLatestTreeHead: log.getLatestTreeHead,
     getTreeHead: log.getTreeHead,
     findUnrecordedLeaves: (query) => findUnrecordedLeaves(records, log, query),
+    forgetRecordedMarks: (query) => forgetRecordedMarks(records, log, query),
     close,
     [Symbol.asyncDispose]: close,
   }

@@ -29,6 +29,14 @@ export interface Storage extends RecordStorage, LogStorage {
    */
   findUnrecordedLeaves?(query: UnrecordedLeafQuery): Promise<Array<{ treeId: string; leafIndex: number }>>
   /**
+   * Drops the search-index rows of `query.searchKey` for leaves that have their record now (integrated at or
+   * before `integratedBefore`), at most `limit` of them; returns how many. Keeps `findUnrecordedLeaves`
+   * proportional to the entries still awaiting a record instead of to the whole log. The leaf itself, its body and
+   * its `searchKeys` as read back, are unchanged. Optional like `findUnrecordedLeaves`.
+   * @throws StorageError `STORAGE_INVALID_QUERY` for a malformed query.
+   */
+  forgetRecordedMarks?(query: Omit<UnrecordedLeafQuery, 'after'>): Promise<number>
+  /**
    * Releases what the storage owns. Idempotent; every other method rejects with `STORAGE_CLOSED` afterwards.
    * Resources handed in by the caller (a `pg.Pool`, a PGlite instance) are left open.
    */

@@ -1105,6 +1105,19 @@ export function runStorageContract(options: StorageContractOptions): void {
           artifact({ transparencyEntryUuid: entryUuid(1), logIndex: 0, logId: LOG_ID_A }),
         )
         expect(await find()).toStrictEqual([{ treeId: TREE, leafIndex: 3 }])
+        // Marks of recorded leaves can be dropped (in chunks); unrecorded leaves keep theirs.
+        if (storage.forgetRecordedMarks) {
+          const forget = { searchKey: MARK, integratedBefore: 1_700_000_003 }
+          expect(await storage.forgetRecordedMarks({ ...forget, limit: 1 })).toBe(1)
+          expect(await storage.forgetRecordedMarks({ ...forget, limit: 10 })).toBe(1)
+          expect(await storage.forgetRecordedMarks({ ...forget, limit: 10 })).toBe(0)
+          expect((await storage.findLeavesBySearchKey(MARK)).map((hit) => hit.leafIndex)).toEqual([3, 4])
+          expect(await find({ integratedBefore: 1_700_000_010 })).toStrictEqual([
+            { treeId: TREE, leafIndex: 3 },
+            { treeId: TREE, leafIndex: 4 },
+          ])
+          expect((await storage.getLeafByIndex(TREE, 0))?.searchKeys).toEqual([MARK])
+        }
         await expectError(find({ limit: 0 }), {
           code: 'STORAGE_INVALID_QUERY',
           message: 'limit must be an integer in [1, 1000]',
