@@ -120,3 +120,24 @@ for (const backend of ['memory', 'sqlite'] as const) {
     })
   })
 }
+
+describe('openDataDirLog (the certus command) reconciles what a killed server left', () => {
+  it('an orphan of the server gets its record when the CLI opens the data directory', async () => {
+    const { openDataDirLog } = await import('../src/index.js')
+    const dataDir = await mkdtemp(join(tmpdir(), 'certus-reconcile-cli-'))
+    try {
+      const server = await openTrustService(configFor(dataDir, defaultStorageConfig(dataDir)))
+      const orphan = await server.signer.sign(digestOf('left by a killed server'))
+      await server.close()
+      const opened = await openDataDirLog({ path: dataDir })
+      try {
+        const record = await opened.storage.getSignedArtifactByEntryUuid(orphan.logEntries[0]!.uuid)
+        expect(record.artifactType).toBe(RECONCILED_ARTIFACT_TYPE)
+      } finally {
+        await opened.close()
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})
