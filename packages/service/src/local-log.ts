@@ -95,7 +95,11 @@ export async function openDataDirLog(options: OpenDataDirLogOptions): Promise<Da
     closers.push(() => backend.close())
     // This process holds the directory's lock, so no signing can be in flight: entries a killed server left
     // without records get them now (cheap: only entries signed since the last reconciliation are examined).
-    await reconcileOrphans({ storage: opened.storage, log: backend.log as TransparencyLog, logger: options.logger })
+    await reconcileOrphans({
+      storage: opened.storage,
+      log: backend.log as TransparencyLog,
+      logger: options.logger,
+    })
     let closing: Promise<void> | undefined
     return {
       log: backend.log as TransparencyLog,

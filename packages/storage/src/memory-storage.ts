@@ -201,12 +201,10 @@ async function forgetRecordedMarks(
     if (recorded.size === resolved.limit) break
     const leaf = await log.getLeafByIndex(hit.treeId, hit.leafIndex)
     if (!leaf || leaf.integratedTime > resolved.integratedBefore) continue
-    const found = await records
-      .getSignedArtifactByEntryUuid(Buffer.from(leaf.leafHash).toString('hex'))
-      .then(
-        () => true,
-        () => false,
-      )
+    const found = await records.getSignedArtifactByEntryUuid(Buffer.from(leaf.leafHash).toString('hex')).then(
+      () => true,
+      () => false,
+    )
     if (found) recorded.add(`${hit.treeId}:${hit.leafIndex}`)
   }
   return log.dropSearchKey(resolved.searchKey, (hit) => recorded.has(`${hit.treeId}:${hit.leafIndex}`))
