@@ -27,7 +27,9 @@ const leaf = db.prepare(
   `INSERT INTO certus_log_leaves (tree_id, leaf_index, leaf_hash, body, integrated_time, signed_entry_timestamp, search_keys)
    VALUES ('1', ?, ?, x'00', 1700000000, x'00', '["certus:record-due"]')`,
 )
-const key = db.prepare(`INSERT INTO certus_log_search_keys (search_key, tree_id, leaf_index) VALUES ('certus:record-due', '1', ?)`)
+const key = db.prepare(
+  `INSERT INTO certus_log_search_keys (search_key, tree_id, leaf_index) VALUES ('certus:record-due', '1', ?)`,
+)
 const record = db.prepare(
   `INSERT INTO certus_signed_artifacts (id, artifact_hash, artifact_type, subject, signature, bundle, transparency_entry_uuid, entry_uuid_key, log_index, integrated_time, log_id, created_at)
    VALUES (?, ?, 'file', 's', 'c2ln', '{}', ?, ?, ?, 1700000000, ?, 0)`,
@@ -47,7 +49,9 @@ const query = { searchKey: 'certus:record-due', integratedBefore: 1_800_000_000,
 for (let run = 0; run < 3; run += 1) {
   const started = performance.now()
   const found = await reopened.findUnrecordedLeaves(query)
-  console.log(`${entries} marked and recorded entries: ${found.length} orphans found in ${(performance.now() - started).toFixed(0)} ms`)
+  console.log(
+    `${entries} marked and recorded entries: ${found.length} orphans found in ${(performance.now() - started).toFixed(0)} ms`,
+  )
 }
 let started = performance.now()
 let forgotten = 0
@@ -59,9 +63,13 @@ for (;;) {
   forgotten += chunk
   if (chunk < 1000) break
 }
-console.log(`forgetRecordedMarks: ${forgotten} marks dropped in ${(performance.now() - started).toFixed(0)} ms (slowest 1000-mark chunk ${slowestChunkMs.toFixed(0)} ms)`)
+console.log(
+  `forgetRecordedMarks: ${forgotten} marks dropped in ${(performance.now() - started).toFixed(0)} ms (slowest 1000-mark chunk ${slowestChunkMs.toFixed(0)} ms)`,
+)
 started = performance.now()
 const found = await reopened.findUnrecordedLeaves(query)
-console.log(`after forgetting: ${found.length} orphans found in ${(performance.now() - started).toFixed(1)} ms`)
+console.log(
+  `after forgetting: ${found.length} orphans found in ${(performance.now() - started).toFixed(1)} ms`,
+)
 await reopened.close()
 await rm(dir, { recursive: true, force: true })
