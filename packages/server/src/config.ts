@@ -78,6 +78,16 @@ export interface Config extends ServiceConfig {
   tls?: { certFile: string; keyFile: string } | undefined
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   shutdownTimeoutMs: number
+  /** Reconciliation of log entries without records (see `reconcileOrphans`): at start-up and every interval. */
+  reconcile: {
+    /** Seconds between runs while serving; 0 runs only at start-up. */
+    intervalSeconds: number
+    /**
+     * Entries younger than this are left alone (their signing may still be writing the record). At start-up on
+     * SQLite/PGlite/memory no other process can be signing, so start-up uses 0 there.
+     */
+    graceSeconds: number
+  }
   /**
    * Start-up warnings that do not stop the server (unknown `CERTUS_TRUST_*` variables, with the closest
    * known name). The server logs them once it has a logger.
@@ -245,6 +255,8 @@ const EnvSchema = z.object({
   CERTUS_TRUST_UPSTREAM_TIMEOUT_MS: positiveInt(600_000).optional(),
   CERTUS_TRUST_UPSTREAM_RETRIES: nonNegativeInt(10).optional(),
   CERTUS_TRUST_SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).optional(),
+  CERTUS_TRUST_RECONCILE_INTERVAL_SECONDS: nonNegativeInt(86_400).optional(),
+  CERTUS_TRUST_RECONCILE_GRACE_SECONDS: nonNegativeInt(86_400).optional(),
   // Accepted only to refuse `true` with an explanation: there is no mock mode (see loadConfig).
   CERTUS_TRUST_MOCK_SIGSTORE: booleanString.optional(),
 })
@@ -525,6 +537,10 @@ export function loadConfig(
     upstreamTimeoutMs: raw.CERTUS_TRUST_UPSTREAM_TIMEOUT_MS ?? 10_000,
     upstreamRetries: raw.CERTUS_TRUST_UPSTREAM_RETRIES ?? 2,
     shutdownTimeoutMs: raw.CERTUS_TRUST_SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    reconcile: {
+      intervalSeconds: raw.CERTUS_TRUST_RECONCILE_INTERVAL_SECONDS ?? 300,
+      graceSeconds: raw.CERTUS_TRUST_RECONCILE_GRACE_SECONDS ?? 60,
+    },
     warnings,
   }
   return deepFreeze(config)

@@ -1,5 +1,5 @@
 import type { RekorClient } from '@certus-trust/rekor'
-import { openTrustService, type TrustService } from '@certus-trust/service'
+import { type OpenedTrustService, openTrustService, type TrustService } from '@certus-trust/service'
 import type { Signer } from '@certus-trust/signer'
 import type { Storage } from '@certus-trust/storage'
 import {
@@ -14,6 +14,7 @@ import pino from 'pino'
 import type { Config } from './config.js'
 import { createMetrics, observeLogCall, observeStorageCall, type ServerMetrics } from './metrics.js'
 import { storageGrowth } from './storage-growth.js'
+import { observeUpstreamRequests, upstreamTargets } from './upstream-metrics.js'
 
 /** Everything the server runs on, built from a {@link Config} by {@link createServerDeps}. */
 export interface ServerDeps {
@@ -37,6 +38,11 @@ export interface ServerDeps {
   metrics: ServerMetrics
   /** `memory`, `pglite` or `postgres`. */
   storageBackend: string
+  /**
+   * Writes the records of log entries signed here that have none (see `reconcileOrphans`), counting them in
+   * `certus_trust_reconciled_records_total{trigger}`. Absent when the deps were assembled by hand.
+   */
+  reconcile?: ((trigger: 'startup' | 'interval', graceSeconds: number) => Promise<void>) | undefined
   /** Closes the log, then storage, then releases the data directory (reverse order of creation). Idempotent. */
   close(): Promise<void>
 }
@@ -88,9 +94,25 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     logger,
     observeLogCall: (labels, call) => observeLogCall(metrics, labels, call),
     observeStorageCall: (labels, call) => observeStorageCall(metrics, labels, call),
+    onInclusionProof: (seconds) => metrics.proofDuration.observe(seconds),
+    onPoolWait: (seconds) => metrics.poolWaitDuration.observe(seconds),
   })
   if (opened.poolStats) metrics.setPoolStatsSource(opened.poolStats)
-  metrics.setGrowthSource(() => storageGrowth(config, opened.log))
+  metrics.setGrowthSource(() => storageGrowth(config, opened.log, opened.databaseBytes))
+  const stopObservingUpstreams = observeUpstreamRequests(
+    metrics,
+    upstreamTargets({ fulcioUrl: config.keyless.fulcioUrl, tsaUrl: config.tsaUrl }),
+  )
+  const reconcile = reconciler(opened, metrics, logger)
+  try {
+    // Before serving: entries left without records by a crash get them. On SQLite/PGlite/memory this process is
+    // the only writer (the data directory is locked), so nothing can be mid-signing; PostgreSQL may be shared.
+    await reconcile('startup', config.storage.kind === 'postgres' ? config.reconcile.graceSeconds : 0)
+  } catch (error) {
+    stopObservingUpstreams()
+    await opened.close()
+    throw error
+  }
   const { log, rekorV2, tsa } = opened
   return {
     service: opened.service,
@@ -104,7 +126,20 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     logger,
     metrics,
     storageBackend: opened.storageBackend,
-    close: opened.close,
+    reconcile,
+    close: async () => {
+      stopObservingUpstreams()
+      await opened.close()
+    },
+  }
+}
+
+/** One reconciliation run, counted and logged. */
+function reconciler(opened: OpenedTrustService, metrics: ServerMetrics, logger: pino.Logger) {
+  return async (trigger: 'startup' | 'interval', graceSeconds: number) => {
+    const result = await opened.reconcile({ graceSeconds })
+    if (result.reconciled > 0) metrics.reconciledRecords.inc({ trigger }, result.reconciled)
+    if (result.orphans > 0) logger.warn({ trigger, ...result }, 'reconciled log entries that had no record')
   }
 }
 

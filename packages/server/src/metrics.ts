@@ -18,6 +18,17 @@ export interface ServerMetrics {
   logRequestErrors: Counter<'operation' | 'backend' | 'code'>
   storageOperationDuration: Histogram<'operation' | 'backend'>
   storageOperationErrors: Counter<'operation' | 'backend' | 'code'>
+  /** Records written by reconciliation for log entries that had none (`trigger`: startup or interval). */
+  reconciledRecords: Counter<'trigger'>
+  /** Time to build an inclusion proof in the embedded log (part of an entry read). */
+  proofDuration: Histogram
+  /** Time a storage operation waited for a pooled PostgreSQL connection. */
+  poolWaitDuration: Histogram
+  /** Latency and failures of calls to Fulcio and to timestamp authorities, by `operation` (the URL path). */
+  fulcioRequestDuration: Histogram<'operation'>
+  fulcioRequestErrors: Counter<'operation' | 'code'>
+  tsaRequestDuration: Histogram<'operation'>
+  tsaRequestErrors: Counter<'operation' | 'code'>
   httpRequests: Counter<'method' | 'route' | 'status'>
   httpDuration: Histogram<'method' | 'route'>
   /** Maps a client-supplied artifact type onto a bounded label set. */
@@ -28,7 +39,7 @@ export interface ServerMetrics {
   setGrowthSource(source: (() => Promise<StorageGrowth>) | undefined): void
 }
 
-/** How much is stored: log entries, and bytes on disk where the backend is a file (SQLite). */
+/** How much is stored: log entries, and bytes (SQLite: on disk; PostgreSQL: `pg_database_size`). */
 export interface StorageGrowth {
   logEntries?: number | undefined
   bytes?: number | undefined
@@ -104,6 +115,26 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
       labelNames: ['operation', 'backend', 'code'],
       registers: [registry],
     }),
+    reconciledRecords: new Counter({
+      name: 'certus_trust_reconciled_records_total',
+      help: 'Signed-artifact records written by reconciliation for log entries whose record write never happened.',
+      labelNames: ['trigger'],
+      registers: [registry],
+    }),
+    proofDuration: new Histogram({
+      name: 'certus_trust_proof_generation_seconds',
+      help: 'Time to build one inclusion proof in the embedded log (tree head and proof nodes).',
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    poolWaitDuration: new Histogram({
+      name: 'certus_trust_storage_pool_wait_seconds',
+      help: 'Time a storage operation waited for a pooled PostgreSQL connection.',
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    ...upstreamMetrics(registry, 'fulcio', 'Fulcio', latencyBuckets),
+    ...upstreamMetrics(registry, 'tsa', 'timestamp authority', latencyBuckets),
     httpRequests: new Counter({
       name: 'certus_trust_http_requests_total',
       help: 'HTTP requests by method, route pattern and status.',
@@ -149,6 +180,31 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
   return metrics
 }
 
+// Latency and failures of one upstream service, named after the log's (`certus_trust_log_request_*`).
+function upstreamMetrics<K extends 'fulcio' | 'tsa'>(
+  registry: Registry,
+  key: K,
+  title: string,
+  buckets: number[],
+) {
+  return {
+    [`${key}RequestDuration`]: new Histogram({
+      name: `certus_trust_${key}_request_duration_seconds`,
+      help: `Latency of ${title} requests by operation (URL path).`,
+      labelNames: ['operation'],
+      buckets,
+      registers: [registry],
+    }),
+    [`${key}RequestErrors`]: new Counter({
+      name: `certus_trust_${key}_request_errors_total`,
+      help: `Failed ${title} requests (network errors, HTTP 4xx/5xx) by operation and code.`,
+      labelNames: ['operation', 'code'],
+      registers: [registry],
+    }),
+  } as Record<`${K}RequestDuration`, Histogram<'operation'>> &
+    Record<`${K}RequestErrors`, Counter<'operation' | 'code'>>
+}
+
 // Storage growth, read at scrape time; a gauge whose source has nothing to say is left out of the scrape.
 function registerGrowthGauges(
   registry: Registry,
@@ -166,7 +222,7 @@ function registerGrowthGauges(
   })
   new Gauge({
     name: 'certus_trust_storage_size_bytes',
-    help: 'Bytes the embedded database occupies on disk (SQLite file and its write-ahead log).',
+    help: 'Bytes the database occupies: the SQLite file and its write-ahead log, or pg_database_size for PostgreSQL.',
     registers: [registry],
     async collect() {
       const value = await read('bytes')

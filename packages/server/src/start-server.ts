@@ -82,10 +82,12 @@ export async function startServer(config: Config, options: StartServerOptions = 
     'certus-trust server listening',
   )
 
+  const stopReconciling = scheduleReconciliation(deps, config)
   let closing: Promise<void> | undefined
   const close = () => {
     closing ??= (async () => {
       draining = true
+      stopReconciling()
       await stopListening(server, config.shutdownTimeoutMs)
       await deps.close()
       deps.logger.info({}, 'certus-trust server stopped')
@@ -93,6 +95,27 @@ export async function startServer(config: Config, options: StartServerOptions = 
     return closing
   }
   return { url, deps, close }
+}
+
+/**
+ * Runs reconciliation every `CERTUS_TRUST_RECONCILE_INTERVAL_SECONDS` (0: start-up only), one run at a time;
+ * a failing run (database down) is logged and the next one tries again. Returns the stop function.
+ */
+function scheduleReconciliation(deps: ServerDeps, config: Config): () => void {
+  const reconcile = deps.reconcile
+  if (!reconcile || config.reconcile.intervalSeconds === 0) return () => {}
+  let running = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    reconcile('interval', config.reconcile.graceSeconds)
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'reconciliation failed'))
+      .finally(() => {
+        running = false
+      })
+  }, config.reconcile.intervalSeconds * 1000)
+  timer.unref()
+  return () => clearInterval(timer)
 }
 
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: Config): Promise<Server> {

@@ -4,19 +4,20 @@ import type { Config } from './config.js'
 import type { StorageGrowth } from './metrics.js'
 
 /**
- * What storage holds, for the growth gauges: the embedded log's entry count (every shard), and the SQLite
- * database's bytes on disk (the file and its write-ahead log). PostgreSQL's size belongs to the database's own
- * exporter (`pg_database_size`), which sees what no client of one database can.
+ * What storage holds, for the growth gauges: the embedded log's entry count (every shard), and the database's
+ * bytes — SQLite's on disk (the file and its write-ahead log), PostgreSQL's `pg_database_size` of the database
+ * the service uses (`databaseBytes`).
  */
 export async function storageGrowth(
   config: Config,
   log: TransparencyLog | undefined,
+  databaseBytes?: (() => Promise<number>) | undefined,
 ): Promise<StorageGrowth> {
   const [logEntries, bytes] = await Promise.all([
     log ? log.getLogInfo().then(entriesInLog) : undefined,
     config.storage.kind === 'sqlite'
       ? fileBytes([config.storage.path, `${config.storage.path}-wal`])
-      : undefined,
+      : databaseBytes?.(),
   ])
   return { logEntries, bytes }
 }

@@ -20,8 +20,15 @@ export type {
   MigratedLogName,
 } from './migrate-data-dir.js'
 export { migrateDataDirToSqlite } from './migrate-data-dir.js'
-export type { OpenedTrustService, OpenTrustServiceOptions } from './open-trust-service.js'
+export type {
+  OpenedTrustService,
+  OpenTrustServiceOptions,
+  ReconcileRunOptions,
+} from './open-trust-service.js'
 export { openTrustService } from './open-trust-service.js'
+export type { ReconcileOptions, ReconcileResult } from './reconcile.js'
+export { RECORD_DUE_SEARCH_KEY, reconcileOrphans } from './reconcile.js'
+export { RECONCILED_ARTIFACT_TYPE } from './reconciled-record.js'
 export type { SignatureEncoding } from './signature-encoding.js'
 export type {
   BuildSigningConfigOptions,

@@ -5,6 +5,7 @@ import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
 import { type DataDir, exists, openDataDir } from './data-dir.js'
 import { ServiceError } from './errors.js'
 import { openLogBackend } from './log-backend.js'
+import { reconcileOrphans } from './reconcile.js'
 import { defaultStorageConfig, openStorage, rekorV2StorageConfig } from './storage.js'
 
 /** Options of {@link openDataDirLog}. */
@@ -53,7 +54,8 @@ export interface DataDirLog {
 /**
  * Opens a data directory's embedded log — its default storage and its log key (generated on first use) —
  * holding the directory's lock. The server's default configuration opens the very same files, so `certus sign`
- * and a server on one data directory share one log (one at a time).
+ * and a server on one data directory share one log (one at a time). Entries a server signed whose record write
+ * never happened (it was killed in between) get their record on opening (see `reconcileOrphans`).
  *
  * @throws ServiceError `SERVICE_DATA_DIR` when the directory is missing, locked, or (without `create`) holds no log.
  */
@@ -97,6 +99,13 @@ export async function openDataDirLog(options: OpenDataDirLogOptions): Promise<Da
       { logger: options.logger, rekorV2Storage: rekorV2Storage?.storage },
     )
     closers.push(() => backend.close())
+    // This process holds the directory's lock, so no signing can be in flight: entries a killed server left
+    // without records get them now (cheap: only entries signed since the last reconciliation are examined).
+    await reconcileOrphans({
+      storage: opened.storage,
+      log: backend.log as TransparencyLog,
+      logger: options.logger,
+    })
     let closing: Promise<void> | undefined
     return {
       log: backend.log as TransparencyLog,

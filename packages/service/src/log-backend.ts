@@ -16,6 +16,7 @@ import {
   type TransparencyLog,
 } from '@certus-trust/tlog'
 import type { ServiceConfig } from './config.js'
+import { RECORD_DUE_SEARCH_KEY } from './reconcile.js'
 
 /** The read side of a transparency log, as both the embedded log and a remote Rekor client offer it. */
 export interface LogReader {
@@ -74,6 +75,8 @@ export interface OpenLogBackendOptions {
   logger?: Logger | undefined
   /** Storage of the embedded Rekor v2 log (see `rekorV2StorageConfig`); without it there is no v2 log. */
   rekorV2Storage?: Storage | undefined
+  /** Told how long each inclusion proof of the embedded (v1) log took to build, in seconds. */
+  onInclusionProof?: ((seconds: number) => void) | undefined
 }
 
 /**
@@ -133,6 +136,7 @@ async function openEmbedded(
       storage,
       key: { path: config.logKeyPath },
       ownSignatures,
+      onInclusionProof: options.onInclusionProof,
       ...common,
     })
     opened.push(log)
@@ -177,14 +181,16 @@ function observedCreator(creator: EntryCreator, observe: LogCallObserver, backen
 /**
  * The embedded log as a witness that answers a duplicate with the existing entry, as Rekor clients do on 409.
  * ECDSA signatures here are deterministic (RFC 6979), so signing one digest twice with one key proposes the very
- * same entry: the log already holds exactly what we asked for, and that entry is the correct answer.
+ * same entry: the log already holds exactly what we asked for, and that entry is the correct answer. Every entry
+ * it appends is marked as due a record (see `reconcileOrphans`), so use it only where records are written.
  */
 export function embeddedWitness(log: TransparencyLog, observe: LogCallObserver = unobserved): EntryCreator {
   return observedCreator(
     {
       async createEntry(entry, options) {
         try {
-          return await log.createEntry(entry, options)
+          // The mark commits with the leaf: should the record never be written, reconciliation finds the entry.
+          return await log.createEntry(entry, { ...options, searchKeys: [RECORD_DUE_SEARCH_KEY] })
         } catch (error) {
           const existingId = (error as InstanceType<typeof TlogError>).details?.entryId
           if (TlogError.is(error, 'TLOG_ENTRY_CONFLICT') && typeof existingId === 'string') {

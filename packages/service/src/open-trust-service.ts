@@ -9,6 +9,7 @@ import type { ServiceConfig } from './config.js'
 import { lockDirectory } from './data-dir.js'
 import { type LogCallObserver, openLogBackend } from './log-backend.js'
 import { observedStorage } from './observed-storage.js'
+import { type ReconcileResult, reconcileOrphans } from './reconcile.js'
 import { createConfiguredSigner } from './signing.js'
 import { type OpenedStorage, openStorage, type PoolStats, rekorV2StorageConfig } from './storage.js'
 import { createTrustService } from './trust-service.js'
@@ -23,6 +24,19 @@ export interface OpenTrustServiceOptions {
   observeLogCall?: LogCallObserver | undefined
   /** Wraps every database operation of storage (records and the embedded log's tables). @default calls through */
   observeStorageCall?: LogCallObserver | undefined
+  /** Told how long each inclusion proof of the embedded log took to build, in seconds. @default ignored */
+  onInclusionProof?: ((seconds: number) => void) | undefined
+  /** Told how long each PostgreSQL pool acquisition waited, in seconds. @default ignored */
+  onPoolWait?: ((seconds: number) => void) | undefined
+}
+
+/** Options of {@link OpenedTrustService.reconcile}. */
+export interface ReconcileRunOptions {
+  /**
+   * Leave entries integrated less than this many seconds ago alone (their signing may still be writing the
+   * record). @default 0
+   */
+  graceSeconds?: number
 }
 
 /** A trust service and everything it runs on, open until `close()`. */
@@ -33,6 +47,8 @@ export interface OpenedTrustService {
   storageBackend: string
   /** The PostgreSQL pool's usage, when storage is PostgreSQL. */
   poolStats?: (() => PoolStats) | undefined
+  /** The PostgreSQL database's size in bytes, when storage is PostgreSQL. */
+  databaseBytes?: (() => Promise<number>) | undefined
   /** The embedded log, when transparency is embedded. */
   log?: TransparencyLog | undefined
   /** The embedded Rekor v2 log, beside the embedded log (when `rekorV2KeyPath` is configured). */
@@ -44,6 +60,11 @@ export interface OpenedTrustService {
   signer: Signer
   /** PEM public key of the signing key; undefined when keyless. */
   signingPublicKeyPem?: string | undefined
+  /**
+   * Writes the record of every embedded-log entry signed here whose record write never happened (a crash between
+   * append and record). A no-op (`supported: false`) without an embedded log.
+   */
+  reconcile(options?: ReconcileRunOptions): Promise<ReconcileResult>
   /** Closes the log, then storage, then releases the data directory (reverse order of creation). Idempotent. */
   close(): Promise<void>
 }
@@ -122,6 +143,7 @@ export async function openTrustService(
     }
     const opened = await openStorage(config.storage, {
       poolSize: config.databasePoolSize,
+      onPoolWait: options.onPoolWait,
       ...(config.databaseStatementTimeoutMs === undefined
         ? {}
         : { statementTimeoutMs: config.databaseStatementTimeoutMs }),
@@ -139,6 +161,7 @@ export async function openTrustService(
       observe: options.observeLogCall,
       logger,
       rekorV2Storage: rekorV2Storage?.storage,
+      onInclusionProof: options.onInclusionProof,
     })
     closer.push(() => backend.close())
     const signer = await createConfiguredSigner(config, backend.witness, logger, backend.ownSignatures)
@@ -158,12 +181,17 @@ export async function openTrustService(
       storage,
       storageBackend: opened.storage.backend,
       poolStats: opened.poolStats,
+      databaseBytes: opened.databaseBytes,
       log: backend.log,
       rekorV2: backend.rekorV2,
       tsa: backend.tsa,
       rekor: backend.rekor,
       signer,
       signingPublicKeyPem,
+      reconcile: async (run = {}) =>
+        backend.log
+          ? reconcileOrphans({ storage, log: backend.log, logger, ...run })
+          : { orphans: 0, reconciled: 0, failed: 0, supported: false },
       close: closer.close,
     }
   } catch (error) {

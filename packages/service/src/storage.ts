@@ -34,6 +34,8 @@ export interface OpenedStorage {
   storage: Storage
   /** Present for PostgreSQL: the pool this service created (and closes). */
   poolStats?: (() => PoolStats) | undefined
+  /** Present for PostgreSQL: the database's size in bytes (`pg_database_size`), for the storage growth gauge. */
+  databaseBytes?: (() => Promise<number>) | undefined
   /** Closes storage, then the pool. Idempotent through the caller's closer list. */
   close(): Promise<void>
 }
@@ -78,7 +80,13 @@ export function rekorV2StorageConfig(spec: StorageConfig): StorageConfig {
  */
 export async function openStorage(
   spec: StorageConfig,
-  options: { poolSize?: number; statementTimeoutMs?: number; connectTimeoutMs?: number } = {},
+  options: {
+    poolSize?: number
+    statementTimeoutMs?: number
+    connectTimeoutMs?: number
+    /** Told how long each acquisition of a pooled PostgreSQL connection waited, in seconds. */
+    onPoolWait?: ((seconds: number) => void) | undefined
+  } = {},
 ): Promise<OpenedStorage> {
   let pool: pg.Pool | undefined
   const statementTimeoutMs = options.statementTimeoutMs ?? 15_000
@@ -114,11 +122,14 @@ export async function openStorage(
       application_name: 'certus-trust',
     })
     pool.on('error', () => {})
+    if (options.onPoolWait) timePoolAcquisitions(pool, options.onPoolWait)
     const storage = await createPostgresStorage({ pool, migrate: true })
     const owned = pool
     return {
       storage,
       poolStats: () => ({ total: owned.totalCount, idle: owned.idleCount, waiting: owned.waitingCount }),
+      databaseBytes: async () =>
+        Number((await owned.query('SELECT pg_database_size(current_database()) AS bytes')).rows[0]?.bytes),
       async close() {
         await storage.close()
         await owned.end()
@@ -132,6 +143,31 @@ export async function openStorage(
       message: `could not open ${spec.kind} storage`,
       cause: error,
     })
+  }
+}
+
+/**
+ * Reports how long each `pool.connect()` (which `pool.query()` calls too) waited for a connection: the time a
+ * query spends queued behind a busy pool, before the database sees it. Only this service's own pool is wrapped.
+ */
+function timePoolAcquisitions(pool: pg.Pool, onWait: (seconds: number) => void): void {
+  const connect = pool.connect.bind(pool) as (callback?: (...args: unknown[]) => void) => unknown
+  const report = (started: number) => {
+    try {
+      onWait((performance.now() - started) / 1000)
+    } catch {
+      // A metrics callback never fails a query.
+    }
+  }
+  ;(pool as { connect: unknown }).connect = (callback?: (...args: unknown[]) => void) => {
+    const started = performance.now()
+    if (typeof callback === 'function') {
+      return connect((...args: unknown[]) => {
+        report(started)
+        callback(...args)
+      })
+    }
+    return (connect() as Promise<unknown>).finally(() => report(started))
   }
 }
 

@@ -21,7 +21,7 @@ export function assembleStorage(driver: SqlDriver, backend: string): SqlStorage 
   const assertOpen = () => {
     if (closed) throw closedError()
   }
-  const { records, log } = createSqlStorage(driver, assertOpen)
+  const { records, log, reconciliation } = createSqlStorage(driver, assertOpen)
   const close = () => {
     closed = true
     closing ??= driver.close()
@@ -31,6 +31,7 @@ export function assembleStorage(driver: SqlDriver, backend: string): SqlStorage 
     backend,
     ...records,
     ...log,
+    ...reconciliation,
     async migrate() {
       assertOpen()
       return runMigrations(driver)

@@ -1,14 +1,16 @@
-import type { LogStorage, RecordStorage, StorageError } from '@certus-trust/storage'
+import type { LogStorage, RecordStorage, Storage, StorageError } from '@certus-trust/storage'
 import { logErrors } from '@certus-trust/storage/backend'
 import { type ConstraintErrors, toStorageError } from './database-errors.js'
 import type { SqlDriver } from './driver.js'
 import { createSqlLog } from './sql-log.js'
 import { createSqlRecords } from './sql-records.js'
+import { createSqlUnrecorded } from './sql-unrecorded.js'
 
 /** Options of {@link createSqlStorage}. */
 export interface SqlStorageParts {
   records: RecordStorage
   log: LogStorage
+  reconciliation: Pick<Required<Storage>, 'findUnrecordedLeaves' | 'forgetRecordedMarks'>
 }
 
 /**
@@ -28,6 +30,7 @@ export function createSqlStorage(driver: SqlDriver, assertOpen: () => void): Sql
   return {
     records: createSqlRecords(driver, run),
     log: createSqlLog(driver, run, assertOpen),
+    reconciliation: createSqlUnrecorded(driver, run),
   }
 }
 

@@ -11,6 +11,7 @@ import { applyMigrations, checkDatabaseIdentity, type MigrationResult, readSchem
 import { createSqliteRecords, type OperationContext } from './records.js'
 import { LATEST_SCHEMA_VERSION } from './schema.js'
 import { toStorageError } from './sqlite-errors.js'
+import { createSqliteUnrecorded } from './unrecorded.js'
 import { Writer } from './writer.js'
 
 /** Default of {@link SqliteStorageOptions.busyTimeoutMs}. */
@@ -194,6 +195,7 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     path,
     ...createSqliteRecords(reader, writer, context),
     ...createSqliteLog(reader, writer, context),
+    ...createSqliteUnrecorded(reader, writer, context),
     migrate: () => context.run(() => writer.transaction((connection) => applyMigrations(connection, path))),
     schemaVersion: () =>
       context.run(() => ({ current: readSchemaVersion(reader), latest: LATEST_SCHEMA_VERSION })),

@@ -23,6 +23,7 @@ export {
   normalizeLogTree,
   normalizeLogTreeHead,
   resolveSearchLimit,
+  resolveUnrecordedLeafQuery,
   SEARCH_KEY_DEFAULT_LIMIT,
   SEARCH_KEY_MAX_LIMIT,
 } from './log-validation.js'

@@ -24,5 +24,5 @@ export type {
   VerificationRecord,
   VerificationRecordQuery,
 } from './records.js'
-export type { Storage } from './storage.js'
+export type { Storage, UnrecordedLeafQuery } from './storage.js'
 export type { CopyableStorage } from './storage-walk.js'

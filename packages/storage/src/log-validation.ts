@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { StorageError } from './errors.js'
 import type { LogLeaf, LogNode, LogTree, LogTreeHead } from './log-storage.js'
+import type { UnrecordedLeafQuery } from './storage.js'
 
 // Rekor tree IDs are positive signed 63-bit integers, carried as decimal strings.
 const MAX_TREE_ID = 9223372036854775807n
@@ -356,4 +357,40 @@ export function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
   if (left.length !== right.length) return false
   for (let i = 0; i < left.length; i++) if (left[i] !== right[i]) return false
   return true
+}
+
+/** Largest `limit` of `findUnrecordedLeaves`. */
+const UNRECORDED_MAX_LIMIT = 1000
+
+const invalidUnrecordedQuery = (parameter: string, message: string) =>
+  new StorageError({ code: 'STORAGE_INVALID_QUERY', message, details: { parameter } })
+
+/**
+ * Checks a `findUnrecordedLeaves` query, so every backend refuses the same inputs the same way.
+ * @throws StorageError `STORAGE_INVALID_QUERY`
+ */
+export function resolveUnrecordedLeafQuery(query: UnrecordedLeafQuery): Required<
+  Omit<UnrecordedLeafQuery, 'after'>
+> & {
+  after?: { treeId: string; leafIndex: number }
+} {
+  if (
+    typeof query?.searchKey !== 'string' ||
+    query.searchKey.length === 0 ||
+    !isStorableText(query.searchKey)
+  )
+    throw invalidUnrecordedQuery('searchKey', 'searchKey must be a non-empty string')
+  if (!Number.isSafeInteger(query.integratedBefore) || query.integratedBefore < 0)
+    throw invalidUnrecordedQuery('integratedBefore', 'integratedBefore must be a non-negative integer')
+  if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > UNRECORDED_MAX_LIMIT)
+    throw invalidUnrecordedQuery('limit', `limit must be an integer in [1, ${UNRECORDED_MAX_LIMIT}]`)
+  const after = query.after
+  if (after !== undefined && (!isValidTreeId(after.treeId) || !Number.isSafeInteger(after.leafIndex)))
+    throw invalidUnrecordedQuery('after', 'after must name a tree ID and a leaf index')
+  return {
+    searchKey: query.searchKey,
+    integratedBefore: query.integratedBefore,
+    limit: query.limit,
+    ...(after ? { after: { treeId: after.treeId, leafIndex: after.leafIndex } } : {}),
+  }
 }

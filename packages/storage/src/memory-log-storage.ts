@@ -280,10 +280,22 @@ class StagedTransaction {
  * synchronously on success, so a throwing callback leaves no trace — the same all-or-nothing contract as a
  * database transaction.
  */
-export function createMemoryLogStorage(guard: ClosedGuard): LogStorage {
+/** The in-memory log storage, plus dropping search-index rows (for `forgetRecordedMarks`). */
+export type MemoryLogStorage = LogStorage & {
+  dropSearchKey(key: string, drop: (hit: { treeId: string; leafIndex: number }) => boolean): number
+}
+
+export function createMemoryLogStorage(guard: ClosedGuard): MemoryLogStorage {
   const log = new MemoryTrees()
   const mutex = new KeyedMutex()
-  const storage: LogStorage = {
+  const storage: MemoryLogStorage = {
+    dropSearchKey(key, drop) {
+      const hits = log.searchIndex.get(key) ?? []
+      const kept = hits.filter((hit) => !drop(hit))
+      log.searchIndex.set(key, kept)
+      return hits.length - kept.length
+    },
+
     async createTree(tree) {
       guard.assertOpen()
       const value = normalizeLogTree(tree)

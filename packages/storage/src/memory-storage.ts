@@ -1,6 +1,7 @@
 import { StorageError } from './errors.js'
+import { resolveUnrecordedLeafQuery, SEARCH_KEY_MAX_LIMIT } from './log-validation.js'
 import type { ClosedGuard } from './memory-log-storage.js'
-import { createMemoryLogStorage } from './memory-log-storage.js'
+import { createMemoryLogStorage, type MemoryLogStorage } from './memory-log-storage.js'
 import {
   buildSignedArtifact,
   buildVerificationRecord,
@@ -19,7 +20,7 @@ import {
   toPage,
 } from './record-validation.js'
 import type { RecordStorage, SignedArtifact, SignedArtifactQuery, VerificationRecord } from './records.js'
-import type { Storage } from './storage.js'
+import type { Storage, UnrecordedLeafQuery } from './storage.js'
 
 // Records are handed out as deep copies so callers can never mutate what is stored.
 const cloneArtifact = (record: SignedArtifact): SignedArtifact => buildSignedArtifact(structuredClone(record))
@@ -156,6 +157,59 @@ function createMemoryRecordStorage(guard: ClosedGuard): RecordStorage {
   }
 }
 
+/** `findUnrecordedLeaves` over the public halves: the marked leaves, then a record lookup for each. */
+async function findUnrecordedLeaves(
+  records: RecordStorage,
+  log: MemoryLogStorage,
+  query: UnrecordedLeafQuery,
+): Promise<Array<{ treeId: string; leafIndex: number }>> {
+  const resolved = resolveUnrecordedLeafQuery(query)
+  const after = resolved.after
+  const marked = (await log.findLeavesBySearchKey(resolved.searchKey, SEARCH_KEY_MAX_LIMIT))
+    .filter(
+      (hit) =>
+        !after ||
+        hit.treeId > after.treeId ||
+        (hit.treeId === after.treeId && hit.leafIndex > after.leafIndex),
+    )
+    .sort((a, b) => (a.treeId < b.treeId ? -1 : a.treeId > b.treeId ? 1 : a.leafIndex - b.leafIndex))
+  const found: Array<{ treeId: string; leafIndex: number }> = []
+  for (const hit of marked) {
+    if (found.length === resolved.limit) break
+    const leaf = await log.getLeafByIndex(hit.treeId, hit.leafIndex)
+    if (!leaf || leaf.integratedTime > resolved.integratedBefore) continue
+    const recorded = await records
+      .getSignedArtifactByEntryUuid(Buffer.from(leaf.leafHash).toString('hex'))
+      .then(
+        () => true,
+        () => false,
+      )
+    if (!recorded) found.push(hit)
+  }
+  return found
+}
+
+/** `forgetRecordedMarks`: the marked leaves that have a record, dropped from the search index. */
+async function forgetRecordedMarks(
+  records: RecordStorage,
+  log: MemoryLogStorage,
+  query: Omit<UnrecordedLeafQuery, 'after'>,
+): Promise<number> {
+  const resolved = resolveUnrecordedLeafQuery(query)
+  const recorded = new Set<string>()
+  for (const hit of await log.findLeavesBySearchKey(resolved.searchKey, SEARCH_KEY_MAX_LIMIT)) {
+    if (recorded.size === resolved.limit) break
+    const leaf = await log.getLeafByIndex(hit.treeId, hit.leafIndex)
+    if (!leaf || leaf.integratedTime > resolved.integratedBefore) continue
+    const found = await records.getSignedArtifactByEntryUuid(Buffer.from(leaf.leafHash).toString('hex')).then(
+      () => true,
+      () => false,
+    )
+    if (found) recorded.add(`${hit.treeId}:${hit.leafIndex}`)
+  }
+  return log.dropSearchKey(resolved.searchKey, (hit) => recorded.has(`${hit.treeId}:${hit.leafIndex}`))
+}
+
 /**
  * Creates an in-memory {@link Storage}: records and embedded-log state in process memory, gone on exit.
  * For tests, demos and single-process embedded use; behaves exactly like the database backends
@@ -202,6 +256,8 @@ export function createMemoryStorage(): Storage {
     getNodes: log.getNodes,
     getLatestTreeHead: log.getLatestTreeHead,
     getTreeHead: log.getTreeHead,
+    findUnrecordedLeaves: (query) => findUnrecordedLeaves(records, log, query),
+    forgetRecordedMarks: (query) => forgetRecordedMarks(records, log, query),
     close,
     [Symbol.asyncDispose]: close,
   }

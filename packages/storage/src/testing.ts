@@ -1060,6 +1060,77 @@ export function runStorageContract(options: StorageContractOptions): void {
       })
     })
 
+    describe('unrecorded leaves (reconciliation)', () => {
+      const TREE = '42'
+      const MARK = 'certus:record'
+      const entryUuid = (seed: number) => Buffer.from(bytes32(seed)).toString('hex')
+      it('finds marked leaves without a record, oldest first, up to the time bound', async () => {
+        if (!storage.findUnrecordedLeaves) return
+        await storage.createTree(tree(TREE, { active: true }))
+        await storage.withTreeLock(TREE, (tx) =>
+          tx.appendLeaves([
+            leaf(TREE, 0, 1, [MARK]),
+            leaf(TREE, 1, 2, [MARK]),
+            leaf(TREE, 2, 3, ['sha256:aa']),
+            leaf(TREE, 3, 4, [MARK]),
+            leaf(TREE, 4, 5, [MARK]),
+          ]),
+        )
+        // Leaf 1 has its record (under the 80-hex entry ID form, which names the same entry).
+        await storage.saveSignedArtifact(
+          artifact({
+            transparencyEntryUuid: `${'0'.repeat(16)}${entryUuid(2)}`,
+            logIndex: 1,
+            logId: LOG_ID_A,
+          }),
+        )
+        const find = (query: Partial<Parameters<NonNullable<Storage['findUnrecordedLeaves']>>[0]> = {}) =>
+          storage.findUnrecordedLeaves!({
+            searchKey: MARK,
+            integratedBefore: 1_700_000_003,
+            limit: 10,
+            ...query,
+          })
+        expect(await find()).toStrictEqual([
+          { treeId: TREE, leafIndex: 0 },
+          { treeId: TREE, leafIndex: 3 },
+        ])
+        expect(await find({ limit: 1 })).toStrictEqual([{ treeId: TREE, leafIndex: 0 }])
+        expect(await find({ after: { treeId: TREE, leafIndex: 0 } })).toStrictEqual([
+          { treeId: TREE, leafIndex: 3 },
+        ])
+        expect(await find({ integratedBefore: 1_700_000_010 })).toHaveLength(3)
+        expect(await find({ searchKey: 'certus:other' })).toStrictEqual([])
+        await storage.saveSignedArtifact(
+          artifact({ transparencyEntryUuid: entryUuid(1), logIndex: 0, logId: LOG_ID_A }),
+        )
+        expect(await find()).toStrictEqual([{ treeId: TREE, leafIndex: 3 }])
+        // Marks of recorded leaves can be dropped (in chunks); unrecorded leaves keep theirs.
+        if (storage.forgetRecordedMarks) {
+          const forget = { searchKey: MARK, integratedBefore: 1_700_000_003 }
+          expect(await storage.forgetRecordedMarks({ ...forget, limit: 1 })).toBe(1)
+          expect(await storage.forgetRecordedMarks({ ...forget, limit: 10 })).toBe(1)
+          expect(await storage.forgetRecordedMarks({ ...forget, limit: 10 })).toBe(0)
+          expect((await storage.findLeavesBySearchKey(MARK)).map((hit) => hit.leafIndex)).toEqual([3, 4])
+          expect(await find({ integratedBefore: 1_700_000_010 })).toStrictEqual([
+            { treeId: TREE, leafIndex: 3 },
+            { treeId: TREE, leafIndex: 4 },
+          ])
+          expect((await storage.getLeafByIndex(TREE, 0))?.searchKeys).toEqual([MARK])
+        }
+        await expectError(find({ limit: 0 }), {
+          code: 'STORAGE_INVALID_QUERY',
+          message: 'limit must be an integer in [1, 1000]',
+          details: { parameter: 'limit' },
+        })
+        await expectError(find({ searchKey: '' }), {
+          code: 'STORAGE_INVALID_QUERY',
+          message: 'searchKey must be a non-empty string',
+          details: { parameter: 'searchKey' },
+        })
+      })
+    })
+
     describe('lifecycle', () => {
       it('close() is idempotent and every later call rejects with STORAGE_CLOSED', async () => {
         await storage.createTree(tree('1', { active: true }))

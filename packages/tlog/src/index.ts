@@ -12,6 +12,7 @@ export { createRekorV2Api, TILES_PATH_PREFIX } from './rekor-v2/rekor-v2-api.js'
 export type {
   ConsistencyProof,
   GetEntryOptions,
+  LogCreateEntryOptions,
   LogInfo,
   LogShardInfo,
   RetrieveEntriesQuery,

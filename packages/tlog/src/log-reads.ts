@@ -38,6 +38,7 @@ async function entryFromLeaf(
   leaf: LogLeaf,
   options?: GetEntryOptions,
 ): Promise<LogEntry> {
+  const started = state.onInclusionProof ? performance.now() : 0
   const head = await headFor(state, shard, options?.treeSize)
   if (leaf.leafIndex >= head.treeSize) {
     fail('TLOG_INVALID_REQUEST', `the entry is not in the tree of size ${head.treeSize}`, {
@@ -50,6 +51,7 @@ async function entryFromLeaf(
     leaf.leafIndex,
     head.treeSize,
   )
+  state.onInclusionProof?.((performance.now() - started) / 1000)
   return toLogEntry(shard, leaf, head, hashes)
 }
 

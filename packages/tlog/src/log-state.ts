@@ -41,6 +41,8 @@ export interface LogSettings {
   ) => ValidatedEntry
   /** The ledger of this process's own fresh signatures, when the log was opened with one. */
   ownSignatures: OwnSignatures | undefined
+  /** Told how long each inclusion proof took to build (see {@link TransparencyLogOptions.onInclusionProof}). */
+  onInclusionProof: ((seconds: number) => void) | undefined
 }
 
 /** The active shard with its key and the compact range this process last committed or loaded. */
@@ -108,6 +110,7 @@ export function resolveSettings(options: TransparencyLogOptions): LogSettings {
     validate:
       options[INTERNAL_VALIDATOR] ?? (apiVersion === 2 ? validateRekorV2Request : validateProposedEntry),
     ownSignatures: options.ownSignatures,
+    onInclusionProof: options.onInclusionProof,
   }
 }
 

@@ -40,6 +40,11 @@ export interface TransparencyLogOptions {
   /** Where leaves, nodes, tree heads and shards live. The log never closes it: whoever created it does. */
   storage: LogStorage
   /**
+   * Told how long each inclusion proof took to build (reading the head and the proof's nodes), e.g. for a metric;
+   * entry reads otherwise time the proof together with the leaf lookup. Must not throw.
+   */
+  onInclusionProof?: ((seconds: number) => void) | undefined
+  /**
    * The signing key of the active shard: a `KeyObject`, PEM text, or `{ path }` (loaded, or generated and saved with
    * mode 0600). Without it a fresh in-memory key is generated, which only works with empty storage.
    */
@@ -141,6 +146,16 @@ export interface RotateKeyOptions {
   algorithm?: LogKeyAlgorithm
 }
 
+/** Options of {@link TransparencyLog.createEntry}: rekor's, plus what only an in-process caller can ask. */
+export interface LogCreateEntryOptions extends CreateEntryOptions {
+  /**
+   * Extra search keys stored with the leaf in the append's own transaction, e.g. a mark that a record of the entry
+   * is due (the service reconciles marked entries that have none). Never returned by the Rekor search API, whose
+   * queries only produce `sha256:`, `pubkey:` and `email:` keys.
+   */
+  searchKeys?: readonly string[]
+}
+
 /**
  * An embedded, Rekor v1-compatible transparency log. Implements rekor's {@link EntryCreator}, so the signer can use
  * it wherever it would use a remote Rekor.
@@ -151,7 +166,7 @@ export interface TransparencyLog extends EntryCreator {
   /** The Rekor API the log speaks (see {@link TransparencyLogOptions.apiVersion}). */
   readonly apiVersion: 1 | 2
   /** Validates, appends and acknowledges an entry (with inclusion proof, checkpoint and SET) once it is committed. */
-  createEntry(entry: ProposedEntry | unknown, options?: CreateEntryOptions): Promise<LogEntry>
+  createEntry(entry: ProposedEntry | unknown, options?: LogCreateEntryOptions): Promise<LogEntry>
   /** Entry by 64-hex UUID (searched in every shard) or 80-hex entry ID; undefined when absent. */
   getEntryByUuid(id: string, options?: GetEntryOptions): Promise<LogEntry | undefined>
   /** Entry by global log index; undefined when absent. */

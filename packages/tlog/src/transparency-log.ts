@@ -31,6 +31,7 @@ import { buildTrustedRoot } from './trusted-root.js'
 export type {
   ConsistencyProof,
   GetEntryOptions,
+  LogCreateEntryOptions,
   LogInfo,
   LogShardInfo,
   RetrieveEntriesQuery,
@@ -93,10 +94,13 @@ export async function createTransparencyLog(options: TransparencyLogOptions): Pr
       // The internal path: only this log's own ledger object (never a value from a request) lets validation
       // accept a signature its signer has just made without checking it again.
       const own = state.ownSignatures !== undefined && createOptions.ownSignatures === state.ownSignatures
-      const entry = state.validate(proposed, {
+      const validated = state.validate(proposed, {
         ...(createOptions.artifact === undefined ? {} : { artifact: createOptions.artifact }),
         ...(own ? { ownSignatures: state.ownSignatures } : {}),
       })
+      const entry = createOptions.searchKeys?.length
+        ? { ...validated, searchKeys: [...validated.searchKeys, ...createOptions.searchKeys] }
+        : validated
       // Frozen shards never change, so their duplicates can be checked outside the write lock.
       for (const shard of state.shards) {
         if (shard.tree.active) continue

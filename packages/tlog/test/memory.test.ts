@@ -98,3 +98,23 @@ describe('rotation by another process', () => {
     expect(await storage.getLeafCount(frozen!.treeId)).toBe(1)
   })
 })
+
+describe('in-process hooks', () => {
+  it('stores extra search keys with the leaf, and reports each inclusion proof it builds', async () => {
+    const { hashedRekordEntry } = await import('./entries.js')
+    const storage = createMemoryStorage()
+    const proofs: number[] = []
+    const log = await createTransparencyLog({ storage, onInclusionProof: (seconds) => proofs.push(seconds) })
+    const marked = await log.createEntry(hashedRekordEntry().proposed, { searchKeys: ['certus:record'] })
+    await log.createEntry(hashedRekordEntry().proposed)
+    const hits = await storage.findLeavesBySearchKey('certus:record')
+    expect(hits.map((hit) => hit.leafIndex)).toEqual([marked.logIndex])
+    // Appends return the proof the batch computed anyway; reads build one.
+    expect(proofs).toHaveLength(0)
+    await log.getEntryByUuid(marked.uuid)
+    await log.getEntryByIndex(marked.logIndex)
+    expect(proofs).toHaveLength(2)
+    expect(proofs.every((seconds) => seconds >= 0 && seconds < 60)).toBe(true)
+    await log.close()
+  })
+})
