@@ -27,7 +27,9 @@ const OptionsSchema = z
     db: z
       .custom<PGliteDatabase>(
         (value) =>
-          typeof value === 'object' && value !== null && typeof (value as PGliteDatabase).query === 'function',
+          typeof value === 'object' &&
+          value !== null &&
+          typeof (value as PGliteDatabase).query === 'function',
       )
       .optional(),
     migrate: z.boolean().default(false),
