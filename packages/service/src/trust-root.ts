@@ -125,7 +125,8 @@ export async function loadPublicGoodTrustedRoot(
   const located = { mirror: settings.mirror, cacheDir: settings.cacheDir }
   let failure: unknown
   try {
-    return { trustedRoot: await fetchFromTuf(settings, false), source: 'tuf', ...located, warnings }
+    const trustedRoot = await fetchFromTuf(settings, { forceCache: false })
+    return { trustedRoot, source: 'tuf', ...located, warnings }
   } catch (error) {
     failure = error
   }
@@ -139,8 +140,9 @@ export async function loadPublicGoodTrustedRoot(
     })
   }
   try {
-    // forceCache: the cached metadata is used while it is valid (signed, unexpired), without the network.
-    const trustedRoot = await fetchFromTuf(settings, true)
+    // forceCache: the cached metadata is used while it is valid (signed, unexpired), without the network. The
+    // mirror just failed, so whatever would need it fails at once instead of waiting out timeouts again.
+    const trustedRoot = await fetchFromTuf(settings, { forceCache: true, timeoutMs: 1, retries: 0 })
     warn(
       `TUF refresh of the trusted root from ${settings.mirror} failed (${reason}); using the copy cached in ${settings.cacheDir}`,
     )
@@ -219,17 +221,21 @@ function embedded(
   }
 }
 
-async function fetchFromTuf(settings: Settings, forceCache: boolean): Promise<TrustedRootJson> {
+async function fetchFromTuf(
+  settings: Settings,
+  attempt: { forceCache: boolean; timeoutMs?: number; retries?: number },
+): Promise<TrustedRootJson> {
+  const retries = attempt.retries ?? settings.retries
   // Loaded on demand: TUF is needed only when a mirror is configured.
   const { initTUF } = await import('@sigstore/tuf')
   const client = await initTUF({
     mirrorURL: settings.mirror,
     cachePath: settings.cacheDir,
     ...(settings.tufRoot === undefined ? {} : { rootPath: settings.tufRoot }),
-    forceCache,
-    timeout: settings.timeoutMs,
+    forceCache: attempt.forceCache,
+    timeout: attempt.timeoutMs ?? settings.timeoutMs,
     // A short, bounded back-off: a mirror that is down must not hold a `certus verify` for long.
-    retry: { retries: settings.retries, factor: 2, minTimeout: 200, maxTimeout: 1000 },
+    retry: retries > 0 ? { retries, factor: 2, minTimeout: 200, maxTimeout: 1000 } : false,
   })
   const parsed: unknown = JSON.parse(await client.getTarget(TRUSTED_ROOT_TUF_TARGET))
   const mediaType = (parsed as { mediaType?: unknown } | null)?.mediaType

@@ -36,9 +36,10 @@ export async function tufSettings(io: CliIo, flags: TufFlags): Promise<TufSettin
   if (!/^https?:\/\/[^/\s]+/i.test(mirror)) {
     throw new CliError({
       code: 'CLI_USAGE',
-      message: `the TUF mirror must be an http(s) URL (got ${mirror}, from ${
-        typeof flags.tuf === 'string' ? '--tuf' : 'CERTUS_TRUST_TUF_MIRROR'
-      })`,
+      message:
+        typeof flags.tuf === 'string'
+          ? `the TUF mirror must be an http(s) URL (got ${mirror} from --tuf: write --tuf=MIRROR, or --tuf after the files)`
+          : `CERTUS_TRUST_TUF_MIRROR must be an http(s) URL (got ${mirror})`,
     })
   }
   const tufRoot = flags.tufRoot ?? fromEnv('CERTUS_TRUST_TUF_ROOT')
@@ -90,5 +91,7 @@ export function describePublicGood(loaded: LoadedTrustedRoot): string {
   if (loaded.source === 'tuf-cache')
     return `Sigstore public-good root (TUF cache in ${loaded.cacheDir}; ${loaded.mirror} unreachable)`
   const date = loaded.snapshotDate?.toISOString().slice(0, 10)
+  if (loaded.mirror !== undefined)
+    return `Sigstore public-good production root (embedded snapshot of ${date}; ${loaded.mirror} unreachable, nothing cached)`
   return `Sigstore public-good production root (embedded snapshot of ${date}, offline)`
 }
