@@ -2,9 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+// The shared test Fulcio (@sigstore/mock on 127.0.0.1, from test-utils).
+import { fakeIdentityToken, startMockFulcio } from '@certus-trust/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// The server's test Fulcio (@sigstore/mock on 127.0.0.1), shared rather than copied.
-import { fakeIdentityToken, startMockFulcio } from '../../server/test/mock-fulcio.js'
 import { certus, json, tempDir } from './helpers.js'
 
 /*

@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fakeIdentityToken, startMockFulcio } from '@certus-trust/test-utils'
 import { createVerifier } from '@certus-trust/verifier'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, digestOf, SIGNER_KEY, startTestServer, VERIFIER_KEY } from './helpers.js'
-import { fakeIdentityToken, startMockFulcio } from './mock-fulcio.js'
 
 /*
  * Keyless signing end to end: the server gets its certificate from @sigstore/mock's Fulcio on 127.0.0.1, logs

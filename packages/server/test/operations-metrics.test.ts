@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fakeIdentityToken, startMockFulcio } from '@certus-trust/test-utils'
 import { describe, expect, it } from 'vitest'
 import {
   ADMIN_KEY,
@@ -11,7 +12,6 @@ import {
   startTestServer,
   VERIFIER_KEY,
 } from './helpers.js'
-import { fakeIdentityToken, startMockFulcio } from './mock-fulcio.js'
 
 // Each metric added for operations moves when the thing it measures happens.
 

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { createRequire } from 'node:module'
 import { embeddedSigningConfig, exportEmbeddedTrustedRoot } from '@certus-trust/service'
+import { fakeIdentityToken, startMockFulcio } from '@certus-trust/test-utils'
 import { createVerifier } from '@certus-trust/verifier'
 import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle'
 import { bundleBuilderFromSigningConfig, RekorWitness } from '@sigstore/sign'
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer } from './helpers.js'
-import { fakeIdentityToken, startMockFulcio } from './mock-fulcio.js'
 
 /*
  * Code we did not write, against the server on a local port: upstream @sigstore/sign, configured only by the

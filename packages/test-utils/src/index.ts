@@ -1,3 +1,4 @@
+export { fakeIdentityToken, startMockFulcio } from './local-fulcio.js'
 export type { FetchApp } from './serve-app.js'
 export { serveApp } from './serve-app.js'
 export type { ServedTufRepository, TufRepository, TufRepositoryOptions } from './tuf-repository.js'
