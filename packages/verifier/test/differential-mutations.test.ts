@@ -2,7 +2,9 @@
 // `@sigstore/bundle`'s bundleFromJSON, exactly the pipeline of `sigstore.verify`, but with the trusted root passed
 // in instead of fetched through TUF). Valid seed bundles (the conformance happy paths and bundles we generate) are
 // mutated by the named catalogue in helpers/mutations.ts plus seeded random bit flips; every case runs through both
-// verifiers with the same trusted root and the same identity or key.
+// verifiers with the same trusted root and the same identity or key (sigstore-js gets the key through a key finder
+// that ignores the hint, as its CLI does; we ignore the hint too), and the artifact as bytes. sigstore-js does not
+// match DSSE subjects against the artifact; we do, but no mutation here touches the artifact.
 //
 // Verdicts:
 // - upstream rejects, we accept → failure (a bug in our verifier) — with ONE explicit exception, see below;
@@ -15,7 +17,7 @@
 // `ignoredTimestamps`; sigstore-js fails closed). So "upstream rejects, we accept" is tolerated only when our result
 // lists ignored timestamps AND the same case is rejected by a verifier with `unverifiedTimestamps: 'reject'`; the
 // mutation names where that happens must be exactly LAXER_BY_TIMESTAMP_POLICY.
-import { createHash } from 'node:crypto'
+import { createHash, createPublicKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { bundleFromJSON } from '@sigstore/bundle'
 import { TrustedRoot } from '@sigstore/protobuf-specs'
@@ -164,7 +166,7 @@ function makeSeed(
   const keyFinder =
     'publicKeyPem' in signer
       ? () => ({
-          publicKey: process.getBuiltinModule('node:crypto').createPublicKey(signer.publicKeyPem),
+          publicKey: createPublicKey(signer.publicKeyPem),
           validFor: () => true,
         })
       : undefined
@@ -400,6 +402,15 @@ describe('differential mutations against sigstore-js (@sigstore/verify)', () => 
     // Benign mutations (a chain reduced to its leaf, an unknown cosignature, a re-logged identical body…) must still
     // verify on both sides: a harness that rejected everything would agree with anything.
     expect(findings.agreedAccept).toBeGreaterThan(ASSETS ? 150 : 20)
+  })
+
+  it('README.md documents every allow-listed mutation under "Where we are stricter than sigstore-js"', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const start = readme.indexOf('## Where we are stricter than sigstore-js')
+    expect(start).toBeGreaterThan(0)
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1))
+    const names = [...Object.keys(STRICTER), ...Object.keys(LAXER_BY_TIMESTAMP_POLICY)]
+    expect(names.filter((name) => !section.includes(`\`${name}\``))).toEqual([])
   })
 
   it('where we are stricter, the mutation is on the explicit allow-list (and no entry is stale)', () => {
