@@ -133,6 +133,8 @@ const FOCUS: Record<string, string[]> = {
   'conformance/rekor2-timestamp-without-embedded-cert': TIMESTAMP_FOCUS,
   'conformance/trust-root-tsa-validity-end-inclusive': TIMESTAMP_FOCUS,
   'conformance/trust-root-tlog-validity-end-inclusive': ['tlog', 'set', 'proof', 'checkpoint'],
+  // Byte for byte happy-path-v0.3 but for the media type spelling.
+  'conformance/happy-path-v0.3-new-mediaType': ['mediaType', 'material', 'content'],
 }
 
 const inFocus = (seed: Seed, mutation: Mutation) =>
@@ -144,6 +146,8 @@ const RANDOM_FLIPS_PER_SEED = 8
 interface Seed {
   name: string
   bundle: Json
+  /** JSON text of the unmutated bundle, to recognise a mutation that changed nothing. */
+  text: string
   artifact: Buffer
   context: MutationContext
   ours: Verifier
@@ -174,6 +178,7 @@ function makeSeed(
   return {
     name,
     bundle,
+    text: JSON.stringify(bundle),
     artifact,
     context: { artifact, relog },
     ours: createVerifier({ trustedRoot: rootJson }),
@@ -321,7 +326,9 @@ const record = (map: Map<string, string[]>, key: string, value: string) => {
 
 async function compare(seed: Seed, mutation: Mutation): Promise<boolean> {
   const bundle = structuredClone(seed.bundle)
+  // A mutation that does not apply, or changes nothing (e.g. dropping a proof hash from an empty list), is no case.
   if (mutation.mutate(bundle, seed.context) === SKIP) return false
+  if (JSON.stringify(bundle) === seed.text) return false
   findings.cases++
   const label = `${seed.name} :: ${mutation.name}`
   const upstream = runUpstream(seed, bundle)
@@ -393,12 +400,12 @@ describe('differential mutations against sigstore-js (@sigstore/verify)', () => 
         await compare(seed, mutation)
       expect(findings.untyped.slice(before.untyped)).toEqual([])
       expect(findings.bugs.slice(before.bugs)).toEqual([])
-      expect(findings.cases - before.cases).toBeGreaterThan(40)
+      expect(findings.cases - before.cases).toBeGreaterThan(FOCUS[seed.name] ? 15 : 100)
     },
   )
 
   it('the catalogue is as large as intended', () => {
-    expect(findings.cases).toBeGreaterThan(ASSETS ? 2500 : 500)
+    expect(findings.cases).toBeGreaterThan(ASSETS ? 2400 : 500)
     // Benign mutations (a chain reduced to its leaf, an unknown cosignature, a re-logged identical body…) must still
     // verify on both sides: a harness that rejected everything would agree with anything.
     expect(findings.agreedAccept).toBeGreaterThan(ASSETS ? 150 : 20)
