@@ -233,7 +233,7 @@ function addVerify({ program, action, child, jsonOption }: ProgramParts): void {
       'verify files against Sigstore bundles, cosign-style (a batch shows a progress bar on a terminal and ends with a summary)',
     )
     .usage(
-      'FILE_OR_DIGEST... [--bundle B] (--key PUB.pem | --certificate-identity[-regexp] I --certificate-oidc-issuer[-regexp] U) [--trusted-root T | --data-dir D] [--json]',
+      'FILE_OR_DIGEST... [--bundle B] (--key PUB.pem | --certificate-identity[-regexp] I --certificate-oidc-issuer[-regexp] U) [--trusted-root T | [--tuf [MIRROR] [--tuf-root R]] [--data-dir D]] [--json]',
     )
     .argument('<files...>', 'files (or sha256:<hex> digests, with --bundle) to verify')
     .option('--bundle <file>', 'bundle to verify against (one artifact only; default <file>.sigstore.json)')
@@ -250,6 +250,14 @@ function addVerify({ program, action, child, jsonOption }: ProgramParts): void {
     )
     .option('--trusted-root <file>', 'trust exactly this TrustedRoot JSON (nothing else)')
     .option(
+      '--tuf [mirror]',
+      'refresh the public-good trusted root through TUF from this mirror (default: $CERTUS_TRUST_TUF_MIRROR, else https://tuf-repo-cdn.sigstore.dev); cached, falls back to the embedded snapshot with a warning',
+    )
+    .option(
+      '--tuf-root <file>',
+      "the mirror's initial root.json, for a private TUF mirror (default: $CERTUS_TRUST_TUF_ROOT); implies --tuf",
+    )
+    .option(
       '--data-dir <dir>',
       "add this data directory's logs to public-good; must exist (default: $CERTUS_TRUST_DATA_DIR, which must exist too, else .certus when it exists)",
     )
@@ -261,15 +269,23 @@ Regular expressions (--certificate-identity-regexp, --certificate-oidc-issuer-re
 pattern may match any part of the value (Go regexp.MatchString), so "@example\\.com" matches
 "ci@example.com.evil.net" too. Anchor explicitly: '^https://github\\.com/org/repo/.+@refs/heads/main$'.
 
-Trust material (named on stderr, and as "trust" with --json): --trusted-root T alone; otherwise the embedded
+Trust material (named on stderr, and as "trust" with --json): --trusted-root T alone; otherwise the
 public-good root plus the transparency logs and timestamp authorities of the data directory (--data-dir,
 $CERTUS_TRUST_DATA_DIR, else ./.certus when it exists). A named data directory that does not exist is an
 error (CLI_DATA_DIR, exit 4), never a silent fallback. A data directory never adds certificate authorities:
 keyless bundles from a private Fulcio need --trusted-root.
 
+The public-good root is the snapshot embedded in this release, or, with --tuf [MIRROR] (or
+$CERTUS_TRUST_TUF_MIRROR), trusted_root.json refreshed through TUF (metadata cached in
+$CERTUS_TRUST_TUF_CACHE_DIR, default ~/.cache/certus-trust/tuf). When the mirror cannot be reached the
+verified cached copy is used, else the embedded snapshot, each with a warning. Using the embedded snapshot
+when it is older than $CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS (default 90; 0 = never) warns too. Warnings go
+to stderr ("certus: warning: ...") and, with --json, into "warnings".
+
 Exit status: 0 every artifact verified; 1 at least one was rejected; 2 usage error; 3 a file or bundle is
 missing or malformed; 4 the named data directory does not exist. With --json: one document
-{ ok, trust, results: [...], summary: { total, succeeded, failed, line } }; errors as { ok: false, error }.`,
+{ ok, trust, warnings, results: [...], summary: { total, succeeded, failed, line } }; errors as
+{ ok: false, error }.`,
     )
     .action(
       action(
@@ -432,6 +448,26 @@ function addServerCommands({ program, action, child, dataDirOption, jsonOption }
       action(async (out, options: import('./commands/trust-root.js').TrustRootExportOptions) => {
         const { runTrustRootExport } = await import('./commands/trust-root.js')
         return runTrustRootExport(options, out)
+      }),
+    )
+
+  child(trustRoot, 'refresh')
+    .description(
+      'refresh the public-good trusted root through TUF into the cache that `verify --tuf` uses, and show it (fails when the mirror cannot be reached)',
+    )
+    .option(
+      '--tuf <mirror>',
+      'TUF mirror (default: $CERTUS_TRUST_TUF_MIRROR, else https://tuf-repo-cdn.sigstore.dev)',
+    )
+    .option(
+      '--tuf-root <file>',
+      "the mirror's initial root.json, for a private mirror (default: $CERTUS_TRUST_TUF_ROOT)",
+    )
+    .addOption(jsonOption())
+    .action(
+      action(async (out, options: import('./commands/trust-root.js').TrustRootRefreshOptions) => {
+        const { runTrustRootRefresh } = await import('./commands/trust-root.js')
+        return runTrustRootRefresh(options, out)
       }),
     )
 

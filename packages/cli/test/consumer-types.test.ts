@@ -17,6 +17,9 @@ const VENDOR_PEER_PACKAGES = new Set([
   '@certus-trust/kms-azure',
 ])
 
+// spawnSync blocks the worker, so vitest's own timeouts cannot fire: each command carries its own bound.
+const COMMAND_TIMEOUT_MS = 240_000
+
 interface Manifest {
   name: string
   private?: boolean
@@ -34,8 +37,8 @@ const published = readdirSync(join(ROOT, 'packages'))
 function pnpm(args: string[], cwd: string) {
   const execPath = process.env.npm_execpath
   return execPath && /pnpm/.test(execPath)
-    ? spawnSync(process.execPath, [execPath, ...args], { cwd, encoding: 'utf8' })
-    : spawnSync('pnpm', args, { cwd, encoding: 'utf8' })
+    ? spawnSync(process.execPath, [execPath, ...args], { cwd, encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS })
+    : spawnSync('pnpm', args, { cwd, encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS })
 }
 
 function check(result: ReturnType<typeof spawnSync>, what: string): string {
@@ -48,6 +51,7 @@ function check(result: ReturnType<typeof spawnSync>, what: string): string {
 
 describe('published declarations in a strict consumer without skipLibCheck', () => {
   let consumer: string
+  let tarballs: string[] = []
 
   beforeAll(() => {
     consumer = mkdtempSync(join(tmpdir(), 'certus-consumer-'))
@@ -58,7 +62,7 @@ describe('published declarations in a strict consumer without skipLibCheck', () 
       join(consumer, 'package.json'),
       JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
     )
-    const tarballs = readdirSync(packs).map((name) => join(packs, name))
+    tarballs = readdirSync(packs).map((name) => join(packs, name))
     check(
       spawnSync(
         'npm',
@@ -70,8 +74,11 @@ describe('published declarations in a strict consumer without skipLibCheck', () 
           ...tarballs,
           'typescript@6.0.3',
           '@types/node@24',
+          // storage-postgres's declarations name pg's types: a TypeScript user of it installs @types/pg
+          // (its optional peer) as for pg itself; the runtime install stays free of type packages.
+          '@types/pg@8',
         ],
-        { cwd: consumer, encoding: 'utf8' },
+        { cwd: consumer, encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS },
       ),
       'npm install',
     )
@@ -90,6 +97,22 @@ describe('published declarations in a strict consumer without skipLibCheck', () 
 
   afterAll(() => {
     if (consumer) rmSync(consumer, { recursive: true, force: true })
+  }, 120_000)
+
+  it('every tarball passes arethetypeswrong in every resolution mode, node10 included', () => {
+    expect(tarballs).toHaveLength(published.length)
+    const attw = join(ROOT, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js')
+    const problems = tarballs.flatMap((tarball) => {
+      const result = spawnSync(process.execPath, [attw, tarball, '--format', 'json'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      })
+      const report = JSON.parse(result.stdout) as { problems?: Record<string, unknown[]> }
+      // attw exits non-zero exactly when it found problems; a report without a problems map is itself a failure.
+      if (!report.problems) return [`${tarball}: no attw report (${result.stderr})`]
+      return Object.entries(report.problems).map(([kind, list]) => `${tarball}: ${kind} ×${list.length}`)
+    })
+    expect(problems).toEqual([])
   }, 120_000)
 
   for (const [moduleResolution, module] of [
@@ -125,7 +148,7 @@ describe('published declarations in a strict consumer without skipLibCheck', () 
           '-p',
           `tsconfig.${moduleResolution}.json`,
         ],
-        { cwd: consumer, encoding: 'utf8' },
+        { cwd: consumer, encoding: 'utf8', timeout: 110_000 },
       )
       expect(`${tsc.stdout}${tsc.stderr}`).toBe('')
       expect(tsc.status).toBe(0)

@@ -7,10 +7,16 @@ export interface Sha256Digest {
   hex: string
 }
 
+/**
+ * A `sha256:<64 hex>` digest as a string. The template type lets TypeScript tell a digest from any other
+ * string (a file path, a text) where an API takes either bytes or a digest.
+ */
+export type Sha256DigestString = `sha256:${string}`
+
 const SHA256_DIGEST_PATTERN = /^sha256:([0-9a-fA-F]{64})$/
 
 /** True when `value` is exactly `sha256:` followed by 64 hex digits. */
-export function isSha256Digest(value: unknown): value is string {
+export function isSha256Digest(value: unknown): value is Sha256DigestString {
   return typeof value === 'string' && SHA256_DIGEST_PATTERN.test(value)
 }
 

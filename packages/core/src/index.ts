@@ -29,7 +29,7 @@ export {
   derUtf8String,
   derValidityTime,
 } from './der-writer.js'
-export type { Sha256Digest } from './digest.js'
+export type { Sha256Digest, Sha256DigestString } from './digest.js'
 export { formatSha256Digest, isSha256Digest, parseSha256Digest } from './digest.js'
 export { preAuthEncoding } from './dsse.js'
 export type { CertusErrorOptions } from './errors.js'

@@ -126,7 +126,7 @@ describe('batching', () => {
     await key.describe()
     const digests = Array.from(
       { length: 20 },
-      (_, index) => `sha256:${Buffer.alloc(32, index + 1).toString('hex')}`,
+      (_, index) => `sha256:${Buffer.alloc(32, index + 1).toString('hex')}` as const,
     )
     // The signer checks every signature against its own digest: a mixed-up batch would fail here.
     const signer = createSigner({ key, witness: 'none' })

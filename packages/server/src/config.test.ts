@@ -266,4 +266,42 @@ describe('configuration that cannot silently mislead', () => {
       variables: ['CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS'],
     })
   })
+
+  it('refreshes the public-good root through TUF when a mirror is set, caching in the data directory', () => {
+    const defaults = loadConfig({}, { cwd })
+    expect(defaults.tuf).toBeUndefined()
+    expect(defaults.trustRootMaxAgeDays).toBeUndefined()
+    const tuf = loadConfig(
+      {
+        CERTUS_TRUST_TUF_MIRROR: 'https://tuf.example.com/',
+        CERTUS_TRUST_TUF_ROOT: 'tuf/root.json',
+        CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS: '30',
+      },
+      { cwd },
+    )
+    expect(tuf.tuf).toEqual({
+      mirror: 'https://tuf.example.com',
+      rootPath: '/srv/app/tuf/root.json',
+      cacheDir: '/srv/app/.certus/tuf-cache',
+    })
+    expect(tuf.trustRootMaxAgeDays).toBe(30)
+    const cached = loadConfig(
+      { CERTUS_TRUST_TUF_MIRROR: 'http://127.0.0.1:9000', CERTUS_TRUST_TUF_CACHE_DIR: '/var/cache/tuf' },
+      { cwd },
+    )
+    expect(cached.tuf).toMatchObject({ mirror: 'http://127.0.0.1:9000', cacheDir: '/var/cache/tuf' })
+    expect(configError({ CERTUS_TRUST_TUF_MIRROR: 'ftp://x' }).details.variables).toEqual([
+      'CERTUS_TRUST_TUF_MIRROR',
+    ])
+    expect(
+      configError({ CERTUS_TRUST_TUF_MIRROR: 'https://tuf.example.com', CERTUS_TRUST_TRUSTED_ROOT: 'r.json' })
+        .details.variables,
+    ).toEqual(['CERTUS_TRUST_TUF_MIRROR'])
+    expect(configError({ CERTUS_TRUST_TUF_ROOT: 'root.json' }).details.variables).toEqual([
+      'CERTUS_TRUST_TUF_ROOT',
+    ])
+    expect(configError({ CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS: '-1' }).details.variables).toEqual([
+      'CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS',
+    ])
+  })
 })

@@ -192,6 +192,11 @@ const EnvSchema = z.object({
     .transform((value) => Number(value) as 1 | 2)
     .optional(),
   CERTUS_TRUST_TRUSTED_ROOT: z.string().min(1).optional(),
+  // TUF metadata is signed end to end, so a plain-http mirror cannot forge a root: any http(s) URL.
+  CERTUS_TRUST_TUF_MIRROR: httpUrl.optional(),
+  CERTUS_TRUST_TUF_ROOT: z.string().min(1).optional(),
+  CERTUS_TRUST_TUF_CACHE_DIR: z.string().min(1).optional(),
+  CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS: nonNegativeInt(36_500).optional(),
   CERTUS_TRUST_API_KEYS: z
     .string()
     .transform((value, context) => {
@@ -377,6 +382,27 @@ function resolvePath(path: string, base: string): string {
   return isAbsolute(path) ? path : resolve(base, path)
 }
 
+/**
+ * Where the public-good root comes from: TUF when `CERTUS_TRUST_TUF_MIRROR` is set (cache in the data directory by
+ * default), never together with `CERTUS_TRUST_TRUSTED_ROOT` (which replaces the public-good root).
+ */
+function resolveTuf(raw: z.infer<typeof EnvSchema>, dataDir: string, cwd: string, problems: string[]) {
+  if (raw.CERTUS_TRUST_TUF_MIRROR && raw.CERTUS_TRUST_TRUSTED_ROOT) {
+    problems.push(
+      'CERTUS_TRUST_TUF_MIRROR: set only one of CERTUS_TRUST_TUF_MIRROR (refresh the public-good root) and CERTUS_TRUST_TRUSTED_ROOT (replace it)',
+    )
+  }
+  for (const name of ['CERTUS_TRUST_TUF_ROOT', 'CERTUS_TRUST_TUF_CACHE_DIR'] as const) {
+    if (raw[name] && !raw.CERTUS_TRUST_TUF_MIRROR) problems.push(`${name}: only with CERTUS_TRUST_TUF_MIRROR`)
+  }
+  if (!raw.CERTUS_TRUST_TUF_MIRROR) return undefined
+  return {
+    mirror: raw.CERTUS_TRUST_TUF_MIRROR.replace(/\/+$/, ''),
+    rootPath: raw.CERTUS_TRUST_TUF_ROOT && resolvePath(raw.CERTUS_TRUST_TUF_ROOT, cwd),
+    cacheDir: resolvePath(raw.CERTUS_TRUST_TUF_CACHE_DIR ?? dataDirLayout(dataDir).tufCachePath, cwd),
+  }
+}
+
 /** The known `CERTUS_TRUST_*` variables that are set; empty strings count as unset, as in most env loaders. */
 function knownVariables(env: Record<string, string | undefined>): Record<string, string> {
   const relevant: Record<string, string> = {}
@@ -422,6 +448,7 @@ export function loadConfig(
 
   const storage = resolveStorage(raw, dataDir, cwd, problems)
   const transparency = resolveTransparency(raw, problems)
+  const tuf = resolveTuf(raw, dataDir, cwd, problems)
 
   const keylessEnabled = raw.CERTUS_TRUST_ENABLE_KEYLESS ?? false
   if (keylessEnabled && !raw.CERTUS_TRUST_FULCIO_ADDR) {
@@ -508,6 +535,8 @@ export function loadConfig(
     tsaUrl: raw.CERTUS_TRUST_TSA_URL,
     ...signingConfigSettings(raw, cwd),
     trustedRootPath: raw.CERTUS_TRUST_TRUSTED_ROOT && resolvePath(raw.CERTUS_TRUST_TRUSTED_ROOT, cwd),
+    tuf,
+    trustRootMaxAgeDays: raw.CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS,
     auth: {
       apiKeys,
       jwt,

@@ -32,6 +32,7 @@ const OWN_STATUS: Record<string, ContentfulStatusCode> = {
   SERVICE_UNAVAILABLE: 503,
   SERVICE_DATA_DIR: 503,
   SERVICE_CONFIG_INVALID: 500,
+  SERVICE_TRUST_ROOT_UNAVAILABLE: 503,
 }
 
 /** Codes (from any package) that mean the caller sent something unusable. */

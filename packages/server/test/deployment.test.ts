@@ -184,7 +184,8 @@ function deployServer(app: string): string {
   const result = spawnSync(
     command,
     [...prefix, 'deploy', '--filter=@certus-trust/server', '--prod', '--offline', deployed],
-    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
+    // spawnSync blocks the worker, so vitest's timeout cannot fire: the command carries its own bound.
+    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 170_000 },
   )
   if (result.status !== 0) {
     throw new Error(`pnpm deploy failed (${result.error?.message ?? result.status}): ${result.stderr}`)

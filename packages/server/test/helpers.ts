@@ -19,7 +19,7 @@ if (!/^[a-z_][a-z0-9_]{0,40}$/.test(DATABASE_PREFIX_RAW))
 /** Prefix of every throwaway database name (CERTUS_TEST_DATABASE_PREFIX). */
 export const DATABASE_PREFIX = DATABASE_PREFIX_RAW
 
-export function digestOf(text: string): string {
+export function digestOf(text: string): `sha256:${string}` {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`
 }
 

@@ -3,6 +3,16 @@ import type { StorageConfig } from './storage.js'
 /** How entries reach a transparency log. */
 export type TransparencyConfig = { mode: 'embedded' } | { mode: 'remote'; rekorUrl: string } | { mode: 'off' }
 
+/** Where the public-good trusted root is refreshed from (`loadPublicGoodTrustedRoot`). */
+export interface TufConfig {
+  /** TUF mirror URL. */
+  mirror: string
+  /** The mirror's initial root.json, for a mirror whose root @sigstore/tuf does not ship. */
+  rootPath?: string | undefined
+  /** TUF metadata cache. @default `~/.cache/certus-trust/tuf` */
+  cacheDir?: string | undefined
+}
+
 /** Keyless (Fulcio) signing settings. */
 export interface KeylessConfig {
   enabled: boolean
@@ -53,8 +63,18 @@ export interface ServiceConfig {
   signingConfigPath?: string | undefined
   /** With {@link signingConfigPath}: use only Rekor logs of this major version. Undefined = the highest listed. */
   rekorVersion?: 1 | 2 | undefined
-  /** Trusted root JSON for bundles from other logs and CAs. Undefined = the embedded public-good root. */
+  /** Trusted root JSON for bundles from other logs and CAs. Undefined = the public-good root (see {@link tuf}). */
   trustedRootPath?: string | undefined
+  /**
+   * Without {@link trustedRootPath}: refresh the public-good trusted root through this TUF mirror at start-up
+   * (falling back to the cache, then to the embedded snapshot, with a warning). Undefined = the embedded snapshot.
+   */
+  tuf?: TufConfig | undefined
+  /**
+   * Warn (at start-up) when the embedded public-good snapshot is used and older than this many days; 0 never.
+   * @default 90
+   */
+  trustRootMaxAgeDays?: number | undefined
   /** Maximum PostgreSQL connections. */
   databasePoolSize: number
   /**

@@ -16,6 +16,8 @@ export type ServiceErrorCode =
   | 'SERVICE_CONFIG_INVALID'
   /** The data directory is missing, locked by another process or unusable. */
   | 'SERVICE_DATA_DIR'
+  /** The trusted root could not be refreshed through TUF (and no fallback was allowed). */
+  | 'SERVICE_TRUST_ROOT_UNAVAILABLE'
 
 // Typed through CertusError rather than inferred: core's declarations keep its marker symbol private (TS4020).
 const ServiceErrorBase: {

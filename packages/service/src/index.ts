@@ -1,5 +1,5 @@
 // Public entry of @certus-trust/service: what the server and the `certus` CLI share.
-export type { KeylessConfig, ServiceConfig, TransparencyConfig } from './config.js'
+export type { KeylessConfig, ServiceConfig, TransparencyConfig, TufConfig } from './config.js'
 export type { DataDir, OpenDataDirOptions } from './data-dir.js'
 export { openDataDir } from './data-dir.js'
 export type { ServiceErrorCode } from './errors.js'
@@ -40,6 +40,17 @@ export type { OpenedStorage, PoolStats, StorageConfig } from './storage.js'
 export { defaultStorageConfig, openStorage, rekorV2StorageConfig } from './storage.js'
 export type { EmbeddedServices, EmbeddedSigningConfigOptions } from './trust-material.js'
 export { embeddedSigningConfig, exportEmbeddedTrustedRoot } from './trust-material.js'
+export type {
+  LoadedTrustedRoot,
+  LoadPublicGoodTrustedRootOptions,
+  TrustedRootSource,
+} from './trust-root.js'
+export {
+  DEFAULT_TRUST_ROOT_MAX_AGE_DAYS,
+  defaultTufCacheDir,
+  embeddedSnapshotDate,
+  loadPublicGoodTrustedRoot,
+} from './trust-root.js'
 export type { TrustServiceOptions } from './trust-service.js'
 export { createTrustService } from './trust-service.js'
 export type {
@@ -58,5 +69,5 @@ export type {
   VerifyResponse,
   VerifySignatureRequest,
 } from './types.js'
-export type { VerifierSet } from './verifiers.js'
+export type { PublicGoodRootOptions, VerifierSet } from './verifiers.js'
 export { createVerifierSet, loadBaseTrustedRoot } from './verifiers.js'

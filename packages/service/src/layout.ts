@@ -35,6 +35,8 @@ export interface DataDirLayout {
   legacyPGlitePath: string
   /** The embedded log's last exported trusted root, so verification in this directory needs no flags. */
   trustedRootPath: string
+  /** The server's TUF metadata cache (public-good trusted root refreshes), one subdirectory per mirror. */
+  tufCachePath: string
 }
 
 /** The file names inside a data directory at `path` (nothing is touched on disk). */
@@ -49,5 +51,6 @@ export function dataDirLayout(path: string): DataDirLayout {
     rekorV2DatabasePath: join(path, REKOR_V2_DATABASE_FILE),
     legacyPGlitePath: join(path, LEGACY_PGLITE_DIR),
     trustedRootPath: join(path, 'trusted_root.json'),
+    tufCachePath: join(path, 'tuf-cache'),
   }
 }

@@ -166,7 +166,12 @@ export async function openTrustService(
     closer.push(() => backend.close())
     const signer = await createConfiguredSigner(config, backend.witness, logger, backend.ownSignatures)
     const signingPublicKeyPem = await signer.publicKey()
-    const verifiers = await createVerifierSet(await loadBaseTrustedRoot(config.trustedRootPath), backend)
+    const baseRoot = await loadBaseTrustedRoot(config.trustedRootPath, {
+      tuf: config.tuf,
+      maxAgeDays: config.trustRootMaxAgeDays,
+      warn: (message) => logger?.warn({}, message),
+    })
+    const verifiers = await createVerifierSet(baseRoot, backend)
     const service = createTrustService({
       storage,
       signer,

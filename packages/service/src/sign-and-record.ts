@@ -65,7 +65,7 @@ async function signOnce(storage: Storage, signer: Signer, request: SignRequest):
         predicateType: predicate.type,
         predicate: predicate.predicate,
       })
-    : await signer.sign(request.artifact)
+    : await signer.sign({ digest: request.artifact })
   const record = await saveRecord(storage, request, result, result.logEntries[0])
   return signResponseFromRecord(record)
 }

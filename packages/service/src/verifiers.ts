@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import type { RekorClient } from '@certus-trust/rekor'
 import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
-import { createVerifier, PUBLIC_GOOD_TRUSTED_ROOT_JSON, type Verifier } from '@certus-trust/verifier'
+import { createVerifier, type Verifier } from '@certus-trust/verifier'
+import type { TufConfig } from './config.js'
 import { ServiceError } from './errors.js'
 import { findRekorEntry } from './log-backend.js'
 import { exportEmbeddedTrustedRoot } from './trust-material.js'
+import { loadPublicGoodTrustedRoot } from './trust-root.js'
 
 /** Verifiers by trust scope: entries of our own log are checked online against it; others offline. */
 export interface VerifierSet {
@@ -20,12 +22,36 @@ export interface VerifierSet {
 
 type TrustedRootJson = Record<string, unknown>
 
+/** Where the public-good root comes from when no trusted root file is configured. */
+export interface PublicGoodRootOptions {
+  /** TUF refresh settings. Undefined = the embedded snapshot. */
+  tuf?: TufConfig | undefined
+  /** Age warning threshold of the embedded snapshot in days. @default 90 */
+  maxAgeDays?: number | undefined
+  /** Receives the warnings (refresh failed, snapshot old). @default ignored */
+  warn?: ((message: string) => void) | undefined
+}
+
 /**
- * Reads the trusted root for bundles of other logs and CAs: the configured file, else the public-good root.
+ * Reads the trusted root for bundles of other logs and CAs: the configured file, else the public-good root
+ * (refreshed through TUF when `publicGood.tuf` is set, else the embedded snapshot; see `loadPublicGoodTrustedRoot`).
  * @throws ServiceError `SERVICE_CONFIG_INVALID` when the file cannot be read.
  */
-export async function loadBaseTrustedRoot(path: string | undefined): Promise<TrustedRootJson> {
-  if (!path) return JSON.parse(PUBLIC_GOOD_TRUSTED_ROOT_JSON) as TrustedRootJson
+export async function loadBaseTrustedRoot(
+  path: string | undefined,
+  publicGood: PublicGoodRootOptions = {},
+): Promise<TrustedRootJson> {
+  if (!path) {
+    const { tuf, maxAgeDays, warn } = publicGood
+    const loaded = await loadPublicGoodTrustedRoot({
+      mirror: tuf?.mirror,
+      tufRoot: tuf?.rootPath,
+      cacheDir: tuf?.cacheDir,
+      maxAgeDays,
+      warn,
+    })
+    return loaded.trustedRoot
+  }
   const text = await readFile(path, 'utf8').catch((error: unknown) => {
     throw new ServiceError({
       code: 'SERVICE_CONFIG_INVALID',

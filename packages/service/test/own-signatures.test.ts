@@ -33,7 +33,7 @@ describe('embedded log backend: the signer’s internal path', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const signer = createSigner({ key: privateKey, witness: backend.witness, ownSignatures: ledger! })
     for (let index = 0; index < 5; index++) {
-      const digest = `sha256:${createHash('sha256').update(`own ${index}`).digest('hex')}`
+      const digest = `sha256:${createHash('sha256').update(`own ${index}`).digest('hex')}` as const
       const result = await signer.sign(digest)
       expect(ledger!.size).toBe(0)
       // What the log stored without checking is a signature that does verify.

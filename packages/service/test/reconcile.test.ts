@@ -15,7 +15,7 @@ import {
 } from '../src/index.js'
 
 const context = { requestId: 'test', caller: 'anonymous' }
-const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
+const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}` as const
 
 function configFor(dataDir: string, storage: ServiceConfig['storage']): ServiceConfig {
   const layout = dataDirLayout(dataDir)

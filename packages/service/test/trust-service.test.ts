@@ -16,7 +16,7 @@ import {
 const context = { requestId: 'test', caller: 'anonymous' }
 const signatureOf = (result: SignResult) =>
   (result.bundle as unknown as { messageSignature: { signature: string } }).messageSignature
-const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
+const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}` as const
 
 function configFor(dataDir: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
   const layout = dataDirLayout(dataDir)

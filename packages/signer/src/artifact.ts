@@ -2,20 +2,20 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { basename } from 'node:path'
 import { Readable } from 'node:stream'
-import { isSha256Digest } from '@certus-trust/core'
+import { isSha256Digest, type Sha256DigestString } from '@certus-trust/core'
 import { SignerError } from './errors.js'
 
 /**
- * What to sign:
- * - `Uint8Array`/`Buffer` – the artifact bytes;
- * - a string starting with `sha256:` – only the artifact's digest (`sha256:<64 hex>`);
- * - any other string, or `{ path }` – a file, hashed as a stream;
+ * What to sign, always said explicitly, never guessed:
+ * - `Uint8Array`/`Buffer` – the artifact bytes (text goes in as `Buffer.from(text)`);
+ * - a `sha256:<64 hex>` string – only the artifact's digest; no other string is accepted;
+ * - `{ path }` – a file, hashed as a stream;
  * - a Node `Readable`, a web `ReadableStream` or any `AsyncIterable<Uint8Array>`, or `{ stream }` – hashed as it flows;
  * - `{ bytes }`, `{ digest }` – explicit forms. Every object form takes an optional `name` (the in-toto subject name).
  */
 export type ArtifactInput =
   | Uint8Array
-  | string
+  | Sha256DigestString
   | Readable
   | ReadableStream<Uint8Array>
   | AsyncIterable<Uint8Array>
@@ -47,9 +47,10 @@ export async function resolveArtifact(
 ): Promise<ResolvedArtifact> {
   if (input instanceof Uint8Array) return fromBytes(input)
   if (typeof input === 'string') {
-    if (input.startsWith('sha256:') || /^sha\d+:/.test(input)) return fromDigest(input)
-    if (input.length === 0) throw invalid('the artifact path is empty')
-    return fromPath(input, basename(input), options)
+    if (/^sha\d+:/.test(input)) return fromDigest(input)
+    throw invalid(
+      'a string artifact must be a sha256:<64 hex digits> digest; pass a file as { path } and text as bytes (Buffer.from(text))',
+    )
   }
   if (isStreamLike(input)) return fromStream(input, undefined, options)
   if (typeof input === 'object' && input !== null) {
@@ -68,7 +69,7 @@ export async function resolveArtifact(
     }
     if ('stream' in input && isStreamLike(input.stream)) return fromStream(input.stream, name, options)
   }
-  throw invalid('unsupported artifact: pass bytes, a file path, a stream, or a sha256:<hex> digest')
+  throw invalid('unsupported artifact: pass bytes, { path }, a stream, or a sha256:<hex> digest')
 }
 
 function fromBytes(bytes: Uint8Array): ResolvedArtifact {

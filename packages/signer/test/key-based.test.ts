@@ -195,7 +195,7 @@ describe.each(Object.keys(keys) as KeyAlgorithm[])('key-based %s', (algorithm) =
     const { createHash } = await import('node:crypto')
     // Its own artifact: RSA PKCS#1 v1.5 is deterministic, and the log refuses a second copy of an entry.
     const artifact = Buffer.from('certus trust artifact signed by digest\n')
-    const digest = `sha256:${createHash('sha256').update(artifact).digest('hex')}`
+    const digest = `sha256:${createHash('sha256').update(artifact).digest('hex')}` as const
     const result = await signer.sign(digest)
     expect(result.digest).toBe(digest)
     expect(requests.at(-1)!.artifact).toBeUndefined()

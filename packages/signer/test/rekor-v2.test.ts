@@ -114,7 +114,7 @@ describe('signing with a SigningConfig against the embedded Rekor v1/v2 log and 
     const { privateKey } = await generateKeyPair({ algorithm: 'ecdsa-p256' })
     const config = signingConfig([{ version: 2 }])
     // ECDSA over a digest is deterministic (RFC 6979): the same digest gives the same entry, which Rekor v2 refuses.
-    const digest = `sha256:${createHash('sha256').update('twice').digest('hex')}`
+    const digest = `sha256:${createHash('sha256').update('twice').digest('hex')}` as const
     const first = await createSigner({ key: privateKey, signingConfig: config }).sign(digest)
     const again = createSigner({ key: privateKey, signingConfig: config, trustedRoot: rootJson })
     const second = await again.sign(digest)

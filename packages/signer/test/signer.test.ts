@@ -25,7 +25,7 @@ import { createTestLog, type TestLog, verifyUpstream } from './helpers.js'
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 const artifact = Buffer.from('0123456789abcdef'.repeat(4096)) // 64 KiB, several stream chunks
-const artifactDigest = `sha256:${createHash('sha256').update(artifact).digest('hex')}`
+const artifactDigest = `sha256:${createHash('sha256').update(artifact).digest('hex')}` as const
 
 function verifies(
   result: SignResult,
@@ -39,7 +39,7 @@ function verifies(
 }
 
 describe('artifact inputs', () => {
-  it('bytes, path string, { path }, Node stream, web stream, async iterable and digest all sign the same digest', async () => {
+  it('bytes, { path }, Node stream, web stream, async iterable and digest all sign the same digest', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'certus-art-'))
     const path = join(dir, 'app.tgz')
     await writeFile(path, artifact)
@@ -52,7 +52,6 @@ describe('artifact inputs', () => {
     const inputs = [
       artifact,
       new Uint8Array(artifact),
-      path,
       { path },
       Readable.from([artifact.subarray(0, 10), artifact.subarray(10)]),
       { stream: Readable.toWeb(Readable.from([artifact])) as ReadableStream<Uint8Array> },
@@ -93,18 +92,26 @@ describe('artifact inputs', () => {
     await expect(signer.sign(`sha256:${'a'.repeat(63)}`)).rejects.toMatchObject({
       code: 'SIGNER_INVALID_DIGEST',
     })
-    await expect(signer.sign(`sha512:${'a'.repeat(128)}`)).rejects.toMatchObject({
+    await expect(signer.sign(`sha512:${'a'.repeat(128)}` as never)).rejects.toMatchObject({
       code: 'SIGNER_INVALID_DIGEST',
     })
     await expect(signer.sign({ digest: 42 } as never)).rejects.toMatchObject({
       code: 'SIGNER_INVALID_DIGEST',
     })
-    await expect(signer.sign(tmpdir())).rejects.toMatchObject({ code: 'SIGNER_ARTIFACT_UNREADABLE' })
-    await expect(signer.sign('/definitely/not/here.bin')).rejects.toMatchObject({
+    await expect(signer.sign({ path: tmpdir() })).rejects.toMatchObject({
+      code: 'SIGNER_ARTIFACT_UNREADABLE',
+    })
+    await expect(signer.sign({ path: '/definitely/not/here.bin' })).rejects.toMatchObject({
       code: 'SIGNER_ARTIFACT_UNREADABLE',
       details: { errno: 'ENOENT' },
     })
-    await expect(signer.sign('')).rejects.toMatchObject({ code: 'SIGNER_INVALID_INPUT' })
+    // A string is only ever a digest: a path or a text given as a string is refused, never guessed at.
+    for (const text of ['', '/definitely/not/here.bin', 'hello world', tmpdir()]) {
+      await expect(signer.sign(text as never)).rejects.toMatchObject({
+        code: 'SIGNER_INVALID_INPUT',
+        message: expect.stringContaining('{ path }'),
+      })
+    }
     await expect(signer.sign(42 as never)).rejects.toMatchObject({ code: 'SIGNER_INVALID_INPUT' })
     await expect(signer.sign({ bytes: 'x' } as never)).rejects.toMatchObject({ code: 'SIGNER_INVALID_INPUT' })
     await expect(signer.sign(Readable.from([{ not: 'bytes' }]))).rejects.toMatchObject({

@@ -1,16 +1,14 @@
-import { createHash, generateKeyPairSync, sign } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { serveApp } from '@certus-trust/test-utils'
-import { canonicalize } from '@tufjs/canonical-json'
+import { buildTufRepository, serveTufRepository, type TufRepository } from '@certus-trust/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadSigningConfig } from '../src/index.js'
 import { SIGNING_CONFIG_TUF_TARGET } from '../src/signing-config.js'
 
 /*
- * A real TUF repository (root, timestamp, snapshot and targets metadata with consistent snapshots, signed with an
- * Ed25519 key over canonical JSON) served on a loopback port, read by @sigstore/tuf as public-good's would be.
+ * A real TUF repository (test-utils' buildTufRepository: signed root, timestamp, snapshot and targets metadata)
+ * served on a loopback port, read by @sigstore/tuf as public-good's would be.
  */
 
 const signingConfig = {
@@ -37,47 +35,11 @@ const signingConfig = {
   tsaConfig: { selector: 'ANY' },
 }
 
-type Json = Record<string, unknown>
-const EXPIRES = '2099-01-01T00:00:00Z'
-
 function tufRepository(target: Buffer, served: Buffer = target) {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519')
-  const key = {
-    keytype: 'ed25519',
-    scheme: 'ed25519',
-    keyval: { public: publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex') },
-  }
-  const keyId = createHash('sha256').update(canonicalize(key)).digest('hex')
-  const signed = (body: Json) => ({
-    signed: body,
-    signatures: [
-      { keyid: keyId, sig: sign(null, Buffer.from(canonicalize(body)), privateKey).toString('hex') },
-    ],
+  return buildTufRepository({
+    targets: { [SIGNING_CONFIG_TUF_TARGET]: target },
+    served: { [SIGNING_CONFIG_TUF_TARGET]: served },
   })
-  const role = { keyids: [keyId], threshold: 1 }
-  const common = { spec_version: '1.0.31', version: 1, expires: EXPIRES }
-  const root = signed({
-    _type: 'root',
-    ...common,
-    consistent_snapshot: true,
-    keys: { [keyId]: key },
-    roles: { root: role, targets: role, snapshot: role, timestamp: role },
-  })
-  const sha256 = createHash('sha256').update(target).digest('hex')
-  const targets = signed({
-    _type: 'targets',
-    ...common,
-    targets: { [SIGNING_CONFIG_TUF_TARGET]: { length: target.length, hashes: { sha256 } } },
-  })
-  const snapshot = signed({ _type: 'snapshot', ...common, meta: { 'targets.json': { version: 1 } } })
-  const timestamp = signed({ _type: 'timestamp', ...common, meta: { 'snapshot.json': { version: 1 } } })
-  const files = new Map<string, Buffer>([
-    ['/timestamp.json', Buffer.from(JSON.stringify(timestamp))],
-    ['/1.snapshot.json', Buffer.from(JSON.stringify(snapshot))],
-    ['/1.targets.json', Buffer.from(JSON.stringify(targets))],
-    [`/targets/${sha256}.${SIGNING_CONFIG_TUF_TARGET}`, served],
-  ])
-  return { root: JSON.stringify(root), files }
 }
 
 let dir: string
@@ -88,17 +50,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function loadFrom(repository: ReturnType<typeof tufRepository>, name: string) {
-  const requests: string[] = []
-  const server = await serveApp()
-  server.use({
-    fetch(request) {
-      const path = new URL(request.url).pathname
-      requests.push(path)
-      const body = repository.files.get(path)
-      return body ? new Response(body) : new Response('not found', { status: 404 })
-    },
-  })
+async function loadFrom(repository: TufRepository, name: string) {
+  const server = await serveTufRepository(repository)
+  const requests = server.requests
   const rootPath = join(dir, `${name}-root.json`)
   await writeFile(rootPath, repository.root)
   try {

@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import { isSha256Digest } from '@certus-trust/core'
+import { isSha256Digest, type Sha256DigestString } from '@certus-trust/core'
 import { fail, VerifierError } from './errors.js'
 
 /**
- * What can be verified: the artifact's bytes, a stream of them, a file path, or only its SHA-256
- * digest (`sha256:<64 hex>`). A plain string is a digest when it has that exact form and names no
- * existing file; otherwise it is a path. Use `{ path }` or `{ digest }` to say which explicitly.
+ * What can be verified, always said explicitly, never guessed: the artifact's bytes, a stream of them,
+ * a file as `{ path }`, or only its SHA-256 digest (`sha256:<64 hex>`, or `{ digest }`). A string is
+ * only ever a digest: text to verify goes in as bytes (`Buffer.from(text)`), a file as `{ path }`.
  */
 export type ArtifactInput =
   | Uint8Array
-  | string
+  | Sha256DigestString
   | { path: string }
   | { digest: string }
   | AsyncIterable<Uint8Array>
@@ -93,23 +92,16 @@ async function fromPath(path: string): Promise<ResolvedArtifact> {
   }
 }
 
-async function isExistingPath(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** Resolves any {@link ArtifactInput} to digests (and bytes when small). */
 export async function resolveArtifact(input: ArtifactInput): Promise<ResolvedArtifact> {
   try {
     if (input instanceof Uint8Array) return artifactFromBytes(input)
     if (typeof input === 'string') {
-      if (isSha256Digest(input) && !(await isExistingPath(input)))
-        return artifactFromDigest(input.toLowerCase())
-      return fromPath(input)
+      if (isSha256Digest(input)) return artifactFromDigest(input.toLowerCase())
+      return fail(
+        'VERIFIER_INVALID_ARTIFACT',
+        'a string artifact must be a sha256:<64 hex digits> digest; pass a file as { path } and text as bytes (Buffer.from(text))',
+      )
     }
     if (typeof input === 'object' && input !== null) {
       if ('path' in input && typeof input.path === 'string') return fromPath(input.path)
@@ -133,5 +125,8 @@ export async function resolveArtifact(input: ArtifactInput): Promise<ResolvedArt
     if (VerifierError.is(error)) throw error
     return fail('VERIFIER_INVALID_ARTIFACT', 'artifact could not be read', error)
   }
-  return fail('VERIFIER_INVALID_ARTIFACT', 'artifact must be bytes, a stream, a file path or a sha256 digest')
+  return fail(
+    'VERIFIER_INVALID_ARTIFACT',
+    'artifact must be bytes, a stream, { path }, { digest } or a sha256:<hex> digest',
+  )
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { isSha256Digest } from '@certus-trust/core'
 import { VerifierError } from './errors.js'
 import type { VerificationPolicy } from './policy.js'
 import { fetchTrustedRoot, loadTrustedRootFile, publicGoodTrustMaterial } from './trust.js'
@@ -119,7 +120,10 @@ export async function runVerifyBundle(argv: string[], io: CommandIo = process): 
       policy = { identity: args.identity, identityRegex: args.identityRegex, issuer: args.issuer }
     }
     const verifier = createVerifier({ trustedRoot: await trustFor(args) })
-    const result = await verifier.verify(bundleText, args.input!, policy)
+    // The conformance protocol's FILE_OR_DIGEST: a `sha256:<hex>` argument is a digest, anything else a path.
+    const input = args.input!
+    const artifact = isSha256Digest(input) ? input : { path: input }
+    const result = await verifier.verify(bundleText, artifact, policy)
     const who =
       result.signer.kind === 'certificate'
         ? `${result.signer.identity} (${result.signer.issuer ?? 'no issuer'})`

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, type Verifier } from '../src/index.js'
 
 const artifact = Buffer.from('artifact signed by @certus-trust/signer\n')
-const digest = `sha256:${createHash('sha256').update(artifact).digest('hex')}`
+const digest = `sha256:${createHash('sha256').update(artifact).digest('hex')}` as const
 // biome-ignore lint/suspicious/noExplicitAny: untyped cross-package test imports (see above)
 type Loose = any
 let sign: Loose

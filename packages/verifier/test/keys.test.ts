@@ -49,7 +49,7 @@ function keyBundle(privateKey: KeyObject, publicKey: KeyObject, hash: keyof type
   }
 }
 
-const sha256Digest = () => `sha256:${createHash('sha256').update(fixture.artifact).digest('hex')}`
+const sha256Digest = () => `sha256:${createHash('sha256').update(fixture.artifact).digest('hex')}` as const
 
 describe('managed keys of several algorithms', () => {
   it('RSA PKCS#1 v1.5 verifies over bytes and over a digest only', async () => {

@@ -83,14 +83,13 @@ describe('verify with a custom trusted root', () => {
     )
   })
 
-  it('accepts the artifact as bytes, file path, digest string, {digest}, {path}, Node stream and web stream', async () => {
+  it('accepts the artifact as bytes, digest string, {digest}, {path}, Node stream and web stream', async () => {
     const file = join(dir, 'artifact.txt')
     writeFileSync(file, fixture.artifact)
-    const digest = `sha256:${createHash('sha256').update(fixture.artifact).digest('hex')}`
+    const digest = `sha256:${createHash('sha256').update(fixture.artifact).digest('hex')}` as const
     const inputs = [
       fixture.artifact,
       new Uint8Array(fixture.artifact),
-      file,
       digest,
       { digest },
       { path: file },
@@ -105,7 +104,7 @@ describe('verify with a custom trusted root', () => {
   })
 
   it('a DSSE bundle verifies for its subject given as bytes or digest, and reports the statement', async () => {
-    const digest = `sha256:${createHash('sha256').update(fixture.artifact).digest('hex')}`
+    const digest = `sha256:${createHash('sha256').update(fixture.artifact).digest('hex')}` as const
     const result = await verifier.verify(fixture.dsseBundle, digest, policy)
     expect(result.contentType).toBe('dsse')
     expect(result.statement).toEqual({
@@ -114,8 +113,19 @@ describe('verify with a custom trusted root', () => {
     })
   })
 
-  it('rejects a path that does not exist and is not a digest', async () => {
-    await expect(verifier.verify(fixture.bundle, join(dir, 'missing'), policy)).rejects.toMatchObject({
+  it('never guesses what a string is: only a sha256 digest is taken, a path must be { path }', async () => {
+    const file = join(dir, 'artifact.txt')
+    writeFileSync(file, fixture.artifact)
+    // An existing file given as a plain string is refused, as is text: the caller says which it means.
+    for (const text of [file, fixture.artifact.toString('utf8'), 'sha256:abc']) {
+      await expect(verifier.verify(fixture.bundle, text as never, policy)).rejects.toMatchObject({
+        code: 'VERIFIER_INVALID_ARTIFACT',
+        message: expect.stringContaining('{ path }'),
+      })
+    }
+    await expect(
+      verifier.verify(fixture.bundle, { path: join(dir, 'missing') }, policy),
+    ).rejects.toMatchObject({
       code: 'VERIFIER_INVALID_ARTIFACT',
     })
     await expect(verifier.verify(fixture.bundle, 42 as never, policy)).rejects.toMatchObject({
@@ -390,7 +400,7 @@ describe('runVerifyBundle (the conformance command)', () => {
       ),
     ).toBe(0)
     expect(ok.out.stdout).toContain(IDENTITY)
-    const digest = `sha256:${createHash('sha256').update(fixture.artifact).digest('hex')}`
+    const digest = `sha256:${createHash('sha256').update(fixture.artifact).digest('hex')}` as const
     expect(
       await runVerifyBundle(
         [
@@ -489,7 +499,7 @@ describe.skipIf(!ASSETS)('public-good bundles through the library (embedded root
       identity: DEFAULT_IDENTITY,
       issuer: DEFAULT_ISSUER,
     })
-    const digest = `sha256:${createHash('sha256').update(artifact).digest('hex')}`
+    const digest = `sha256:${createHash('sha256').update(artifact).digest('hex')}` as const
     await expect(verify(bundle, digest, expected)).resolves.toMatchObject({ artifact: { sha256: digest } })
   })
 })

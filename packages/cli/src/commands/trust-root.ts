@@ -1,6 +1,7 @@
 import { openEmbeddedLog } from '../data-dir.js'
 import { resolvePath, writeOutputFile } from '../files.js'
 import type { Output } from '../output.js'
+import { loadPublicGood } from '../verify/tuf.js'
 
 export interface TrustRootExportOptions {
   out: string
@@ -64,4 +65,66 @@ export async function runTrustRootExport(options: TrustRootExportOptions, out: O
     },
   )
   return 0
+}
+
+export interface TrustRootRefreshOptions {
+  /** `--tuf MIRROR`. */
+  tuf?: string
+  tufRoot?: string
+  json?: boolean
+}
+
+type RootList = Array<Record<string, unknown>> | undefined
+
+/**
+ * `certus trust-root refresh [--tuf MIRROR] [--tuf-root FILE]`: refreshes `trusted_root.json` through TUF into the
+ * cache `verify --tuf` reads, and lists its logs and authorities. No fallback: a mirror that cannot be reached
+ * fails with `SERVICE_TRUST_ROOT_UNAVAILABLE` (exit 4).
+ */
+export async function runTrustRootRefresh(options: TrustRootRefreshOptions, out: Output): Promise<number> {
+  const loaded = await loadPublicGood(
+    out.io,
+    { tuf: options.tuf ?? true, tufRoot: options.tufRoot },
+    { fallback: false },
+  )
+  const root = loaded.trustedRoot as Record<string, RootList>
+  const tlogs = (root.tlogs ?? []).map(describeLog)
+  const ctlogs = (root.ctlogs ?? []).map(describeLog)
+  const authorities = (list: RootList) =>
+    (list ?? []).map((authority) => ({
+      uri: authority.uri as string | undefined,
+      validFrom: (authority.validFor as { start?: string } | undefined)?.start,
+    }))
+  const certificateAuthorities = authorities(root.certificateAuthorities)
+  const timestampAuthorities = authorities(root.timestampAuthorities)
+  out.result(
+    [
+      `refreshed the trusted root from ${loaded.mirror} (cached in ${loaded.cacheDir})`,
+      ...tlogs.map((log) => `  transparency log ${log.baseUrl} (log id ${log.logId}, from ${log.validFrom})`),
+      ...ctlogs.map((log) => `  CT log ${log.baseUrl} (log id ${log.logId}, from ${log.validFrom})`),
+      ...certificateAuthorities.map((ca) => `  certificate authority ${ca.uri} (from ${ca.validFrom})`),
+      ...timestampAuthorities.map((tsa) => `  timestamp authority ${tsa.uri} (from ${tsa.validFrom})`),
+    ],
+    {
+      ok: true,
+      mirror: loaded.mirror,
+      cacheDir: loaded.cacheDir,
+      mediaType: loaded.trustedRoot.mediaType,
+      tlogs,
+      ctlogs,
+      certificateAuthorities,
+      timestampAuthorities,
+    },
+  )
+  return 0
+}
+
+function describeLog(log: Record<string, unknown>) {
+  const publicKey = log.publicKey as { validFor?: { start?: string; end?: string } } | undefined
+  return {
+    baseUrl: log.baseUrl as string | undefined,
+    logId: (log.logId as { keyId?: string } | undefined)?.keyId,
+    validFrom: publicKey?.validFor?.start,
+    ...(publicKey?.validFor?.end ? { validUntil: publicKey.validFor.end } : {}),
+  }
 }

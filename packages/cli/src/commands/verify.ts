@@ -11,6 +11,9 @@ import { chooseTrust, describeTrust, type TrustSource } from '../verify/trust.js
 export interface VerifyOptions extends PolicyFlags {
   bundle?: string
   trustedRoot?: string
+  /** `--tuf` (true) or `--tuf MIRROR`. */
+  tuf?: string | boolean
+  tufRoot?: string
   dataDir?: string
   json?: boolean
 }
@@ -53,6 +56,8 @@ export async function runVerify(inputs: string[], options: VerifyOptions, out: O
   const policy = await policyFromFlags(options, out.io.cwd)
   const trust = await chooseTrust(out.io, options)
   out.note(`certus: trust: ${describeTrust(trust.sources)}`)
+  // Warnings reach stderr even with --json (stdout stays one document, which lists them too).
+  for (const warning of trust.warnings) out.io.stderr.write(`certus: warning: ${warning}\n`)
   const prepared = await Promise.all(inputs.map((input) => prepare(input, options, out)))
 
   const { createVerifier } = await import('@certus-trust/verifier')
@@ -88,7 +93,7 @@ export async function runVerify(inputs: string[], options: VerifyOptions, out: O
     }
     return { ...base, ok: true, ...describe(outcome.result) }
   })
-  report(out, results, trust.sources, exitCode)
+  report(out, results, trust, exitCode)
   return exitCode
 }
 
@@ -125,7 +130,12 @@ async function prepare(input: string, options: VerifyOptions, out: Output): Prom
   }
 }
 
-function report(out: Output, results: VerifiedItem[], trust: TrustSource[], exitCode: number): void {
+function report(
+  out: Output,
+  results: VerifiedItem[],
+  trust: { sources: TrustSource[]; warnings: string[] },
+  exitCode: number,
+): void {
   const summary: Summary = batchSummary(
     results.length,
     results.filter((result) => !result.ok).length,
@@ -137,7 +147,7 @@ function report(out: Output, results: VerifiedItem[], trust: TrustSource[], exit
         ? `OK      ${result.artifact}: signed by ${result.signer}${result.issuer ? ` (${result.issuer})` : ''} at ${result.signedAt}${result.logIndex === undefined ? '' : `, log index ${result.logIndex}`}`
         : `FAILED  ${result.artifact}: ${result.error?.message} (${result.error?.code})`,
     ),
-    { ok: exitCode === EXIT_CODES.OK, trust, results, summary },
+    { ok: exitCode === EXIT_CODES.OK, trust: trust.sources, warnings: trust.warnings, results, summary },
   )
   if (out.json) return
   for (const result of results)

@@ -3,10 +3,18 @@ import { DEFAULT_DATA_DIR, dataDirLayout } from '@certus-trust/service/layout'
 import { CliError } from '../errors.js'
 import { exists, readJsonFile, resolvePath } from '../files.js'
 import type { CliIo } from '../io.js'
+import { describePublicGood, loadPublicGood, type TufFlags } from './tuf.js'
 
 /** One source of trust material, as `verify` names it in its output. */
 export type TrustSource =
-  | { kind: 'public-good'; description: string }
+  | {
+      kind: 'public-good'
+      description: string
+      /** `tuf` (refreshed now), `tuf-cache` (mirror unreachable) or `embedded` (the snapshot). */
+      origin: 'tuf' | 'tuf-cache' | 'embedded'
+      /** The TUF mirror asked, if any. */
+      mirror?: string
+    }
   | { kind: 'data-dir'; path: string; trustedRoot: string }
   | { kind: 'trusted-root'; path: string }
 
@@ -15,6 +23,8 @@ export interface VerifyTrust {
   /** TrustedRoot JSON object; undefined = the verifier's embedded public-good root alone. */
   trustedRoot: Record<string, unknown> | undefined
   sources: TrustSource[]
+  /** Warnings about the trust material (TUF refresh failed, embedded snapshot old), in order. */
+  warnings: string[]
 }
 
 /** The TrustedRoot lists a data directory contributes (never certificate authorities, see below). */
@@ -22,8 +32,9 @@ const LOCAL_LISTS = ['tlogs', 'timestampAuthorities'] as const
 
 /**
  * Chooses `verify`'s trust material, explicitly:
- * - `--trusted-root T`: exactly T, nothing else;
- * - otherwise the embedded public-good root, plus the logs and timestamp authorities of the data directory when
+ * - `--trusted-root T`: exactly T, nothing else (`--tuf` with it is a usage error);
+ * - otherwise the public-good root — refreshed through TUF with `--tuf`/`$CERTUS_TRUST_TUF_MIRROR` (falling back
+ *   to the cache, then to the embedded snapshot, with a warning), else the embedded snapshot — plus the logs and timestamp authorities of the data directory when
  *   there is one. `--data-dir` or `$CERTUS_TRUST_DATA_DIR` name it and must exist (`CLI_DATA_DIR`); the default
  *   `.certus` is used only when it exists.
  *
@@ -33,27 +44,42 @@ const LOCAL_LISTS = ['tlogs', 'timestampAuthorities'] as const
  */
 export async function chooseTrust(
   io: CliIo,
-  options: { trustedRoot?: string | undefined; dataDir?: string | undefined },
+  options: { trustedRoot?: string | undefined; dataDir?: string | undefined } & TufFlags,
 ): Promise<VerifyTrust> {
   if (options.trustedRoot !== undefined) {
+    if ((options.tuf !== undefined && options.tuf !== false) || options.tufRoot !== undefined) {
+      throw new CliError({
+        code: 'CLI_USAGE',
+        message: '--trusted-root trusts exactly that file: it cannot be combined with --tuf or --tuf-root',
+      })
+    }
     const path = resolvePath(io.cwd, options.trustedRoot)
     const root = await readJsonFile(path, 'trusted root')
     if (typeof root !== 'object' || root === null || Array.isArray(root)) {
       throw new CliError({ code: 'CLI_INPUT_INVALID', message: `trusted root ${path} is not a JSON object` })
     }
-    return { trustedRoot: root as Record<string, unknown>, sources: [{ kind: 'trusted-root', path }] }
-  }
-  const { PUBLIC_GOOD_TRUSTED_ROOT_JSON } = await import('@certus-trust/verifier')
-  const publicGood: TrustSource = {
-    kind: 'public-good',
-    description: 'Sigstore public-good production root (embedded, offline)',
+    return {
+      trustedRoot: root as Record<string, unknown>,
+      sources: [{ kind: 'trusted-root', path }],
+      warnings: [],
+    }
   }
   const dataDir = await locateDataDir(io, options.dataDir)
-  if (dataDir === undefined) return { trustedRoot: undefined, sources: [publicGood] }
+  const loaded = await loadPublicGood(io, options)
+  const publicGood: TrustSource = {
+    kind: 'public-good',
+    description: describePublicGood(loaded),
+    origin: loaded.source,
+    ...(loaded.mirror === undefined ? {} : { mirror: loaded.mirror }),
+  }
+  // The embedded snapshot alone is the verifier's own default (parsed once per process).
+  const base = loaded.source === 'embedded' ? undefined : loaded.trustedRoot
+  const { warnings } = loaded
+  if (dataDir === undefined) return { trustedRoot: base, sources: [publicGood], warnings }
   const trustedRootPath = dataDirLayout(dataDir).trustedRootPath
-  if (!(await exists(trustedRootPath))) return { trustedRoot: undefined, sources: [publicGood] }
+  if (!(await exists(trustedRootPath))) return { trustedRoot: base, sources: [publicGood], warnings }
   const local = await readJsonFile(trustedRootPath, 'trusted root')
-  const merged = JSON.parse(PUBLIC_GOOD_TRUSTED_ROOT_JSON) as Record<string, unknown>
+  const merged = loaded.trustedRoot
   for (const list of LOCAL_LISTS) {
     const extra = (local as Record<string, unknown> | null)?.[list]
     if (Array.isArray(extra)) merged[list] = [...((merged[list] as unknown[]) ?? []), ...extra]
@@ -61,6 +87,7 @@ export async function chooseTrust(
   return {
     trustedRoot: merged,
     sources: [publicGood, { kind: 'data-dir', path: dataDir, trustedRoot: trustedRootPath }],
+    warnings,
   }
 }
 

@@ -1,0 +1,97 @@
+import type { LoadedTrustedRoot } from '@certus-trust/service/trust-root'
+import { CliError } from '../errors.js'
+import { resolvePath } from '../files.js'
+import type { CliIo } from '../io.js'
+
+/** `--tuf [MIRROR]` and `--tuf-root FILE` of `verify` and `trust-root refresh`. */
+export interface TufFlags {
+  /** `--tuf` alone (true) or `--tuf MIRROR`. */
+  tuf?: string | boolean | undefined
+  tufRoot?: string | undefined
+}
+
+/** Where the public-good trusted root is refreshed from, resolved from flags and `CERTUS_TRUST_TUF_*`. */
+export interface TufSettings {
+  mirror: string
+  tufRoot?: string | undefined
+  cacheDir?: string | undefined
+}
+
+/**
+ * The TUF settings, or undefined for the embedded snapshot: `--tuf MIRROR`, else `--tuf` (or `--tuf-root`) with
+ * `$CERTUS_TRUST_TUF_MIRROR` or public-good's mirror, else `$CERTUS_TRUST_TUF_MIRROR` alone. The initial root is
+ * `--tuf-root`, else `$CERTUS_TRUST_TUF_ROOT`; the cache `$CERTUS_TRUST_TUF_CACHE_DIR`, else the service default.
+ * @throws CliError `CLI_USAGE` for a mirror that is not an http(s) URL.
+ */
+export async function tufSettings(io: CliIo, flags: TufFlags): Promise<TufSettings | undefined> {
+  const fromEnv = (name: string) => io.env[name]?.trim() || undefined
+  const envMirror = fromEnv('CERTUS_TRUST_TUF_MIRROR')
+  const asked = flags.tuf !== undefined && flags.tuf !== false
+  let mirror = typeof flags.tuf === 'string' ? flags.tuf : envMirror
+  if (mirror === undefined && (asked || flags.tufRoot !== undefined)) {
+    const { PUBLIC_GOOD_TUF_MIRROR } = await import('@certus-trust/service/trust-root')
+    mirror = PUBLIC_GOOD_TUF_MIRROR
+  }
+  if (mirror === undefined) return undefined
+  if (!/^https?:\/\/[^/\s]+/i.test(mirror)) {
+    throw new CliError({
+      code: 'CLI_USAGE',
+      message:
+        typeof flags.tuf === 'string'
+          ? `the TUF mirror must be an http(s) URL (got ${mirror} from --tuf: write --tuf=MIRROR, or --tuf after the files)`
+          : `CERTUS_TRUST_TUF_MIRROR must be an http(s) URL (got ${mirror})`,
+    })
+  }
+  const tufRoot = flags.tufRoot ?? fromEnv('CERTUS_TRUST_TUF_ROOT')
+  const cacheDir = fromEnv('CERTUS_TRUST_TUF_CACHE_DIR')
+  return {
+    mirror,
+    ...(tufRoot === undefined ? {} : { tufRoot: resolvePath(io.cwd, tufRoot) }),
+    ...(cacheDir === undefined ? {} : { cacheDir: resolvePath(io.cwd, cacheDir) }),
+  }
+}
+
+/**
+ * `$CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS`: days after which using the embedded snapshot is warned about (0 never).
+ * @throws CliError `CLI_USAGE` when it is not a whole number >= 0.
+ */
+export function maxAgeDays(io: CliIo): number | undefined {
+  const value = io.env.CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS?.trim()
+  if (!value) return undefined
+  if (!/^\d{1,6}$/.test(value)) {
+    throw new CliError({
+      code: 'CLI_USAGE',
+      message: `CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS must be a whole number of days (got ${value})`,
+    })
+  }
+  return Number(value)
+}
+
+/** Loads the public-good trusted root as the flags and environment ask (see `loadPublicGoodTrustedRoot`). */
+export async function loadPublicGood(
+  io: CliIo,
+  flags: TufFlags,
+  options: { fallback?: boolean } = {},
+): Promise<LoadedTrustedRoot> {
+  const settings = await tufSettings(io, flags)
+  const { loadPublicGoodTrustedRoot } = await import('@certus-trust/service/trust-root')
+  return loadPublicGoodTrustedRoot({
+    mirror: settings?.mirror,
+    tufRoot: settings?.tufRoot,
+    cacheDir: settings?.cacheDir,
+    maxAgeDays: maxAgeDays(io),
+    ...options,
+  })
+}
+
+/** How `verify` names the public-good root it used. */
+export function describePublicGood(loaded: LoadedTrustedRoot): string {
+  if (loaded.source === 'tuf')
+    return `Sigstore public-good root (refreshed through TUF from ${loaded.mirror})`
+  if (loaded.source === 'tuf-cache')
+    return `Sigstore public-good root (TUF cache in ${loaded.cacheDir}; ${loaded.mirror} unreachable)`
+  const date = loaded.snapshotDate?.toISOString().slice(0, 10)
+  if (loaded.mirror !== undefined)
+    return `Sigstore public-good production root (embedded snapshot of ${date}; ${loaded.mirror} unreachable, nothing cached)`
+  return `Sigstore public-good production root (embedded snapshot of ${date}, offline)`
+}
