@@ -36,7 +36,12 @@ export type { CertusErrorOptions } from './errors.js'
 export { CertusError, defineErrorClass } from './errors.js'
 export type { SigstoreHash } from './hash-names.js'
 export { hashFromProtobufName, PROTOBUF_HASH_NAMES } from './hash-names.js'
-export type { KeyDetailsRule, PublicKeyDetails, SigningKeyDetails } from './key-details.js'
+export type {
+  KeyDetailsRule,
+  PublicKeyDetails,
+  SigningKeyAlgorithm,
+  SigningKeyDetails,
+} from './key-details.js'
 export {
   findKeyDetails,
   KEY_DETAILS_RULES,

@@ -7,12 +7,13 @@ import {
   derSequence,
   encoding,
   readNode,
+  type SigningKeyAlgorithm,
   type SigningKeyDetails,
 } from '@certus-trust/core'
 import { KmsError } from './errors.js'
 
 /** Signing schemes a KMS key can have; the same names as `@certus-trust/signer`'s `KeyAlgorithm`. */
-export type KmsKeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519' | 'rsa-pkcs1v15' | 'rsa-pss'
+export type KmsKeyAlgorithm = SigningKeyAlgorithm
 
 /**
  * Sigstore `PublicKeyDetails` names a KMS key has: the same set as `@certus-trust/signer`'s keys (core's one table).

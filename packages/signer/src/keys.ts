@@ -1,9 +1,9 @@
 import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, KeyObject } from 'node:crypto'
-import type { SigningKeyDetails } from '@certus-trust/core'
+import type { SigningKeyAlgorithm, SigningKeyDetails } from '@certus-trust/core'
 import { SignerError } from './errors.js'
 
 /** The signing algorithms we support. ECDSA keys sign with SHA-256 on both curves (see docs/decisions/signer.md). */
-export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519' | 'rsa-pkcs1v15' | 'rsa-pss'
+export type KeyAlgorithm = SigningKeyAlgorithm
 
 /** Sigstore `PublicKeyDetails` names a signing key of ours has (core's one table). */
 export type PublicKeyDetails = SigningKeyDetails
