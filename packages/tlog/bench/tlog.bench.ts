@@ -1,14 +1,18 @@
 /**
  * Benchmark of the embedded transparency log.  Run: `pnpm --filter @certus-trust/tlog bench`
- * (node --expose-gc --import tsx bench/tlog.bench.ts [--max 1000000] [--postgres postgres://…]).
+ * (node --expose-gc --import tsx bench/tlog.bench.ts [--max 1000000] [--postgres postgres://…]
+ * [--only full,raw,scaling,postgres] [--backends memory,sqlite,postgres] [--window 1000] [--budget-minutes 12]).
  *
  * Sections: (1) full createEntry (zod + signature check + batch append) single and concurrent; (2) scaling of the
- * append and proof paths with pre-validated entries at 10^4 … 10^6 leaves, with storage reads per proof and heap
- * per entry; (3) the raw cost of the same hashing and signatures without the log, measured in the same run;
+ * append and proof paths with pre-validated entries at 10^3 … 10^6 leaves on each `--backends` store (default
+ * memory; PostgreSQL in a scratch database on `--postgres`, else the local server), with storage reads per proof,
+ * heap per entry and the ratio of the largest size's append cost to 10^3's; (3) the raw cost of the same hashing and signatures without the log, measured in the same run;
  * (4) PostgreSQL, when a database URL is given and @certus-trust/storage-postgres is available.
  */
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
+import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
 import {
   canonicalJson,
@@ -166,24 +170,129 @@ async function fullPath(storageName: string, makeStorage: () => Promise<LogStora
   }
 }
 
-async function scaling() {
+/** A storage backend the scaling section runs on: a fresh, empty store per call. */
+interface ScalingBackend {
+  name: string
+  open(): Promise<{
+    storage: LogStorage
+    close(): Promise<void>
+    /** What the store occupies (file size, database size and cache), printed after the table. */
+    describe(): Promise<string>
+    /** CPU ms used so far by the database server processes serving this store, when they are visible. */
+    serverCpuMs?(): Promise<number>
+  }>
+}
+
+const memoryBackend: ScalingBackend = {
+  name: 'memory',
+  open: async () => ({
+    storage: createMemoryStorage(),
+    close: async () => {},
+    describe: async () => 'in-process heap (see heap bytes per entry)',
+  }),
+}
+
+const sqliteBackend: ScalingBackend = {
+  name: 'sqlite',
+  async open() {
+    const { createSqliteStorage } = await import('@certus-trust/storage-sqlite')
+    const directory = await mkdtemp(join(os.tmpdir(), 'certus-tlog-bench-'))
+    const path = join(directory, 'certus.db')
+    const storage = await createSqliteStorage({ path, migrate: true })
+    return {
+      storage,
+      close: async () => {
+        await storage.close()
+        await rm(directory, { recursive: true, force: true })
+      },
+      async describe() {
+        const sizes = await Promise.all(
+          ['', '-wal'].map((suffix) =>
+            stat(`${path}${suffix}`).then(
+              (file) => file.size,
+              () => 0,
+            ),
+          ),
+        )
+        return `file ${mebibytes(sizes[0]!)}, WAL ${mebibytes(sizes[1]!)} (node:sqlite defaults: 4 KiB pages, 2 MiB page cache per connection; the rest is the OS page cache)`
+      },
+    }
+  },
+}
+
+const postgresBackend: ScalingBackend = {
+  name: 'postgres',
+  async open() {
+    const { createPostgresStorage } = await import('@certus-trust/storage-postgres')
+    const { createScratchDatabase, queryDatabase } = await import('../test/databases.js')
+    const database = await createScratchDatabase(postgresUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres')
+    const storage = await createPostgresStorage({
+      connectionString: database.url,
+      migrate: true,
+      maxConnections: 8,
+    })
+    const name = new URL(database.url).pathname.slice(1)
+    return {
+      storage,
+      close: async () => {
+        await storage.close()
+        await database.drop()
+      },
+      async describe() {
+        const [row] = await queryDatabase(
+          database.url,
+          `SELECT pg_size_pretty(pg_database_size(current_database())) AS database,
+            (SELECT pg_size_pretty(sum(pg_indexes_size(c.oid))) FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind = 'r' AND n.nspname = current_schema()) AS indexes,
+            current_setting('shared_buffers') AS shared_buffers, version() AS version`,
+        )
+        return `database ${row?.database}, of it indexes ${row?.indexes}; shared_buffers ${row?.shared_buffers}; ${String(row?.version).split(' on ')[0]}`
+      },
+      // The server's backends for this database, read from /proc (same host): CPU the node process does not see.
+      async serverCpuMs() {
+        const rows = await queryDatabase(
+          database.url,
+          `SELECT pid FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`,
+        )
+        let ticks = 0
+        for (const row of rows) {
+          const text = await readFile(`/proc/${row.pid}/stat`, 'utf8').catch(() => '')
+          const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+          ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
+        }
+        return ticks * 10 // USER_HZ = 100 on Linux
+      },
+    }
+  },
+}
+
+const mebibytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
+
+/**
+ * Per-append and per-proof cost at 10^3 … 10^6 leaves on one backend: grows one log with pre-validated entries (256
+ * concurrent callers), and at each size times the next `window` appends (the same count at every size) and 2000
+ * random proofs. Stops early, with a note, when growing the log takes longer than `budgetMinutes`.
+ */
+async function scaling(backend: ScalingBackend) {
+  const window = Number(argument('window') ?? 1000)
+  const budgetMs = Number(argument('budget-minutes') ?? 12) * 60_000
   report(
-    '\n### Scaling with log size (in-memory storage, pre-validated entries, 256 concurrent clients, batches ≤ 512)',
+    `\n### Scaling with log size: ${backend.name} (pre-validated entries, 256 concurrent clients, batches ≤ 512, ${window.toLocaleString('en-US')} appends timed per row)`,
   )
-  report(
-    '| leaves | append wall µs/entry (next 10^4) | append CPU µs/entry | appends/s | GC share | proof wall µs (getEntryByIndex, random) | proof CPU µs | proofs/s | GC share | storage node keys + leaf reads per proof | heap bytes per entry |',
-  )
-  report('|---|---|---|---|---|---|---|---|---|---|---|')
   // Warm up the JIT on a throwaway log so the first row is not a compile-time measurement.
   {
-    const warm = await createTransparencyLog({
-      storage: createMemoryStorage(),
-      [INTERNAL_VALIDATOR]: passThrough,
-    })
-    await appendConcurrently(warm, 5000, 256, syntheticEntry)
-    for (let index = 0; index < 2000; index++) await warm.getEntryByIndex(index)
+    const warm = await backend.open()
+    const log = await createTransparencyLog({ storage: warm.storage, [INTERNAL_VALIDATOR]: passThrough })
+    await appendConcurrently(log, 5000, 256, syntheticEntry)
+    for (let index = 0; index < 2000; index++) await log.getEntryByIndex(index)
+    await log.close()
     await warm.close()
   }
+  report(
+    `| leaves | append wall µs/entry | append CPU µs/entry | DB server CPU µs/entry | appends/s | GC share | proof wall µs (getEntryByIndex, random) | proof CPU µs | storage node keys + leaf reads per proof | heap bytes per entry |`,
+  )
+  report('|---|---|---|---|---|---|---|---|---|---|')
   let gcMs = 0
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) gcMs += entry.duration
@@ -192,36 +301,67 @@ async function scaling() {
   const gcShare = (from: number, total: number) => `${Math.round(((gcMs - from) / total) * 100)}%`
   gc?.()
   const baseline = process.memoryUsage()
-  const { storage, counters } = countingStorage(createMemoryStorage())
+  const opened = await backend.open()
+  const { storage, counters } = countingStorage(opened.storage)
   const log = await createTransparencyLog({ storage, [INTERNAL_VALIDATOR]: passThrough })
+  const started = performance.now()
+  const rows: Array<{ size: number; wallUs: number; cpuUs: number }> = []
   let size = 0
-  const sizes = [10_000, 100_000, 1_000_000].filter((value) => value <= maxSize)
-  for (const target of sizes) {
-    // Grow to target − 10^4, then time the last 10^4 appends at that size.
-    const grow = target - 10_000 - size
-    if (grow > 0) await appendConcurrently(log, grow, 256, syntheticEntry)
+  for (const target of [1_000, 10_000, 100_000, 1_000_000].filter((value) => value <= maxSize)) {
+    // Stop before a size whose growth, at the rate so far, would not fit in the budget; then grow in chunks (the
+    // budget is checked between them) and time the next `window` appends.
+    const elapsed = performance.now() - started
+    const projected = size > 0 ? elapsed + ((target - size) * elapsed) / size : 0
+    while (size < target && projected <= budgetMs && performance.now() - started < budgetMs) {
+      const chunk = Math.min(10_000, target - size)
+      await appendConcurrently(log, chunk, 256, syntheticEntry)
+      size += chunk
+    }
+    if (size < target) {
+      report(
+        `| stopped before ${target.toLocaleString('en-US')}: growing there would exceed the ${budgetMs / 60_000}-minute budget (${(projected / 60_000).toFixed(1)} min projected at the rate so far) | | | | | | | | | |`,
+      )
+      break
+    }
+    // A full collection first, so that each window pays for its own garbage rather than for the growth before it.
+    gc?.()
+    const serverBefore = await opened.serverCpuMs?.()
     const gcBeforeAppends = gcMs
-    const { ms, cpuMs } = await timed(() => appendConcurrently(log, 10_000, 256, syntheticEntry))
+    const { ms, cpuMs } = await timed(() => appendConcurrently(log, window, 256, syntheticEntry))
+    const serverAfter = await opened.serverCpuMs?.()
     const appendGc = gcShare(gcBeforeAppends, ms)
-    size = target
+    const row = { size: target, wallUs: (ms * 1000) / window, cpuUs: (cpuMs * 1000) / window }
+    rows.push(row)
+    size += window
     const proofs = 2000
     counters.nodeKeys = 0
     counters.leafHashCalls = 0
-    const gcBeforeProofs = gcMs
     const proofTime = await timed(async () => {
       for (let index = 0; index < proofs; index++) await log.getEntryByIndex(Math.floor(Math.random() * size))
     })
-    const proofGc = gcShare(gcBeforeProofs, proofTime.ms)
     gc?.()
     const memory = process.memoryUsage()
     const heapPerEntry =
       (memory.heapUsed + memory.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers) / size
+    const serverUs =
+      serverBefore === undefined || serverAfter === undefined
+        ? 'n/a'
+        : (((serverAfter - serverBefore) * 1000) / window).toFixed(1)
     report(
-      `| ${size.toLocaleString('en-US')} | ${((ms * 1000) / 10_000).toFixed(1)} | ${((cpuMs * 1000) / 10_000).toFixed(1)} | ${rate(10_000, ms)} | ${appendGc} | ${((proofTime.ms * 1000) / proofs).toFixed(1)} | ${((proofTime.cpuMs * 1000) / proofs).toFixed(1)} | ${rate(proofs, proofTime.ms)} | ${proofGc} | ${((counters.nodeKeys + counters.leafHashCalls) / proofs).toFixed(1)} (log2 n = ${Math.log2(size).toFixed(1)}) | ${gc ? Math.round(heapPerEntry) : 'n/a (run with --expose-gc)'} |`,
+      `| ${target.toLocaleString('en-US')} | ${row.wallUs.toFixed(1)} | ${row.cpuUs.toFixed(1)} | ${serverUs} | ${rate(window, ms)} | ${appendGc} | ${((proofTime.ms * 1000) / proofs).toFixed(1)} | ${((proofTime.cpuMs * 1000) / proofs).toFixed(1)} | ${((counters.nodeKeys + counters.leafHashCalls) / proofs).toFixed(1)} (log2 n = ${Math.log2(size).toFixed(1)}) | ${gc ? Math.round(heapPerEntry) : 'n/a (run with --expose-gc)'} |`,
     )
   }
   observer.disconnect()
+  const first = rows[0]
+  const last = rows.at(-1)
+  if (first && last && last !== first) {
+    report(
+      `- ${backend.name}: ratio at ${last.size.toLocaleString('en-US')} / at ${first.size.toLocaleString('en-US')}: append CPU ${(last.cpuUs / first.cpuUs).toFixed(2)}×, append wall ${(last.wallUs / first.wallUs).toFixed(2)}× (growing took ${((performance.now() - started) / 60_000).toFixed(1)} min)`,
+    )
+  }
+  report(`- ${backend.name} storage at the end: ${await opened.describe()}`)
   await log.close()
+  await opened.close()
 }
 
 function rawBaseline() {
@@ -325,7 +465,14 @@ async function main() {
   )
   if (sections.has('full')) await fullPath('in-memory', async () => createMemoryStorage())
   if (sections.has('raw')) rawBaseline()
-  if (sections.has('scaling')) await scaling()
+  if (sections.has('scaling')) {
+    const known = { memory: memoryBackend, sqlite: sqliteBackend, postgres: postgresBackend }
+    for (const name of (argument('backends') ?? 'memory').split(',')) {
+      const backend = known[name as keyof typeof known]
+      if (!backend) throw new Error(`unknown backend ${name} (memory, sqlite, postgres)`)
+      await scaling(backend)
+    }
+  }
   if (sections.has('postgres')) await postgres()
 }
 

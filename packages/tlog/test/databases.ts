@@ -98,3 +98,17 @@ export async function openPGlite(): Promise<SharedPGlite> {
     close: () => db.close(),
   }
 }
+
+/** Runs one query on a database and returns its rows (benchmarks read sizes and server statistics this way). */
+export async function queryDatabase(url: string, sql: string): Promise<Array<Record<string, unknown>>> {
+  const client = new pg.Client({ connectionString: url }) as unknown as Queryable & {
+    connect(): Promise<void>
+    end(): Promise<void>
+  }
+  await client.connect()
+  try {
+    return (await client.query(sql)).rows
+  } finally {
+    await client.end()
+  }
+}
