@@ -26,6 +26,17 @@ const KEYS_PER_STATEMENT = 400
 
 const hex = (value: Uint8Array) => Buffer.from(value).toString('hex')
 
+/**
+ * The statements that look nodes and leaves up by key, for `count` keys. Both match row values against a VALUES
+ * list: SQLite's planner then probes the full key (`(tree_id, level, node_index)`, the `(tree_id, leaf_hash)`
+ * unique index) once per key. A plain `tree_id = ? AND leaf_hash IN (…)` made it walk every leaf of the tree
+ * instead (the primary key's `tree_id` prefix), an O(n) duplicate check on every appended batch.
+ */
+export const selectNodesSql = (count: number) =>
+  `SELECT level, node_index, hash FROM certus_log_nodes WHERE tree_id = ? AND (level, node_index) IN (VALUES ${Array.from({ length: count }, () => '(?, ?)').join(', ')})`
+export const selectLeavesByHashSql = (count: number) =>
+  `SELECT ${LEAF_COLUMNS} FROM certus_log_leaves WHERE (tree_id, leaf_hash) IN (VALUES ${Array.from({ length: count }, () => '(?, ?)').join(', ')})`
+
 function chunks<T>(items: ReadonlyArray<T>, size: number): T[][] {
   const result: T[][] = []
   for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size))
@@ -64,10 +75,7 @@ function readNodes(
   for (const chunk of chunks(keys, KEYS_PER_STATEMENT)) {
     const params: Array<string | number> = [treeId]
     for (const key of chunk) params.push(key.level, key.index)
-    const rows = connection.all(
-      `SELECT level, node_index, hash FROM certus_log_nodes WHERE tree_id = ? AND (level, node_index) IN (VALUES ${chunk.map(() => '(?, ?)').join(', ')})`,
-      params,
-    )
+    const rows = connection.all(selectNodesSql(chunk.length), params)
     const found = new Map(
       rows.map((row) => [
         nodeKey(Number(row.level), Number(row.node_index)),
@@ -94,8 +102,8 @@ function leavesByHash(
   const found = new Map<string, LogLeaf>()
   for (const chunk of chunks(valid, KEYS_PER_STATEMENT)) {
     const rows = connection.all(
-      `SELECT ${LEAF_COLUMNS} FROM certus_log_leaves WHERE tree_id = ? AND leaf_hash IN (${chunk.map(() => '?').join(', ')})`,
-      [treeId, ...chunk],
+      selectLeavesByHashSql(chunk.length),
+      chunk.flatMap((hash) => [treeId, hash]),
     )
     for (const row of rows) {
       const leaf = toLeaf(row)
