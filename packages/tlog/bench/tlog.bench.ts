@@ -323,8 +323,10 @@ async function scaling(backend: ScalingBackend) {
       )
       break
     }
-    // A full collection first, so that each window pays for its own garbage rather than for the growth before it.
+    // A full collection first, so that each window pays for its own garbage rather than for the growth before it;
+    // then a turn of the event loop, so that the observer has counted that collection before the window starts.
     gc?.()
+    await new Promise((resolve) => setTimeout(resolve, 10))
     const serverBefore = await opened.serverCpuMs?.()
     const gcBeforeAppends = gcMs
     const { ms, cpuMs } = await timed(() => appendConcurrently(log, window, 256, syntheticEntry))
