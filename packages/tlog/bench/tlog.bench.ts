@@ -331,6 +331,8 @@ async function scaling(backend: ScalingBackend) {
     const gcBeforeAppends = gcMs
     const { ms, cpuMs } = await timed(() => appendConcurrently(log, window, 256, syntheticEntry))
     const serverAfter = await opened.serverCpuMs?.()
+    // GC entries reach the observer asynchronously: let the window's arrive before counting them.
+    await new Promise((resolve) => setTimeout(resolve, 10))
     const appendGc = gcShare(gcBeforeAppends, ms)
     const row = { size: target, wallUs: (ms * 1000) / window, cpuUs: (cpuMs * 1000) / window }
     rows.push(row)
