@@ -332,6 +332,7 @@ function parseGraphs(text) {
   const nodes = new Map()
   const subgraphs = new Map()
   const arrows = []
+  const unreadable = []
   const graphs = mermaidGraphs(text)
   for (const graph of graphs) {
     const open = []
@@ -354,9 +355,10 @@ function parseGraphs(text) {
       }
       const edge = EDGE.exec(code.replace(NODE, '$1'))
       if (edge) arrows.push({ from: edge[1], kind: edge[2], to: edge[3], line })
+      else if (/--|-\.|==|~~/.test(code.replace(NODE, '$1'))) unreadable.push(line)
     }
   }
-  return { nodes, subgraphs, arrows, firstLine: graphs[0]?.line ?? 1 }
+  return { nodes, subgraphs, arrows, unreadable, firstLine: graphs[0]?.line ?? 1 }
 }
 
 function expandIds(ids, subgraphs) {
@@ -430,8 +432,15 @@ function checkDocLayers(workspace, text, file) {
 }
 
 function checkDocArrows(workspace, text, file) {
-  const { nodes, subgraphs, arrows, firstLine } = parseGraphs(text)
-  const problems = []
+  const { nodes, subgraphs, arrows, unreadable, firstLine } = parseGraphs(text)
+  const problems = unreadable.map((line) =>
+    violation(
+      'doc',
+      file,
+      line,
+      'an arrow this check cannot read: write `a --> b`, `a -.-> b` (`a & b`, `-->|label|`)',
+    ),
+  )
   const drawn = new Map()
   for (const arrow of arrows) {
     for (const from of expandIds(arrow.from, subgraphs)) {
