@@ -182,6 +182,14 @@ describe('error categories across packages', () => {
         4,
       ],
       [create(signer, 'SIGNER_SIGNING_FAILED', { cause: new Error('boom') }), 'internal', 500, 70],
+      // A malformed token is the caller's input; a token provider that threw is a dependency failing.
+      [create(signer, 'SIGNER_IDENTITY_TOKEN_INVALID'), 'invalid_input', 400, 3],
+      [
+        create(signer, 'SIGNER_IDENTITY_TOKEN_INVALID', { cause: new Error('no endpoint') }),
+        'upstream_failure',
+        502,
+        4,
+      ],
     ]
     for (const [error, category, status, exit] of cases) {
       expect(error.category, error.code).toBe(category)

@@ -68,29 +68,33 @@ const SignerErrorBase: ReturnType<typeof defineErrorClass<SignerErrorCode>> =
       SIGNER_KEY_INVALID: 'invalid_input',
       SIGNER_WRONG_PASSPHRASE: 'invalid_input',
       SIGNER_KEY_WRITE_FAILED: 'invalid_input',
-      // A key provider failing without a typed cause is unexpected; see signingFailureCategory for KMS causes.
+      // A key provider failing without a typed cause is unexpected; see refineCategory for KMS causes.
       SIGNER_SIGNING_FAILED: 'internal',
       SIGNER_WITNESS_REQUIRED: 'invalid_config',
       SIGNER_WITNESS_FAILED: 'upstream_failure',
       SIGNER_WITNESS_UNREACHABLE: 'unavailable',
       SIGNER_WITNESS_RESPONSE_INVALID: 'upstream_failure',
-      // The token source (a CI endpoint, a provider function) is a dependency that gave nothing usable.
-      SIGNER_IDENTITY_TOKEN_INVALID: 'upstream_failure',
+      // A missing or malformed token; a token provider that threw is refined to upstream_failure below.
+      SIGNER_IDENTITY_TOKEN_INVALID: 'invalid_input',
       SIGNER_FULCIO_FAILED: 'upstream_failure',
       SIGNER_FULCIO_UNREACHABLE: 'unavailable',
       SIGNER_BUNDLE_INVALID: 'internal',
       SIGNER_ABORTED: 'unavailable',
     },
-    signingFailureCategory,
+    refineCategory,
   )
 export class SignerError extends SignerErrorBase {}
 
 /**
- * `SIGNER_SIGNING_FAILED` wrapping a typed failure of the key provider (a KMS): the provider is a dependency of
- * ours, so an unreachable, throttled or timed-out one is `unavailable` and any other typed failure (denied,
- * missing key, bad answer) is `upstream_failure` — never a bug of ours, and never the signing caller's fault.
+ * Refines two codes from their cause. `SIGNER_SIGNING_FAILED` wrapping a typed failure of the key provider (a
+ * KMS): the provider is a dependency of ours, so an unreachable, throttled or timed-out one is `unavailable` and
+ * any other typed failure (denied, missing key, bad answer) is `upstream_failure` — never a bug of ours, and never
+ * the signing caller's fault. `SIGNER_IDENTITY_TOKEN_INVALID` with a cause: the token provider (a dependency)
+ * threw, rather than the token being missing or malformed.
  */
-function signingFailureCategory(options: CertusErrorOptions<SignerErrorCode>): ErrorCategory | undefined {
+function refineCategory(options: CertusErrorOptions<SignerErrorCode>): ErrorCategory | undefined {
+  if (options.code === 'SIGNER_IDENTITY_TOKEN_INVALID')
+    return options.cause === undefined ? undefined : 'upstream_failure'
   if (options.code !== 'SIGNER_SIGNING_FAILED') return undefined
   const cause = categoryOf(options.cause)
   if (cause === 'internal') return undefined
