@@ -47,6 +47,18 @@ export {
 } from './errors.js'
 export type { SigstoreHash } from './hash-names.js'
 export { hashFromProtobufName, PROTOBUF_HASH_NAMES } from './hash-names.js'
+export type {
+  KeyDetailsRule,
+  PublicKeyDetails,
+  SigningKeyAlgorithm,
+  SigningKeyDetails,
+} from './key-details.js'
+export {
+  findKeyDetails,
+  KEY_DETAILS_RULES,
+  keyDetailsRule,
+  keyMatchesKeyDetails,
+} from './key-details.js'
 export { KeyedMutex } from './keyed-mutex.js'
 export type { Logger } from './logger.js'
 export { noopLogger } from './logger.js'

@@ -7,26 +7,20 @@ import {
   derSequence,
   encoding,
   readNode,
+  type SigningKeyAlgorithm,
+  type SigningKeyDetails,
 } from '@certus-trust/core'
 import { KmsError } from './errors.js'
 
 /** Signing schemes a KMS key can have; the same names as `@certus-trust/signer`'s `KeyAlgorithm`. */
-export type KmsKeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519' | 'rsa-pkcs1v15' | 'rsa-pss'
+export type KmsKeyAlgorithm = SigningKeyAlgorithm
 
 /**
- * Sigstore `PublicKeyDetails` names. As in `@certus-trust/signer`, every ECDSA and RSA signature is over a SHA-256
- * digest (P-384 included, see docs/decisions/signer.md); Ed25519 signs the message itself.
+ * Sigstore `PublicKeyDetails` names a KMS key has: the same set as `@certus-trust/signer`'s keys (core's one table).
+ * Every ECDSA and RSA signature is over a SHA-256 digest (P-384 included, see docs/decisions/signer.md); Ed25519
+ * signs the message itself.
  */
-export type KmsKeyDetails =
-  | 'PKIX_ECDSA_P256_SHA_256'
-  | 'PKIX_ECDSA_P384_SHA_384'
-  | 'PKIX_ED25519'
-  | 'PKIX_RSA_PKCS1V15_2048_SHA256'
-  | 'PKIX_RSA_PKCS1V15_3072_SHA256'
-  | 'PKIX_RSA_PKCS1V15_4096_SHA256'
-  | 'PKIX_RSA_PSS_2048_SHA256'
-  | 'PKIX_RSA_PSS_3072_SHA256'
-  | 'PKIX_RSA_PSS_4096_SHA256'
+export type KmsKeyDetails = SigningKeyDetails
 
 /** A KMS key as the signer sees it. */
 export interface KmsKeyInfo {

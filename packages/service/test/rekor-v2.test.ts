@@ -17,6 +17,10 @@ import {
 
 const REKOR_V2_SCHEMA = 'certus_rekor_v2'
 const DATABASE_URL = process.env.CERTUS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+/** Throwaway database names start with CERTUS_TEST_DATABASE_PREFIX, as in every PostgreSQL test here. */
+const DATABASE_PREFIX = process.env.CERTUS_TEST_DATABASE_PREFIX ?? 'certus_service_'
+if (!/^[a-z_][a-z0-9_]{0,40}$/.test(DATABASE_PREFIX))
+  throw new Error('CERTUS_TEST_DATABASE_PREFIX must match [a-z_][a-z0-9_]*')
 const cleanups: Array<() => Promise<void>> = []
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup()
@@ -144,7 +148,7 @@ describe('the embedded Rekor v2 log beside the v1 log', () => {
   })
 
   it('keeps the v2 log in its own PostgreSQL schema of the same database', async () => {
-    const name = `service_v2_${randomBytes(5).toString('hex')}`
+    const name = `${DATABASE_PREFIX}${randomBytes(5).toString('hex')}`
     const admin = new pg.Client({ connectionString: DATABASE_URL })
     await admin.connect()
     await admin.query(`CREATE DATABASE ${name}`)

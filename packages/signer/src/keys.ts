@@ -1,20 +1,12 @@
 import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, KeyObject } from 'node:crypto'
+import type { SigningKeyAlgorithm, SigningKeyDetails } from '@certus-trust/core'
 import { SignerError } from './errors.js'
 
 /** The signing algorithms we support. ECDSA keys sign with SHA-256 on both curves (see docs/decisions/signer.md). */
-export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519' | 'rsa-pkcs1v15' | 'rsa-pss'
+export type KeyAlgorithm = SigningKeyAlgorithm
 
-/** Sigstore `PublicKeyDetails` names, as they appear in trusted roots and Rekor v2 requests. */
-export type PublicKeyDetails =
-  | 'PKIX_ECDSA_P256_SHA_256'
-  | 'PKIX_ECDSA_P384_SHA_384'
-  | 'PKIX_ED25519'
-  | 'PKIX_RSA_PKCS1V15_2048_SHA256'
-  | 'PKIX_RSA_PKCS1V15_3072_SHA256'
-  | 'PKIX_RSA_PKCS1V15_4096_SHA256'
-  | 'PKIX_RSA_PSS_2048_SHA256'
-  | 'PKIX_RSA_PSS_3072_SHA256'
-  | 'PKIX_RSA_PSS_4096_SHA256'
+/** Sigstore `PublicKeyDetails` names a signing key of ours has (core's one table). */
+export type PublicKeyDetails = SigningKeyDetails
 
 /** What we know about a public key: algorithm, size, Sigstore key details and the default bundle hint. */
 export interface KeyInfo {

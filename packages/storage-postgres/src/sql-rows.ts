@@ -1,12 +1,11 @@
 // Row mapping and the shared statements of the SQL backends (pg and PGlite run the same SQL).
-import type { LogLeaf, LogTree, LogTreeHead, SignedArtifact, VerificationRecord } from '@certus-trust/storage'
+import type { LogLeaf, LogTreeHead } from '@certus-trust/storage'
 import {
   assertNodeKeys,
-  buildSignedArtifact,
-  buildVerificationRecord,
   isValidTreeId,
   nodeKey,
   type PageCursor,
+  sqlRowMappers,
 } from '@certus-trust/storage/backend'
 import type { Row, SqlSession } from './driver.js'
 
@@ -18,8 +17,6 @@ export const num = (value: unknown): number => Number(value)
 export const date = (value: unknown): Date =>
   new Date((value instanceof Date ? value : new Date(String(value))).getTime())
 export const hex = (value: Uint8Array) => Buffer.from(value).toString('hex')
-export const optional = <T>(value: unknown, map: (value: unknown) => T): T | undefined =>
-  value === null || value === undefined ? undefined : map(value)
 
 export const ARTIFACT_COLUMNS = `id::text AS id, artifact_hash, artifact_type, subject, signature, certificate, public_key,
   bundle::text AS bundle, transparency_entry_uuid, log_index, integrated_time, log_id, predicates::text AS predicates,
@@ -31,77 +28,12 @@ export const LEAF_COLUMNS =
 export const TREE_COLUMNS =
   'tree_id, origin, public_key_pem, key_algorithm, log_id, start_index, active, created_at, frozen_at'
 
-export function toArtifact(row: Row): SignedArtifact {
-  return buildSignedArtifact({
-    id: String(row.id),
-    artifactHash: String(row.artifact_hash),
-    artifactType: String(row.artifact_type),
-    subject: String(row.subject),
-    signature: String(row.signature),
-    certificate: optional(row.certificate, String),
-    publicKey: optional(row.public_key, String),
-    bundle: JSON.parse(String(row.bundle)),
-    transparencyEntryUuid: optional(row.transparency_entry_uuid, String),
-    logIndex: optional(row.log_index, num),
-    integratedTime: optional(row.integrated_time, num),
-    logId: optional(row.log_id, String),
-    predicates: optional(row.predicates, (value) => JSON.parse(String(value))),
-    createdAt: date(row.created_at),
-    idempotencyKey: optional(row.idempotency_key, String),
-  } as SignedArtifact)
-}
-
-export function toVerification(row: Row): VerificationRecord {
-  return buildVerificationRecord({
-    id: String(row.id),
-    artifactHash: String(row.artifact_hash),
-    signature: optional(row.signature, String),
-    valid: row.valid === true,
-    signer: optional(row.signer, String),
-    issuer: optional(row.issuer, String),
-    verifiedAt: date(row.verified_at),
-    transparencyIndex: optional(row.transparency_index, num),
-    failureCode: optional(row.failure_code, String),
-    failureMessage: optional(row.failure_message, String),
-  } as VerificationRecord)
-}
-
-export function toLeaf(row: Row): LogLeaf {
-  return {
-    treeId: String(row.tree_id),
-    leafIndex: num(row.leaf_index),
-    leafHash: bytes(row.leaf_hash),
-    body: bytes(row.body),
-    integratedTime: num(row.integrated_time),
-    signedEntryTimestamp: bytes(row.signed_entry_timestamp),
-    searchKeys: (row.search_keys as unknown[]).map(String),
-  }
-}
-
-export function toTree(row: Row): LogTree {
-  const tree: LogTree = {
-    treeId: String(row.tree_id),
-    origin: String(row.origin),
-    publicKeyPem: String(row.public_key_pem),
-    keyAlgorithm: String(row.key_algorithm),
-    logId: String(row.log_id),
-    startIndex: num(row.start_index),
-    active: row.active === true,
-    createdAt: date(row.created_at),
-  }
-  if (row.frozen_at !== null && row.frozen_at !== undefined) tree.frozenAt = date(row.frozen_at)
-  return tree
-}
-
-export function toHead(row: Row): LogTreeHead {
-  return {
-    treeId: String(row.tree_id),
-    treeSize: num(row.tree_size),
-    rootHash: bytes(row.root_hash),
-    checkpoint: String(row.checkpoint),
-    createdAt: date(row.created_at),
-  }
-}
+// Row → API object mappers: storage's shared ones, with how pg (and PGlite) return timestamps, booleans and jsonb.
+export const { toArtifact, toVerification, toLeaf, toTree, toHead } = sqlRowMappers({
+  date,
+  boolean: (value) => value === true,
+  stringArray: (value) => (value as unknown[]).map(String),
+})
 
 /** Builds `($1, $2, …), (…)` for `rows` rows of `columns` values starting at parameter `offset + 1`. */
 export function valuesList(rows: number, columns: number, offset = 0, casts: string[] = []): string {

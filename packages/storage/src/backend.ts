@@ -51,3 +51,5 @@ export {
   resolveVerificationRecordQuery,
   toPage,
 } from './record-validation.js'
+export type { SqlRow, SqlRowDialect, SqlRowMappers } from './sql-rows.js'
+export { sqlRowMappers } from './sql-rows.js'

@@ -29,7 +29,7 @@ export interface InclusionProof {
 }
 
 export type BundleContent =
-  | { kind: 'message'; digestAlgorithm?: string; digest?: Buffer; signature: Buffer }
+  | { kind: 'message'; digestAlgorithm: string; digest: Buffer; signature: Buffer }
   | { kind: 'dsse'; payloadType: string; payload: Buffer; signature: Buffer }
 
 export type BundleMaterial =
@@ -196,15 +196,17 @@ function parseBundleUnchecked(input: unknown): ParsedBundle {
     const message = object(bundle.messageSignature, 'messageSignature')
     const signature = decodeBase64(message.signature, 'messageSignature.signature')
     if (signature.length === 0) fail('VERIFIER_MALFORMED_BUNDLE', 'messageSignature.signature is empty')
-    parsedContent = { kind: 'message', signature }
-    if (message.messageDigest !== undefined) {
-      const digest = object(message.messageDigest, 'messageDigest')
-      const algorithm = string(digest.algorithm, 'messageDigest.algorithm')
-      if (hashFromProtobufName(algorithm) === undefined)
-        fail('VERIFIER_MALFORMED_BUNDLE', `unsupported digest algorithm ${algorithm.slice(0, 40)}`)
-      parsedContent.digestAlgorithm = algorithm
-      parsedContent.digest = decodeBase64(digest.digest, 'messageDigest.digest')
-    }
+    // messageDigest is required (as in sigstore-js): it names the hash the signature and the log entry are over.
+    if (message.messageDigest === undefined || message.messageDigest === null)
+      fail('VERIFIER_MALFORMED_BUNDLE', 'messageSignature.messageDigest is missing')
+    const digest = object(message.messageDigest, 'messageSignature.messageDigest')
+    const algorithm = string(digest.algorithm, 'messageSignature.messageDigest.algorithm')
+    if (hashFromProtobufName(algorithm) === undefined)
+      fail('VERIFIER_MALFORMED_BUNDLE', `unsupported digest algorithm ${algorithm.slice(0, 40)}`)
+    const digestBytes = decodeBase64(digest.digest, 'messageSignature.messageDigest.digest')
+    if (digestBytes.length === 0)
+      fail('VERIFIER_MALFORMED_BUNDLE', 'messageSignature.messageDigest.digest is empty')
+    parsedContent = { kind: 'message', signature, digestAlgorithm: algorithm, digest: digestBytes }
   } else {
     const envelope = object(bundle.dsseEnvelope, 'dsseEnvelope')
     const signatures = array(envelope.signatures, 'dsseEnvelope.signatures')

@@ -275,18 +275,17 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
     let statement: VerificationResult['statement']
     let dsse: { payloadSha256: Buffer; paeSha256: Buffer } | undefined
     if (content.kind === 'message') {
+      // parseBundle admits only known algorithms; the fallback keeps the type total.
       const hash = hashFromProtobufName(content.digestAlgorithm) ?? defaultHash(signingKey)
-      if (content.digest) {
-        const digest = artifact.digest(hash)
-        if (!digest)
-          fail(
-            'VERIFIER_INVALID_ARTIFACT',
-            `the bundle records a ${hash} digest, which cannot be computed from a sha256 digest`,
-          )
-        if (!bytesEqual(digest, content.digest))
-          fail('VERIFIER_ARTIFACT_MISMATCH', 'the artifact digest differs from the bundle message digest')
-        checks.push('artifact-digest')
-      }
+      const digest = artifact.digest(hash)
+      if (!digest)
+        fail(
+          'VERIFIER_INVALID_ARTIFACT',
+          `the bundle records a ${hash} digest, which cannot be computed from a sha256 digest`,
+        )
+      if (!bytesEqual(digest, content.digest))
+        fail('VERIFIER_ARTIFACT_MISMATCH', 'the artifact digest differs from the bundle message digest')
+      checks.push('artifact-digest')
       if (!(await verifyMessageSignature(signingKey, content.signature, artifact, hash))) {
         fail('VERIFIER_SIGNATURE_MISMATCH', 'the message signature does not verify for this artifact and key')
       }

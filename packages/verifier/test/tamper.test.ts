@@ -332,3 +332,48 @@ describe('tampering with DSSE and managed-key bundles fails', () => {
     })
   })
 })
+
+// Regression (issue 15 item 5, found by test/differential-mutations.test.ts): a message signature without its
+// messageDigest used to verify (the log entry's digest was checked instead); sigstore-js refuses such a bundle.
+describe('a message-signature bundle must carry a non-empty messageDigest', () => {
+  const cases: Array<[string, (digest: Json, message: Json) => void, string]> = [
+    [
+      'missing',
+      (_digest, message) => delete message.messageDigest,
+      'messageSignature.messageDigest is missing',
+    ],
+    [
+      'null',
+      (_digest, message) => (message.messageDigest = null),
+      'messageSignature.messageDigest is missing',
+    ],
+    [
+      'with an empty digest',
+      (digest) => (digest.digest = ''),
+      'messageSignature.messageDigest.digest is empty',
+    ],
+    ['without digest bytes', (digest) => delete digest.digest, 'messageSignature.messageDigest.digest'],
+  ]
+  it.each(cases)(
+    'messageDigest %s: VERIFIER_MALFORMED_BUNDLE naming the field',
+    async (_name, mutate, message) => {
+      for (const [bundle, policy] of [
+        [fixture.bundle, undefined],
+        [fixture.keyBundle, { publicKey: fixture.keyPem }],
+      ] as const) {
+        const copy = clone(bundle) as Json
+        mutate(copy.messageSignature.messageDigest, copy.messageSignature)
+        const promise = createVerifier({ trustedRoot: fixture.trustedRoot }).verify(
+          copy,
+          fixture.artifact,
+          policy ?? { identity: IDENTITY, issuer: ISSUER },
+        )
+        await expect(promise).rejects.toMatchObject({
+          name: 'VerifierError',
+          code: 'VERIFIER_MALFORMED_BUNDLE',
+          message: expect.stringContaining(message),
+        })
+      }
+    },
+  )
+})

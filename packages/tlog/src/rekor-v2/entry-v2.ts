@@ -1,11 +1,11 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
-import { PROTOBUF_HASH_NAMES, preAuthEncoding } from '@certus-trust/core'
+import { keyMatchesKeyDetails, PROTOBUF_HASH_NAMES, preAuthEncoding } from '@certus-trust/core'
 import { canonicalJson, hashLeaf, verifyDigestSignature } from '@certus-trust/rekor'
 import { z } from 'zod'
 import { digestOf, fromAnyBase64, toBase64, toHex } from '../encoding.js'
 import { certificateSearchKeys, publicKeySearchKey, type ValidatedEntry } from '../entry-validation.js'
 import { fail } from '../errors.js'
-import { KEY_DETAILS, keyDetailsRule, keyMatchesRule } from './key-details.js'
+import { type AcceptedKeyDetails, acceptedKeyDetails, KEY_DETAILS } from './key-details.js'
 
 /**
  * Largest canonical v0.0.2 body: C2SP entry bundles prefix each entry with a 16-bit length, so a longer body could
@@ -50,7 +50,7 @@ type VerifierJson = z.infer<typeof VerifierSchema>
 /** A request verifier, checked: its key, its rule, and the canonical JSON the body stores. */
 interface ParsedVerifier {
   key: KeyObject
-  rule: NonNullable<ReturnType<typeof keyDetailsRule>>
+  rule: AcceptedKeyDetails
   json: Record<string, unknown>
   searchKeys: string[]
 }
@@ -67,7 +67,7 @@ function decode(value: string, field: string): Uint8Array {
 
 /** Reads a verifier: exactly one of publicKey (DER SPKI) or x509Certificate (DER), matching its keyDetails. */
 function parseVerifier(verifier: VerifierJson, field: string): ParsedVerifier {
-  const rule = keyDetailsRule(verifier.keyDetails)!
+  const rule = acceptedKeyDetails(verifier.keyDetails)
   if ((verifier.publicKey === undefined) === (verifier.x509Certificate === undefined))
     invalid(`${field} needs exactly one of publicKey and x509Certificate`, { field })
   let key: KeyObject
@@ -90,7 +90,7 @@ function parseVerifier(verifier: VerifierJson, field: string): ParsedVerifier {
     if ((error as { code?: string }).code === 'TLOG_ENTRY_INVALID') throw error
     return invalid(`${field} is not a readable DER public key or certificate`, { field }, error)
   }
-  if (!keyMatchesRule(key, rule)) {
+  if (!keyMatchesKeyDetails(key, rule)) {
     invalid(`${field}.keyDetails ${verifier.keyDetails} does not match the key`, {
       field: `${field}.keyDetails`,
       keyType: key.asymmetricKeyType,
