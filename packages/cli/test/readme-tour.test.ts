@@ -4,9 +4,9 @@
 // command's own `--help`: a flag the docs use that the CLI does not have fails here.
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '@certus-trust/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, certus, tempDir } from './helpers.js'
 
@@ -17,17 +17,6 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8')
 function tourBlock(): string {
   const section = read('README.md').split('## A 5-minute tour')[1] ?? ''
   return section.split('```sh\n')[1]?.split('```')[0] ?? ''
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 function bash(script: string, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
