@@ -1,4 +1,10 @@
-import { type CertusError, type CertusErrorOptions, defineErrorClass } from '@certus-trust/core'
+import {
+  type CertusError,
+  type CertusErrorOptions,
+  categoryOf,
+  defineErrorClass,
+  type ErrorCategory,
+} from '@certus-trust/core'
 
 /** Stable codes of {@link CliError}. Codes are API: adding one is minor, renaming is major. */
 export type CliErrorCode =
@@ -28,7 +34,20 @@ export type CliErrorCode =
 const CliErrorBase: {
   new (options: CertusErrorOptions<CliErrorCode>): CertusError<CliErrorCode>
   is(value: unknown, code?: CliErrorCode): value is CertusError<CliErrorCode>
-} = defineErrorClass<CliErrorCode>('CliError')
+  readonly categories: Readonly<Record<CliErrorCode, ErrorCategory>>
+} = defineErrorClass<CliErrorCode>('CliError', {
+  // Flags and arguments are the invocation's configuration: a usage error (exit 2).
+  CLI_USAGE: 'invalid_config',
+  CLI_UNSAFE_BIND: 'invalid_config',
+  CLI_FILE_NOT_FOUND: 'not_found',
+  CLI_INPUT_INVALID: 'invalid_input',
+  CLI_KEY_PASSWORD: 'invalid_input',
+  CLI_IDENTITY_TOKEN: 'upstream_failure',
+  CLI_OUTPUT_FAILED: 'invalid_input',
+  CLI_NOT_FOUND: 'not_found',
+  CLI_VERIFICATION_FAILED: 'verification_failed',
+  CLI_DATA_DIR: 'unavailable',
+})
 
 /** The one error class of @certus-trust/cli. `CliError.is(error, code?)` works across package copies. */
 export class CliError extends CliErrorBase {}
@@ -42,64 +61,39 @@ export const EXIT_CODES = Object.freeze({
   OK: 0,
   /** Verification ran and rejected the bundle (or at least one of several bundles). */
   VERIFICATION_FAILED: 1,
-  /** Bad flags or arguments. */
+  /** Bad flags, arguments or configuration (`invalid_config`). */
   USAGE: 2,
-  /** An input file is missing, unreadable or malformed. */
+  /** An input is missing, unreadable, malformed, too large or unsuitable. */
   INPUT: 3,
-  /** A dependency failed: storage, the transparency log, a remote service. */
+  /** A dependency failed or refused: storage, the transparency log, a KMS, a remote service. */
   UNAVAILABLE: 4,
   /** A bug: an unexpected error. The message is printed; a stack only with `CERTUS_DEBUG=1`. */
   INTERNAL: 70,
 })
 
-/** Maps a thrown value to an exit status: by our own code first, then by the package prefix. */
-export function exitCodeFor(error: unknown): number {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
-  if (typeof code !== 'string') return EXIT_CODES.INTERNAL
-  switch (code) {
-    case 'CLI_USAGE':
-    case 'CLI_UNSAFE_BIND':
-      return EXIT_CODES.USAGE
-    case 'CLI_FILE_NOT_FOUND':
-    case 'CLI_INPUT_INVALID':
-    case 'CLI_KEY_PASSWORD':
-    case 'CLI_OUTPUT_FAILED':
-    case 'CLI_NOT_FOUND':
-      return EXIT_CODES.INPUT
-    case 'CLI_VERIFICATION_FAILED':
-      return EXIT_CODES.VERIFICATION_FAILED
-    case 'CLI_DATA_DIR':
-    case 'CLI_IDENTITY_TOKEN':
-      return EXIT_CODES.UNAVAILABLE
-  }
-  // A configuration the user gave (flags, CERTUS_TRUST_* variables) that a library rejected is a usage error.
-  if (code.endsWith('_CONFIG_INVALID') || code.endsWith('_INVALID_OPTIONS')) return EXIT_CODES.USAGE
-  if (code.startsWith('VERIFIER_')) return EXIT_CODES.VERIFICATION_FAILED
-  if (code.startsWith('KMS_')) return kmsExitCode(code)
-  if (
-    code.startsWith('STORAGE_') ||
-    code.startsWith('REKOR_') ||
-    code.startsWith('TLOG_') ||
-    code.startsWith('SERVER_') ||
-    code.startsWith('SERVICE_')
-  )
-    return code.endsWith('_NOT_FOUND') ? EXIT_CODES.INPUT : EXIT_CODES.UNAVAILABLE
-  if (code.startsWith('SIGNER_')) return EXIT_CODES.INPUT
-  return EXIT_CODES.INTERNAL
+/** The one table from error category to exit status: every code's exit status derives from it. */
+const EXIT_CODE_BY_CATEGORY: Readonly<Record<ErrorCategory, number>> = Object.freeze({
+  verification_failed: EXIT_CODES.VERIFICATION_FAILED,
+  invalid_config: EXIT_CODES.USAGE,
+  invalid_input: EXIT_CODES.INPUT,
+  not_found: EXIT_CODES.INPUT,
+  conflict: EXIT_CODES.INPUT,
+  too_large: EXIT_CODES.INPUT,
+  unsupported: EXIT_CODES.INPUT,
+  unauthorized: EXIT_CODES.UNAVAILABLE,
+  forbidden: EXIT_CODES.UNAVAILABLE,
+  rate_limited: EXIT_CODES.UNAVAILABLE,
+  unavailable: EXIT_CODES.UNAVAILABLE,
+  upstream_failure: EXIT_CODES.UNAVAILABLE,
+  internal: EXIT_CODES.INTERNAL,
+})
+
+/** The exit status of an error category. */
+export function exitCodeForCategory(category: ErrorCategory): number {
+  return EXIT_CODE_BY_CATEGORY[category]
 }
 
-/** KMS key URIs come from flags: a bad URI or missing package is usage, a missing key input, the rest a service. */
-function kmsExitCode(code: string): number {
-  switch (code) {
-    case 'KMS_INVALID_URI':
-    case 'KMS_PROVIDER_NOT_INSTALLED':
-      return EXIT_CODES.USAGE
-    case 'KMS_NOT_FOUND':
-    case 'KMS_KEY_DISABLED':
-    case 'KMS_UNSUPPORTED_ALGORITHM':
-    case 'KMS_INVALID_INPUT':
-      return EXIT_CODES.INPUT
-    default:
-      return EXIT_CODES.UNAVAILABLE
-  }
+/** Maps a thrown value to an exit status through its category ({@link categoryOf}: non-Certus errors are 70). */
+export function exitCodeFor(error: unknown): number {
+  return exitCodeForCategory(categoryOf(error))
 }

@@ -1,5 +1,5 @@
 export { runCli } from './cli.js'
 export type { CliErrorCode } from './errors.js'
-export { CliError, EXIT_CODES, exitCodeFor } from './errors.js'
+export { CliError, EXIT_CODES, exitCodeFor, exitCodeForCategory } from './errors.js'
 export type { CliIo, CliWritable } from './io.js'
 export { processIo } from './io.js'

@@ -40,11 +40,8 @@ function jsonReplacer(_key: string, value: unknown): unknown {
  */
 export function reportError(io: CliIo, json: boolean, error: unknown): number {
   const exitCode = exitCodeFor(error)
-  const code = CertusError.isCertusError(error)
-    ? error.code
-    : exitCode === EXIT_CODES.INTERNAL
-      ? 'CLI_INTERNAL'
-      : 'CLI_ERROR'
+  // Only Certus errors have a category; anything else is a bug (exit 70) and reported as one.
+  const code = CertusError.isCertusError(error) ? error.code : 'CLI_INTERNAL'
   const message = error instanceof Error ? error.message : String(error)
   if (json) {
     io.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } }, null, 2)}\n`)

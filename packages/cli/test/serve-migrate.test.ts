@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
-import { type AddressInfo, connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { join } from 'node:path'
+import { freePort } from '@certus-trust/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, certus, json, tempDir } from './helpers.js'
@@ -222,18 +223,6 @@ describe.skipIf(!reachable && !required)('certus migrate (built bin, throwaway P
     expect(result.stderr).not.toContain(url.toString())
   })
 })
-
-/** A port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** Starts `certus serve …`, returns the URL it reports serving on, and stops it. */
 async function servingUrl(args: string[], env: Record<string, string>): Promise<string> {

@@ -37,8 +37,19 @@ export type DerErrorCode =
   | 'DER_UNEXPECTED_TAG'
 
 // Typed through ReturnType so the declaration build does not need the base class's private marker.
-const DerErrorBase: ReturnType<typeof defineErrorClass<DerErrorCode>> =
-  defineErrorClass<DerErrorCode>('DerError')
+const DerErrorBase: ReturnType<typeof defineErrorClass<DerErrorCode>> = defineErrorClass<DerErrorCode>(
+  'DerError',
+  {
+    // Every DER rule a caller's bytes can break: the input is unusable.
+    DER_TRUNCATED: 'invalid_input',
+    DER_UNSUPPORTED_TAG: 'invalid_input',
+    DER_INVALID_LENGTH: 'invalid_input',
+    DER_NON_MINIMAL_LENGTH: 'invalid_input',
+    DER_TRAILING_DATA: 'invalid_input',
+    DER_INVALID_VALUE: 'invalid_input',
+    DER_UNEXPECTED_TAG: 'invalid_input',
+  },
+)
 
 /** Malformed DER. `code` names the rule; `instanceof DerError` and `DerError.is()` both work. */
 export class DerError extends DerErrorBase {}

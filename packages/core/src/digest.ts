@@ -1,4 +1,4 @@
-import { CertusError } from './errors.js'
+import { CoreError } from './errors.js'
 
 /** A parsed `sha256:<64 hex>` digest. */
 export interface Sha256Digest {
@@ -22,12 +22,12 @@ export function isSha256Digest(value: unknown): value is Sha256DigestString {
 
 /**
  * Parses `sha256:<64 hex>` (hex in either case) into its parts, normalising to lower case.
- * @throws CertusError with code `CORE_INVALID_DIGEST` for anything else.
+ * @throws CoreError with code `CORE_INVALID_DIGEST` for anything else.
  */
 export function parseSha256Digest(value: string): Sha256Digest {
   const match = typeof value === 'string' ? SHA256_DIGEST_PATTERN.exec(value) : null
   if (!match) {
-    throw new CertusError({
+    throw new CoreError({
       code: 'CORE_INVALID_DIGEST',
       message: 'expected a digest of the form sha256:<64 hex digits>',
     })

@@ -32,8 +32,19 @@ export {
 export type { Sha256Digest, Sha256DigestString } from './digest.js'
 export { formatSha256Digest, isSha256Digest, parseSha256Digest } from './digest.js'
 export { preAuthEncoding } from './dsse.js'
-export type { CertusErrorOptions } from './errors.js'
-export { CertusError, defineErrorClass } from './errors.js'
+export type {
+  CertusErrorOptions,
+  CoreErrorCode,
+  ErrorCategory,
+  ErrorCategoryRefiner,
+} from './errors.js'
+export {
+  CertusError,
+  CoreError,
+  categoryOf,
+  defineErrorClass,
+  ERROR_CATEGORIES,
+} from './errors.js'
 export type { SigstoreHash } from './hash-names.js'
 export { hashFromProtobufName, PROTOBUF_HASH_NAMES } from './hash-names.js'
 export type {

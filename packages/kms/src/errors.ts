@@ -1,4 +1,4 @@
-import { defineErrorClass } from '@certus-trust/core'
+import { type CertusErrorOptions, defineErrorClass, type ErrorCategory } from '@certus-trust/core'
 
 /**
  * Stable codes of {@link KmsError}, shared by every `@certus-trust/kms-*` provider. Codes are API: adding one is
@@ -41,6 +41,39 @@ export type KmsErrorCode =
  * if (KmsError.is(error, 'KMS_PERMISSION_DENIED')) console.error('grant kms:Sign on the key')
  */
 // The explicit annotation lets declaration emit name the base type (core's marker symbol is module-private).
-const KmsErrorBase: ReturnType<typeof defineErrorClass<KmsErrorCode>> =
-  defineErrorClass<KmsErrorCode>('KmsError')
+const KmsErrorBase: ReturnType<typeof defineErrorClass<KmsErrorCode>> = defineErrorClass<KmsErrorCode>(
+  'KmsError',
+  {
+    // Key URIs and provider packages are configuration the user chose (a usage error in the CLI).
+    KMS_INVALID_URI: 'invalid_config',
+    KMS_INVALID_INPUT: 'invalid_input',
+    KMS_PROVIDER_NOT_INSTALLED: 'invalid_config',
+    KMS_NOT_FOUND: 'not_found',
+    KMS_PERMISSION_DENIED: 'forbidden',
+    KMS_KEY_DISABLED: 'invalid_input',
+    KMS_THROTTLED: 'unavailable',
+    KMS_UNSUPPORTED_ALGORITHM: 'unsupported',
+    KMS_UNREACHABLE: 'unavailable',
+    KMS_TIMEOUT: 'unavailable',
+    KMS_REQUEST_FAILED: 'upstream_failure',
+    KMS_RESPONSE_INVALID: 'upstream_failure',
+    KMS_ABORTED: 'unavailable',
+  },
+  requestFailureCategory,
+)
 export class KmsError extends KmsErrorBase {}
+
+/**
+ * `KMS_REQUEST_FAILED` with the service's HTTP status in `details.status`: 401/403/404 say what went wrong with
+ * the key or credentials; 408, 429, 503 and 504 that the service may answer later. Other statuses keep
+ * `upstream_failure`.
+ */
+function requestFailureCategory(options: CertusErrorOptions<KmsErrorCode>): ErrorCategory | undefined {
+  const status = options.details?.status
+  if (options.code !== 'KMS_REQUEST_FAILED' || typeof status !== 'number') return undefined
+  if (status === 401) return 'unauthorized'
+  if (status === 403) return 'forbidden'
+  if (status === 404) return 'not_found'
+  if (status === 408 || status === 429 || status === 503 || status === 504) return 'unavailable'
+  return undefined
+}

@@ -39,8 +39,35 @@ export type RekorErrorCode =
  * `instanceof`: it works across duplicate (ESM + CJS) copies of the package.
  */
 // The explicit annotation lets declaration emit name the base type (core's marker symbol is module-private).
-const RekorErrorBase: ReturnType<typeof defineErrorClass<RekorErrorCode>> =
-  defineErrorClass<RekorErrorCode>('RekorError')
+const RekorErrorBase: ReturnType<typeof defineErrorClass<RekorErrorCode>> = defineErrorClass<RekorErrorCode>(
+  'RekorError',
+  {
+    REKOR_NOT_FOUND: 'not_found',
+    REKOR_CONFLICT: 'conflict',
+    // Rekor refused what we sent: from our caller's side, the log failed the request.
+    REKOR_INVALID_REQUEST: 'upstream_failure',
+    // Rekor throttling us (not our caller): retry later.
+    REKOR_RATE_LIMITED: 'unavailable',
+    REKOR_SERVER_ERROR: 'upstream_failure',
+    REKOR_HTTP: 'upstream_failure',
+    REKOR_TIMEOUT: 'unavailable',
+    REKOR_NETWORK: 'unavailable',
+    REKOR_ABORTED: 'unavailable',
+    REKOR_RESPONSE_INVALID: 'upstream_failure',
+    // Offline checks: a proof, checkpoint, SET or signature was checked and rejected.
+    REKOR_INCLUSION_PROOF_INVALID: 'verification_failed',
+    REKOR_CONSISTENCY_PROOF_INVALID: 'verification_failed',
+    REKOR_CHECKPOINT_INVALID: 'verification_failed',
+    REKOR_CHECKPOINT_SIGNATURE_INVALID: 'verification_failed',
+    REKOR_SET_INVALID: 'verification_failed',
+    REKOR_BODY_INVALID: 'invalid_input',
+    REKOR_BODY_MISMATCH: 'verification_failed',
+    REKOR_SIGNATURE_INVALID: 'verification_failed',
+    REKOR_ENTRY_INVALID: 'verification_failed',
+    REKOR_INVALID_INPUT: 'invalid_input',
+    REKOR_KEY_INVALID: 'invalid_input',
+  },
+)
 export class RekorError extends RekorErrorBase {}
 
 /** Throws a RekorError; keeps call sites one line. */

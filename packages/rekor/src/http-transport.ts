@@ -1,13 +1,14 @@
 import { type Logger, noopLogger } from '@certus-trust/core'
-import type { KyInstance, Options as KyOptions } from 'ky'
+import type { BeforeRetryState, HTTPError, KyInstance, Options as KyOptions } from 'ky'
 import type { z } from 'zod'
 import { RekorError, type RekorErrorCode } from './errors.js'
-import { backoffDelay, parseRetryAfter, type RetryDelayOptions, sleep } from './retry.js'
+import { kyRetryOptions, parseRetryAfter, RETRIABLE_STATUS, type RetryDelayOptions } from './retry.js'
 import { ErrorBodySchema } from './schemas.js'
 
-// The HTTP half shared by the Rekor v1 client, the Rekor v2 client and the tiles reader: ky with our own retries
-// (a retried create that meets 409 must resolve to the existing entry, so ky's retry stays off), zod on every JSON
-// response, and every failure turned into a RekorError exactly once.
+// The HTTP half shared by the Rekor v1 client, the Rekor v2 client and the tiles reader: ky with its own retries
+// (policy in retry.ts, per-request decisions in `shouldRetry`), zod on every JSON response, and every failure
+// turned into a RekorError exactly once. ky throws only for retriable statuses; 404, 409, 400 and the rest come
+// back as responses mapped here, so a retried create that meets 409 can resolve to the existing entry.
 
 /** Transport settings every client of this package takes (see RekorClientOptions for the documented defaults). */
 export interface TransportOptions {
@@ -36,7 +37,16 @@ export interface RequestSpec<T> {
   signal?: AbortSignal | undefined
 }
 
-const RETRIABLE_STATUS = new Set([408, 429, 500, 502, 503, 504])
+/** What one request's retries have done so far; ky's `shouldRetry` and `beforeRetry` report into it. */
+interface RetryState {
+  /** Retries sent so far. */
+  retries: number
+  /** ky decided to retry and is waiting (an abort now is an abort while waiting to retry). */
+  waiting: boolean
+  /** When the wait began (performance.now()), for the debug line. */
+  waitStarted: number
+}
+
 const ENTRY_ID = /^(?:[0-9a-fA-F]{16})?[0-9a-fA-F]{64}$/
 
 function statusCode(status: number): RekorErrorCode {
@@ -46,6 +56,13 @@ function statusCode(status: number): RekorErrorCode {
   if (status === 429) return 'REKOR_RATE_LIMITED'
   if (status >= 500) return 'REKOR_SERVER_ERROR'
   return 'REKOR_HTTP'
+}
+
+function isHttpError(error: unknown): error is HTTPError {
+  // By name as well as shape: ky is imported lazily, so there is no class at hand for instanceof.
+  return (
+    (error as { name?: unknown } | null)?.name === 'HTTPError' && (error as HTTPError).response !== undefined
+  )
 }
 
 function existingEntryId(location: string | null, message: string | undefined): string | undefined {
@@ -80,8 +97,6 @@ export class HttpTransport {
   readonly safeUrl: string
   readonly #kyOptions: KyOptions
   #ky: Promise<KyInstance> | undefined
-  readonly #retries: number
-  readonly #retryDelay: RetryDelayOptions
   readonly #maxRetryAfter: number
   readonly #logger: Logger
 
@@ -89,18 +104,21 @@ export class HttpTransport {
     const { baseUrl, safeUrl } = checkBaseUrl(options.baseUrl)
     this.baseUrl = baseUrl
     this.safeUrl = safeUrl
-    this.#retries = Math.max(0, Math.floor(options.retries))
-    this.#retryDelay = {
-      baseMs: options.retryDelay?.baseMs ?? 500,
-      maxMs: options.retryDelay?.maxMs ?? 10_000,
-    }
     this.#maxRetryAfter = options.maxRetryAfter ?? 60_000
     this.#logger = options.logger ?? noopLogger
     this.#kyOptions = {
       prefix: `${baseUrl}${options.pathPrefix ?? ''}`,
       timeout: options.timeout,
-      retry: 0,
-      throwHttpErrors: false,
+      retry: kyRetryOptions({
+        retries: options.retries,
+        retryDelay: {
+          baseMs: options.retryDelay?.baseMs ?? 500,
+          maxMs: options.retryDelay?.maxMs ?? 10_000,
+        },
+        maxRetryAfter: this.#maxRetryAfter,
+      }),
+      // Only retriable statuses become ky errors (and get retried); the rest are responses we map ourselves.
+      throwHttpErrors: (status) => RETRIABLE_STATUS.includes(status),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       headers: {
         accept: 'application/json',
@@ -119,67 +137,83 @@ export class HttpTransport {
     return this.#ky
   }
 
-  /** Sends a request, retrying network errors, timeouts, 408, 429 and 5xx. */
+  /** Sends a request; ky retries network errors, timeouts, 408, 429 and 5xx (see retry.ts). */
   async request<T>(spec: RequestSpec<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const canRetry = attempt < this.#retries
-      let response: Response
-      try {
-        const client = await this.#client()
-        response = await client(spec.path, {
-          method: spec.method,
-          ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
-          ...(spec.json !== undefined ? { json: spec.json } : {}),
-          ...(spec.signal ? { signal: spec.signal } : {}),
-        })
-      } catch (error) {
-        const wrapped = this.#transportError(spec, error)
-        if (wrapped.code !== 'REKOR_ABORTED' && canRetry) {
-          await this.#wait(spec, attempt, undefined, wrapped)
-          continue
-        }
-        throw wrapped
+    const state: RetryState = { retries: 0, waiting: false, waitStarted: 0 }
+    let response: Response
+    try {
+      const client = await this.#client()
+      response = await client(spec.path, {
+        method: spec.method,
+        ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
+        ...(spec.json !== undefined ? { json: spec.json } : {}),
+        ...(spec.signal ? { signal: spec.signal } : {}),
+        retry: { shouldRetry: ({ error }) => this.#shouldRetry(spec, state, error) },
+        hooks: { beforeRetry: [(retry) => this.#beforeRetry(spec, state, retry)] },
+      })
+    } catch (error) {
+      if (isHttpError(error) && !state.waiting) {
+        throw this.#httpError(spec, error.response, error.data, state.retries)
       }
-      if (response.ok) return this.#parse(spec, response)
-      const error = await this.#httpError(spec, response, attempt)
-      if (RETRIABLE_STATUS.has(response.status) && canRetry) {
-        const retryAfter = parseRetryAfter(response.headers.get('retry-after'))
-        if (retryAfter === undefined || retryAfter <= this.#maxRetryAfter) {
-          await this.#wait(spec, attempt, retryAfter, error)
-          continue
-        }
-      }
-      throw error
+      throw this.#transportError(spec, error, state.waiting)
     }
+    if (response.ok) return this.#parse(spec, response)
+    const text = await response.text().catch(() => '')
+    throw this.#httpError(spec, response, text, state.retries)
   }
 
-  async #wait(
-    spec: RequestSpec<unknown>,
-    attempt: number,
-    retryAfter: number | undefined,
-    error: RekorError,
-  ): Promise<void> {
-    const delay = retryAfter ?? backoffDelay(attempt, this.#retryDelay)
+  /**
+   * ky's `shouldRetry`, called once ky's limit and method checks pass: `false` stops, `true` retries after ky's
+   * backoff, `undefined` lets ky wait the `Retry-After` itself.
+   */
+  #shouldRetry(spec: RequestSpec<unknown>, state: RetryState, error: Error): boolean | undefined {
+    // Network errors, timeouts and whatever else the fetch threw are retried (ky alone retries only its own kinds).
+    let decision: boolean | undefined = true
+    if (isHttpError(error)) {
+      const retryAfter = parseRetryAfter(error.response.headers.get('retry-after'))
+      // ky would wait maxRetryAfter and retry; we fail at once with the server's error instead.
+      if (retryAfter !== undefined && retryAfter > this.#maxRetryAfter) return false
+      // Without a usable Retry-After, back off (ky would otherwise read RateLimit-Reset and similar headers).
+      if (retryAfter !== undefined) decision = undefined
+    }
+    if (isAbort(spec, error)) {
+      // A retriable status met by an abort: the retry was due, so this is an abort while waiting to retry.
+      state.waiting = isHttpError(error)
+      return false
+    }
+    state.waiting = true
+    state.waitStarted = performance.now()
+    return decision
+  }
+
+  /** ky's `beforeRetry` hook: the wait is over and attempt `retryCount` is about to be sent. */
+  #beforeRetry(spec: RequestSpec<unknown>, state: RetryState, retry: BeforeRetryState): void {
+    state.waiting = false
+    state.retries = retry.retryCount
+    const code = isHttpError(retry.error)
+      ? statusCode(retry.error.response.status)
+      : this.#transportError(spec, retry.error, false).code
     this.#logger.debug(
-      { operation: spec.operation, attempt: attempt + 1, delay, code: error.code },
+      {
+        operation: spec.operation,
+        attempt: retry.retryCount,
+        delay: Math.round(performance.now() - state.waitStarted),
+        code,
+      },
       'rekor: retrying',
     )
-    try {
-      await sleep(delay, spec.signal)
-    } catch (reason) {
-      throw new RekorError({
-        code: 'REKOR_ABORTED',
-        message: `${spec.operation} was aborted while waiting to retry`,
-        cause: reason,
-      })
-    }
   }
 
-  #transportError(spec: RequestSpec<unknown>, error: unknown): RekorError {
-    const name = (error as { name?: unknown } | null)?.name
-    if (spec.signal?.aborted || name === 'AbortError') {
-      return new RekorError({ code: 'REKOR_ABORTED', message: `${spec.operation} was aborted`, cause: error })
+  #transportError(spec: RequestSpec<unknown>, error: unknown, waiting: boolean): RekorError {
+    if (isAbort(spec, error)) {
+      const during = waiting ? ' while waiting to retry' : ''
+      return new RekorError({
+        code: 'REKOR_ABORTED',
+        message: `${spec.operation} was aborted${during}`,
+        cause: error,
+      })
     }
+    const name = (error as { name?: unknown } | null)?.name
     if (name === 'TimeoutError') {
       return new RekorError({
         code: 'REKOR_TIMEOUT',
@@ -196,23 +230,14 @@ export class HttpTransport {
     })
   }
 
-  async #httpError(spec: RequestSpec<unknown>, response: Response, attempt: number): Promise<RekorError> {
-    let rekorMessage: string | undefined
-    let rekorCode: number | undefined
-    const text = await response.text().catch(() => '')
-    if (text) {
-      try {
-        const parsed = ErrorBodySchema.safeParse(JSON.parse(text))
-        if (parsed.success) ({ message: rekorMessage, code: rekorCode } = parsed.data)
-      } catch {
-        // Non-JSON error bodies (proxies, HTML) carry nothing we can rely on.
-      }
-    }
+  /** `body` is the error body: text we read, or what ky already read into `HTTPError.data` (text or JSON). */
+  #httpError(spec: RequestSpec<unknown>, response: Response, body: unknown, retries: number): RekorError {
+    const { message: rekorMessage, code: rekorCode } = rekorErrorBody(body)
     const code = statusCode(response.status)
     const details: Record<string, unknown> = { status: response.status, operation: spec.operation }
     if (rekorCode !== undefined) details.rekorCode = rekorCode
     if (rekorMessage !== undefined) details.rekorMessage = rekorMessage
-    if (code === 'REKOR_CONFLICT') conflictDetails(response, rekorMessage, attempt, details)
+    if (code === 'REKOR_CONFLICT') conflictDetails(response, rekorMessage, retries, details)
     if (code === 'REKOR_RATE_LIMITED') {
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'))
       if (retryAfter !== undefined) details.retryAfterMs = retryAfter
@@ -231,7 +256,7 @@ export class HttpTransport {
       if (spec.responseType === 'bytes') return new Uint8Array(await response.arrayBuffer()) as T
       text = await response.text()
     } catch (error) {
-      throw this.#transportError(spec, error)
+      throw this.#transportError(spec, error, false)
     }
     if (spec.responseType === 'text') return text as T
     let json: unknown
@@ -249,11 +274,31 @@ export class HttpTransport {
   }
 }
 
+/** The caller aborted, or the fetch gave up with an AbortError: never retried. */
+function isAbort(spec: RequestSpec<unknown>, error: unknown): boolean {
+  return spec.signal?.aborted === true || (error as { name?: unknown } | null)?.name === 'AbortError'
+}
+
+/** Rekor's `{ code, message }` error body, when the body is one (non-JSON bodies from proxies carry nothing). */
+function rekorErrorBody(body: unknown): { message?: string | undefined; code?: number | undefined } {
+  let value = body
+  if (typeof body === 'string') {
+    if (!body) return {}
+    try {
+      value = JSON.parse(body)
+    } catch {
+      return {}
+    }
+  }
+  const parsed = ErrorBodySchema.safeParse(value)
+  return parsed.success ? parsed.data : {}
+}
+
 /** Rekor v1 names the existing entry in `Location`/the message; Rekor v2 in an `x-log-index` header. */
 function conflictDetails(
   response: Response,
   message: string | undefined,
-  attempt: number,
+  retries: number,
   details: Record<string, unknown>,
 ): void {
   const location = response.headers.get('location')
@@ -262,7 +307,7 @@ function conflictDetails(
   if (uuid) details.uuid = uuid
   const logIndex = response.headers.get('x-log-index')
   if (logIndex && /^\d+$/.test(logIndex)) details.logIndex = Number(logIndex)
-  if (attempt > 0) details.afterRetry = true
+  if (retries > 0) details.afterRetry = true
 }
 
 /** zod-parses an upstream value; a failure becomes `REKOR_RESPONSE_INVALID` naming the first bad field. */

@@ -587,3 +587,141 @@ describe('retries and transport errors', () => {
     )
   })
 })
+
+describe('retry policy (ky retry options)', () => {
+  it('honours Retry-After on a 503 as well', async () => {
+    const seen: number[] = []
+    server.use(
+      http.get(`${api}/log/publicKey`, () => {
+        seen.push(Date.now())
+        return seen.length === 1
+          ? HttpResponse.json(
+              { code: 503, message: 'later' },
+              { status: 503, headers: { 'Retry-After': '1' } },
+            )
+          : undefined
+      }),
+    )
+    await new RekorClient(fast).getPublicKey()
+    expect(seen).toHaveLength(2)
+    expect(seen[1]! - seen[0]!).toBeGreaterThanOrEqual(950)
+  })
+
+  it('backs off on a 429 without Retry-After, ignoring RateLimit-Reset', async () => {
+    const seen: number[] = []
+    server.use(
+      http.get(`${api}/log/publicKey`, () => {
+        seen.push(Date.now())
+        return seen.length === 1
+          ? HttpResponse.json(
+              { code: 429, message: 'slow' },
+              { status: 429, headers: { 'RateLimit-Reset': '30' } },
+            )
+          : undefined
+      }),
+    )
+    await new RekorClient(fast).getPublicKey()
+    expect(seen).toHaveLength(2)
+    expect(seen[1]! - seen[0]!).toBeLessThan(1000)
+  })
+
+  it('fails at once with the server error when a 503 asks to wait longer than maxRetryAfter', async () => {
+    let calls = 0
+    server.use(
+      http.get(`${api}/log/publicKey`, () => {
+        calls++
+        return HttpResponse.json(
+          { code: 503, message: 'down' },
+          { status: 503, headers: { 'Retry-After': '90' } },
+        )
+      }),
+    )
+    const error = await expectRekorError(new RekorClient(fast).getPublicKey(), 'REKOR_SERVER_ERROR')
+    expect(calls).toBe(1)
+    expect(error.details).toMatchObject({ status: 503, rekorMessage: 'down', rekorCode: 503 })
+  })
+
+  it('retries a 408', async () => {
+    let calls = 0
+    server.use(
+      http.get(`${api}/log/publicKey`, () => {
+        calls++
+        return calls === 1 ? new HttpResponse('timeout', { status: 408 }) : undefined
+      }),
+    )
+    await new RekorClient(fast).getPublicKey()
+    expect(calls).toBe(2)
+  })
+
+  it('retries a POST after a network error without creating a second entry', async () => {
+    const { proposed } = signedArtifact('network error then created')
+    let calls = 0
+    server.use(
+      http.post(`${api}/log/entries`, () => {
+        calls++
+        return calls === 1 ? HttpResponse.error() : undefined
+      }),
+    )
+    const before = fake.bodies.length
+    const entry = await new RekorClient(fast).createEntry(proposed)
+    expect(calls).toBe(2)
+    expect(fake.bodies.length).toBe(before + 1)
+    expect(entry.logIndex).toBe(before)
+  })
+
+  it('retries whatever the fetch throws, then reports REKOR_NETWORK with the cause', async () => {
+    let calls = 0
+    const failing = new Error('socket hang up')
+    const client = new RekorClient({
+      ...fast,
+      fetch: async () => {
+        calls++
+        throw failing
+      },
+    })
+    const error = await expectRekorError(client.getPublicKey(), 'REKOR_NETWORK')
+    expect(calls).toBe(3)
+    expect(error.cause).toBe(failing)
+  })
+
+  it('logs each retry at debug level with the failure code', async () => {
+    let calls = 0
+    server.use(
+      http.get(`${api}/log/publicKey`, () => {
+        calls++
+        return calls <= 2 ? HttpResponse.json({ code: 500, message: 'boom' }, { status: 500 }) : undefined
+      }),
+    )
+    const lines: Array<{ fields: Record<string, unknown>; message: string }> = []
+    const logger = {
+      debug: (fields: Record<string, unknown>, message: string) => lines.push({ fields, message }),
+      info: () => {},
+      warn: () => {},
+      error: () => {},
+    }
+    await new RekorClient({ ...fast, logger }).getPublicKey()
+    expect(lines.map((line) => [line.message, line.fields.attempt, line.fields.code])).toEqual([
+      ['rekor: retrying', 1, 'REKOR_SERVER_ERROR'],
+      ['rekor: retrying', 2, 'REKOR_SERVER_ERROR'],
+    ])
+    for (const line of lines) {
+      expect(line.fields.operation).toBe('getPublicKey')
+      expect(line.fields.delay).toBeGreaterThanOrEqual(0)
+    }
+  })
+
+  it('says when an abort cut a wait to retry short', async () => {
+    server.use(
+      http.get(`${api}/log/publicKey`, () =>
+        HttpResponse.json({ code: 503, message: 'later' }, { status: 503, headers: { 'Retry-After': '5' } }),
+      ),
+    )
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 50)
+    const error = await expectRekorError(
+      new RekorClient(fast).getPublicKey({ signal: controller.signal }),
+      'REKOR_ABORTED',
+    )
+    expect(error.message).toBe('getPublicKey was aborted while waiting to retry')
+  })
+})

@@ -1,4 +1,11 @@
-import type { TrustService } from '@certus-trust/service'
+import { CertusError } from '@certus-trust/core'
+import { KmsError } from '@certus-trust/kms'
+import { RekorError } from '@certus-trust/rekor'
+import { ServiceError, type TrustService } from '@certus-trust/service'
+import { SignerError } from '@certus-trust/signer'
+import { StorageError } from '@certus-trust/storage'
+import { TlogError } from '@certus-trust/tlog'
+import { VerifierError } from '@certus-trust/verifier'
 import { describe, expect, it } from 'vitest'
 import { createApp } from './app.js'
 import { loadConfig } from './config.js'
@@ -162,14 +169,14 @@ describe('POST /v1/sign', () => {
     expect(body.error.message).toContain('artifact')
   })
 
-  it('rejects a non-JSON content type with 415', async () => {
+  it('rejects a non-JSON content type with 400 (invalid input)', async () => {
     const { app } = appWith()
     const request = new Request('http://localhost/v1/sign', {
       method: 'POST',
       headers: { 'content-type': 'text/plain', ...bearer(SIGNER_KEY) },
       body: JSON.stringify(signBody),
     })
-    await expectError(await app.request(request), 415, 'SERVER_UNSUPPORTED_MEDIA_TYPE')
+    await expectError(await app.request(request), 400, 'SERVER_UNSUPPORTED_MEDIA_TYPE')
   })
 
   it('rejects an oversized body with 413 before parsing it', async () => {
@@ -511,22 +518,88 @@ describe('error mapping', () => {
   })
 
   it.each([
-    ['STORAGE_UNAVAILABLE', 503],
-    ['REKOR_TIMEOUT', 504],
-    ['REKOR_SERVER_ERROR', 502],
-    ['SIGNER_WITNESS_UNREACHABLE', 503],
-    ['SIGNER_WITNESS_FAILED', 502],
-    ['VERIFIER_MALFORMED_BUNDLE', 422],
-    ['STORAGE_CONFLICT', 409],
-    ['TLOG_ENTRY_INVALID', 400],
-  ])('maps %s to %i', async (code, status) => {
-    const { CertusError } = await import('@certus-trust/core')
+    ['STORAGE_UNAVAILABLE', () => new StorageError({ code: 'STORAGE_UNAVAILABLE', message: 'down' }), 503],
+    ['REKOR_TIMEOUT', () => new RekorError({ code: 'REKOR_TIMEOUT', message: 'slow' }), 503],
+    ['REKOR_SERVER_ERROR', () => new RekorError({ code: 'REKOR_SERVER_ERROR', message: 'broken' }), 502],
+    ['REKOR_INVALID_INPUT', () => new RekorError({ code: 'REKOR_INVALID_INPUT', message: 'bad' }), 400],
+    [
+      'SIGNER_WITNESS_UNREACHABLE',
+      () => new SignerError({ code: 'SIGNER_WITNESS_UNREACHABLE', message: 'down' }),
+      503,
+    ],
+    [
+      'SIGNER_WITNESS_FAILED',
+      () => new SignerError({ code: 'SIGNER_WITNESS_FAILED', message: 'refused' }),
+      502,
+    ],
+    [
+      'SIGNER_DIGEST_ONLY_UNSUPPORTED',
+      () => new SignerError({ code: 'SIGNER_DIGEST_ONLY_UNSUPPORTED', message: 'ed25519' }),
+      501,
+    ],
+    [
+      'VERIFIER_MALFORMED_BUNDLE',
+      () => new VerifierError({ code: 'VERIFIER_MALFORMED_BUNDLE', message: 'not a bundle' }),
+      422,
+    ],
+    ['STORAGE_CONFLICT', () => new StorageError({ code: 'STORAGE_CONFLICT', message: 'duplicate' }), 409],
+    ['TLOG_ENTRY_INVALID', () => new TlogError({ code: 'TLOG_ENTRY_INVALID', message: 'bad entry' }), 400],
+    [
+      'SERVICE_FEATURE_DISABLED',
+      () => new ServiceError({ code: 'SERVICE_FEATURE_DISABLED', message: 'off' }),
+      501,
+    ],
+    ['ANY_CODE', () => new CertusError({ code: 'ANY_CODE', message: 'bare', category: 'forbidden' }), 403],
+  ] as const)('maps %s to %i by its category, keeping code and message', async (_code, create, status) => {
+    const error = create()
     const service = recordingService()
     service.sign = async () => {
-      throw new CertusError({ code, message: `failing with ${code}` })
+      throw error
     }
     const { app } = appWith({}, service)
-    await expectError(await app.request(post('/v1/sign', signBody, bearer(SIGNER_KEY))), status, code)
+    const body = await expectError(
+      await app.request(post('/v1/sign', signBody, bearer(SIGNER_KEY))),
+      status,
+      error.code,
+    )
+    expect(body.error.message).toBe(error.message)
+  })
+
+  it('hides the message of an internal (500) Certus error', async () => {
+    const service = recordingService()
+    service.sign = async () => {
+      throw new TlogError({ code: 'TLOG_INCONSISTENT', message: 'node 7 does not recompute' })
+    }
+    const { app } = appWith({}, service)
+    const body = await expectError(
+      await app.request(post('/v1/sign', signBody, bearer(SIGNER_KEY))),
+      500,
+      'TLOG_INCONSISTENT',
+    )
+    expect(JSON.stringify(body)).not.toContain('node 7')
+  })
+
+  it('maps a signing failure by its KMS cause: unavailable 503, other KMS failures 502', async () => {
+    for (const [kmsCode, status] of [
+      ['KMS_UNREACHABLE', 503],
+      ['KMS_TIMEOUT', 503],
+      ['KMS_PERMISSION_DENIED', 502],
+    ] as const) {
+      const service = recordingService()
+      service.sign = async () => {
+        throw new SignerError({
+          code: 'SIGNER_SIGNING_FAILED',
+          message: 'the key provider failed',
+          cause: new KmsError({ code: kmsCode, message: kmsCode }),
+        })
+      }
+      const { app } = appWith({}, service)
+      await expectError(
+        await app.request(post('/v1/sign', signBody, bearer(SIGNER_KEY))),
+        status,
+        'SIGNER_SIGNING_FAILED',
+      )
+    }
   })
 })
 

@@ -21,12 +21,30 @@ export type ServerErrorCode =
   | 'SERVER_INTERNAL'
 
 /**
- * The server's one error class. HTTP status is derived from the code by `statusForCode`.
+ * The server's one error class. HTTP status is derived from the code's category by `statusForCategory`.
  *
  * @example
  * throw new ServerError({ code: 'SERVER_NOT_FOUND', message: 'no transparency entry with that id' })
  */
 // The explicit annotation lets declaration emit name the base type (core's marker symbol is module-private).
 const ServerErrorBase: ReturnType<typeof defineErrorClass<ServerErrorCode>> =
-  defineErrorClass<ServerErrorCode>('ServerError')
+  defineErrorClass<ServerErrorCode>('ServerError', {
+    SERVER_CONFIG_INVALID: 'invalid_config',
+    SERVER_BAD_REQUEST: 'invalid_input',
+    SERVER_INVALID_JSON: 'invalid_input',
+    SERVER_UNSUPPORTED_MEDIA_TYPE: 'invalid_input',
+    SERVER_PAYLOAD_TOO_LARGE: 'too_large',
+    SERVER_UNAUTHORIZED: 'unauthorized',
+    SERVER_FORBIDDEN: 'forbidden',
+    SERVER_RATE_LIMITED: 'rate_limited',
+    SERVER_NOT_FOUND: 'not_found',
+    SERVER_IDEMPOTENCY_CONFLICT: 'conflict',
+    SERVER_FEATURE_DISABLED: 'unsupported',
+    SERVER_UPSTREAM_FAILED: 'upstream_failure',
+    SERVER_UPSTREAM_TIMEOUT: 'unavailable',
+    SERVER_UNAVAILABLE: 'unavailable',
+    SERVER_NOT_READY: 'unavailable',
+    SERVER_CLOSED: 'unavailable',
+    SERVER_INTERNAL: 'internal',
+  })
 export class ServerError extends ServerErrorBase {}

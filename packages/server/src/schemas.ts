@@ -295,7 +295,11 @@ export const ErrorResponseSchema = z
       details: z.record(z.string(), z.unknown()).optional(),
     }),
   })
-  .meta({ id: 'Error' })
+  .meta({
+    id: 'Error',
+    description:
+      "Every error code (of any package) has one category, and the status follows from it alone: invalid_input 400, unauthorized 401, forbidden 403, not_found 404, conflict 409, too_large 413, verification_failed 422, rate_limited 429, internal and invalid_config 500 (generic message), unsupported 501, upstream_failure 502, unavailable 503. The CLI's exit status follows from the same category. Branch on `code`, which is stable; `message` says what failed.",
+  })
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' })
 export const ReadySchema = z

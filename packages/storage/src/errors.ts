@@ -36,5 +36,21 @@ export type StorageErrorCode =
  */
 // The explicit annotation lets declaration emit name the base type (core's marker symbol is module-private).
 const StorageErrorBase: ReturnType<typeof defineErrorClass<StorageErrorCode>> =
-  defineErrorClass<StorageErrorCode>('StorageError')
+  defineErrorClass<StorageErrorCode>('StorageError', {
+    STORAGE_NOT_FOUND: 'not_found',
+    STORAGE_CONFLICT: 'conflict',
+    STORAGE_INVALID_RECORD: 'invalid_input',
+    STORAGE_INVALID_QUERY: 'invalid_input',
+    STORAGE_UNAVAILABLE: 'unavailable',
+    STORAGE_INVALID_OPTIONS: 'invalid_config',
+    STORAGE_CLOSED: 'unavailable',
+    STORAGE_BUSY: 'unavailable',
+    // The database cannot be used as it is (damaged, another application's, read-only, full, too new):
+    // storage is unavailable until someone fixes it; nothing was written.
+    STORAGE_CORRUPT: 'unavailable',
+    STORAGE_FOREIGN_DATABASE: 'unavailable',
+    STORAGE_READ_ONLY: 'unavailable',
+    STORAGE_FULL: 'unavailable',
+    STORAGE_SCHEMA_TOO_NEW: 'unavailable',
+  })
 export class StorageError extends StorageErrorBase {}

@@ -1,3 +1,4 @@
+export { freePort } from './free-port.js'
 export { fakeIdentityToken, startMockFulcio } from './local-fulcio.js'
 export type { FetchApp } from './serve-app.js'
 export { serveApp } from './serve-app.js'

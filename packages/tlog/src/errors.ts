@@ -39,8 +39,27 @@ export type TlogErrorCode =
 
 /** The one error class of @certus-trust/tlog. Check with `TlogError.is(error, 'TLOG_ENTRY_CONFLICT')`. */
 // The explicit annotation lets declaration emit name the base type (core's marker symbol is module-private).
-const TlogErrorBase: ReturnType<typeof defineErrorClass<TlogErrorCode>> =
-  defineErrorClass<TlogErrorCode>('TlogError')
+const TlogErrorBase: ReturnType<typeof defineErrorClass<TlogErrorCode>> = defineErrorClass<TlogErrorCode>(
+  'TlogError',
+  {
+    TLOG_ENTRY_INVALID: 'invalid_input',
+    TLOG_ENTRY_UNSUPPORTED: 'invalid_input',
+    // The proposed entry's own signature: the caller's input, not a verification the caller asked for.
+    TLOG_SIGNATURE_INVALID: 'invalid_input',
+    TLOG_ENTRY_CONFLICT: 'conflict',
+    TLOG_INVALID_REQUEST: 'invalid_input',
+    TLOG_TOO_MANY_QUERIES: 'invalid_input',
+    TLOG_KEY_INVALID: 'invalid_config',
+    TLOG_KEY_MISMATCH: 'invalid_config',
+    TLOG_INCONSISTENT: 'internal',
+    TLOG_STORAGE_FAILED: 'unavailable',
+    TLOG_ABORTED: 'unavailable',
+    TLOG_CLOSED: 'unavailable',
+    TLOG_TIMESTAMP_REQUEST_INVALID: 'invalid_input',
+    TLOG_TIMESTAMP_UNSUPPORTED: 'invalid_input',
+    TLOG_TSA_KEY_INVALID: 'invalid_config',
+  },
+)
 export class TlogError extends TlogErrorBase {}
 
 /** Throws a {@link TlogError}; `never` lets it end expressions. */

@@ -60,7 +60,32 @@ export type VerifierErrorCode =
  */
 // Typed through ReturnType so the declaration build does not need core's private marker symbol.
 const VerifierErrorBase: ReturnType<typeof defineErrorClass<VerifierErrorCode>> =
-  defineErrorClass<VerifierErrorCode>('VerifierError')
+  defineErrorClass<VerifierErrorCode>('VerifierError', {
+    // A bundle that is not a (known) bundle is rejected like any other bad bundle (HTTP 422, exit 1).
+    VERIFIER_MALFORMED_BUNDLE: 'verification_failed',
+    VERIFIER_UNSUPPORTED_BUNDLE: 'verification_failed',
+    VERIFIER_MALFORMED_TRUSTED_ROOT: 'invalid_input',
+    VERIFIER_TRUST_ROOT_UNAVAILABLE: 'unavailable',
+    VERIFIER_SIGNATURE_MISMATCH: 'verification_failed',
+    VERIFIER_ARTIFACT_MISMATCH: 'verification_failed',
+    VERIFIER_INVALID_ARTIFACT: 'invalid_input',
+    VERIFIER_UNTRUSTED_CHAIN: 'verification_failed',
+    VERIFIER_CERTIFICATE_EXPIRED: 'verification_failed',
+    VERIFIER_SCT_INVALID: 'verification_failed',
+    VERIFIER_TLOG_ENTRY_MISSING: 'verification_failed',
+    VERIFIER_UNTRUSTED_LOG: 'verification_failed',
+    VERIFIER_INCLUSION_PROOF_INVALID: 'verification_failed',
+    VERIFIER_CHECKPOINT_SIGNATURE_INVALID: 'verification_failed',
+    VERIFIER_SET_INVALID: 'verification_failed',
+    VERIFIER_TLOG_BODY_MISMATCH: 'verification_failed',
+    VERIFIER_TIMESTAMP_INVALID: 'verification_failed',
+    VERIFIER_IDENTITY_MISMATCH: 'verification_failed',
+    VERIFIER_KEY_MISMATCH: 'verification_failed',
+    VERIFIER_INVALID_POLICY: 'invalid_input',
+    VERIFIER_ONLINE_CHECK_FAILED: 'verification_failed',
+    // The bundle needs something we cannot check: it is not verified, so it is rejected.
+    VERIFIER_UNSUPPORTED: 'verification_failed',
+  })
 
 export class VerifierError extends VerifierErrorBase {}
 

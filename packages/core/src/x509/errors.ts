@@ -35,8 +35,27 @@ export type X509ErrorCode =
   | 'X509_NOT_VALID_AT_TIME'
 
 // Typed through ReturnType so the declaration build does not need the base class's private marker.
-const X509ErrorBase: ReturnType<typeof defineErrorClass<X509ErrorCode>> =
-  defineErrorClass<X509ErrorCode>('X509Error')
+const X509ErrorBase: ReturnType<typeof defineErrorClass<X509ErrorCode>> = defineErrorClass<X509ErrorCode>(
+  'X509Error',
+  {
+    // A certificate that is not a well-formed RFC 5280 certificate is unusable input…
+    X509_MALFORMED: 'invalid_input',
+    X509_VERSION: 'invalid_input',
+    X509_ALGORITHM_MISMATCH: 'invalid_input',
+    X509_DUPLICATE_EXTENSION: 'invalid_input',
+    X509_UNKNOWN_CRITICAL_EXTENSION: 'invalid_input',
+    X509_MALFORMED_EXTENSION: 'invalid_input',
+    // …one that parses but breaks a path or profile rule failed verification.
+    X509_ISSUER_NOT_CA: 'verification_failed',
+    X509_ISSUER_KEY_USAGE: 'verification_failed',
+    X509_PATH_LENGTH: 'verification_failed',
+    X509_LEAF_IS_CA: 'verification_failed',
+    X509_LEAF_KEY_USAGE: 'verification_failed',
+    X509_LEAF_EXTENDED_KEY_USAGE: 'verification_failed',
+    X509_SIGNATURE_INVALID: 'verification_failed',
+    X509_NOT_VALID_AT_TIME: 'verification_failed',
+  },
+)
 
 /**
  * A certificate or certificate path broke an RFC 5280 / Fulcio-profile rule. `details.position` is the index
