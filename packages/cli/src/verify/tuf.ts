@@ -1,3 +1,4 @@
+import type { TufConfig } from '@certus-trust/service'
 import type { LoadedTrustedRoot } from '@certus-trust/service/trust-root'
 import { CliError } from '../errors.js'
 import { resolvePath } from '../files.js'
@@ -10,20 +11,13 @@ export interface TufFlags {
   tufRoot?: string | undefined
 }
 
-/** Where the public-good trusted root is refreshed from, resolved from flags and `CERTUS_TRUST_TUF_*`. */
-export interface TufSettings {
-  mirror: string
-  tufRoot?: string | undefined
-  cacheDir?: string | undefined
-}
-
 /**
- * The TUF settings, or undefined for the embedded snapshot: `--tuf MIRROR`, else `--tuf` (or `--tuf-root`) with
+ * The TUF settings (the service's {@link TufConfig}, as the server reads them), or undefined for the embedded snapshot: `--tuf MIRROR`, else `--tuf` (or `--tuf-root`) with
  * `$CERTUS_TRUST_TUF_MIRROR` or public-good's mirror, else `$CERTUS_TRUST_TUF_MIRROR` alone. The initial root is
  * `--tuf-root`, else `$CERTUS_TRUST_TUF_ROOT`; the cache `$CERTUS_TRUST_TUF_CACHE_DIR`, else the service default.
  * @throws CliError `CLI_USAGE` for a mirror that is not an http(s) URL.
  */
-export async function tufSettings(io: CliIo, flags: TufFlags): Promise<TufSettings | undefined> {
+export async function tufSettings(io: CliIo, flags: TufFlags): Promise<TufConfig | undefined> {
   const fromEnv = (name: string) => io.env[name]?.trim() || undefined
   const envMirror = fromEnv('CERTUS_TRUST_TUF_MIRROR')
   const asked = flags.tuf !== undefined && flags.tuf !== false
@@ -46,7 +40,7 @@ export async function tufSettings(io: CliIo, flags: TufFlags): Promise<TufSettin
   const cacheDir = fromEnv('CERTUS_TRUST_TUF_CACHE_DIR')
   return {
     mirror,
-    ...(tufRoot === undefined ? {} : { tufRoot: resolvePath(io.cwd, tufRoot) }),
+    ...(tufRoot === undefined ? {} : { rootPath: resolvePath(io.cwd, tufRoot) }),
     ...(cacheDir === undefined ? {} : { cacheDir: resolvePath(io.cwd, cacheDir) }),
   }
 }
@@ -77,7 +71,7 @@ export async function loadPublicGood(
   const { loadPublicGoodTrustedRoot } = await import('@certus-trust/service/trust-root')
   return loadPublicGoodTrustedRoot({
     mirror: settings?.mirror,
-    tufRoot: settings?.tufRoot,
+    tufRoot: settings?.rootPath,
     cacheDir: settings?.cacheDir,
     maxAgeDays: maxAgeDays(io),
     ...options,
