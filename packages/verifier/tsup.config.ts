@@ -14,8 +14,6 @@ export default defineConfig([
   {
     // Executables: ESM only, no types. Separate so the conformance bin loads only the verify path.
     entry: ['src/bin.ts', 'src/bench-cli.ts'],
-    // Inline the few rekor functions the verify path uses (tree-shaken) instead of loading the package at start-up.
-    noExternal: ['@certus-trust/rekor'],
     format: ['esm'],
     dts: false,
     // No source maps: the published JavaScript is unminified and readable, and maps were ~60 % of each tarball.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildHashedRekordProposedEntry } from '@certus-trust/rekor'
+import { buildHashedRekordProposedEntry } from '@certus-trust/log-protocol/entries'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   dataDirLayout,

@@ -7,7 +7,7 @@ import {
   privateEncrypt,
   randomBytes,
 } from 'node:crypto'
-import { signEcdsaDigest } from './ecdsa-digest-sign.js'
+import { signEcdsaDigest } from '@certus-trust/core/signature'
 import { SignerError } from './errors.js'
 import {
   describeKey,

@@ -1,16 +1,15 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createRequire } from 'node:module'
 import {
-  canonicalizeProposedEntry,
   type EntryCreator,
   hashChildren,
   hashLeaf,
   type LogEntry,
   logIdFromPublicKey,
-  type ProposedEntry,
   signCheckpoint,
   signSignedEntryTimestamp,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol'
+import { canonicalizeProposedEntry, type ProposedEntry } from '@certus-trust/log-protocol/entries'
 import { bundleFromJSON, type SerializedBundle } from '@sigstore/bundle'
 import { toSignedEntity, toTrustMaterial, Verifier, type VerifierOptions } from '@sigstore/verify'
 

@@ -1,4 +1,4 @@
-import { type LogEntry, signSignedEntryTimestamp } from '@certus-trust/rekor'
+import { type LogEntry, signSignedEntryTimestamp } from '@certus-trust/log-protocol'
 import type { LogLeaf, LogNode, LogTreeHead, LogWriteTransaction } from '@certus-trust/storage'
 import type { BatchResult } from './batcher.js'
 import { bytesEqual, toBase64, toHex } from './encoding.js'

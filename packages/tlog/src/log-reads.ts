@@ -1,4 +1,4 @@
-import type { LogEntry } from '@certus-trust/rekor'
+import type { LogEntry } from '@certus-trust/log-protocol'
 import type { LogLeaf, LogTreeHead } from '@certus-trust/storage'
 import { toHex } from './encoding.js'
 import { validateProposedEntry } from './entry-validation.js'

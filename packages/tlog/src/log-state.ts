@@ -3,9 +3,9 @@ import {
   EMPTY_TREE_ROOT,
   type LogEntry,
   logIdFromPublicKey,
-  type OwnSignatures,
   signCheckpoint,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol'
+import type { OwnSignatures } from '@certus-trust/log-protocol/entries'
 import type { LogLeaf, LogStorage, LogTree, LogTreeHead } from '@certus-trust/storage'
 import type { SerialQueue } from './batcher.js'
 import { toBase64, toHex } from './encoding.js'

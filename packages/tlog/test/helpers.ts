@@ -4,7 +4,7 @@ import {
   verifyCheckpoint,
   verifyInclusionProof,
   verifySignedEntryTimestamp,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol'
 import { expect } from 'vitest'
 
 export type { TestSigner } from './entries.js'

@@ -1,4 +1,5 @@
-import { parseEntryBody, verifyCheckpoint, verifyConsistencyProof } from '@certus-trust/rekor'
+import { verifyCheckpoint, verifyConsistencyProof } from '@certus-trust/log-protocol'
+import { parseEntryBody } from '@certus-trust/log-protocol/entries'
 import type { LogStorage } from '@certus-trust/storage'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTransparencyLog, TlogError, type TransparencyLog } from '../src/index.js'

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto'
-import { RekorError } from '@certus-trust/rekor/offline'
+import { RekorError } from '@certus-trust/log-protocol'
 import { describe, expect, it } from 'vitest'
 import {
   MAX_CHECKPOINT_LENGTH,

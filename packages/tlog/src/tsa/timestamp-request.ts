@@ -1,4 +1,12 @@
-import { children, content, DerError, type DerNode, decodeOid, encoding, readNode } from '@certus-trust/core'
+import {
+  children,
+  content,
+  DerError,
+  type DerNode,
+  decodeOid,
+  encoding,
+  readNode,
+} from '@certus-trust/core/der'
 import { z } from 'zod'
 import { fromBase64 } from '../encoding.js'
 import { fail } from '../errors.js'
