@@ -5,3 +5,5 @@ export type { DigestSignatureOptions, HashAlgorithm } from './signature/digest-s
 export { DIGEST_LENGTH, verifyDigestSignature } from './signature/digest-signature.js'
 export { signEcdsaDigest } from './signature/ecdsa-digest-sign.js'
 export { verifyMessageSignature } from './signature/message-signature.js'
+export type { RsaDigestSignOptions } from './signature/rsa-digest-sign.js'
+export { signRsaDigest } from './signature/rsa-digest-sign.js'

@@ -34,4 +34,4 @@ export {
   signSignedEntryTimestamp,
   verifySignedEntryTimestamp,
 } from './signed-entry-timestamp.js'
-export { parseEntryBundle, TILE_WIDTH, tilePath } from './tiles.js'
+export { parseEntryBundle, TILE_WIDTH, TILES_PATH_PREFIX, tilePath } from './tiles.js'

@@ -3,6 +3,9 @@ import { fail } from './errors.js'
 // C2SP tlog-tiles (https://c2sp.org/tlog-tiles) encodings shared by a tile server (the embedded log) and a tile
 // reader (the Rekor v2 client): tile paths and entry bundles.
 
+/** Where a Rekor v2 log serves its C2SP tlog-tiles read endpoints, below its base URL. */
+export const TILES_PATH_PREFIX = '/api/v2'
+
 /** Hashes per full tile and entries per full entry bundle. */
 export const TILE_WIDTH = 256
 

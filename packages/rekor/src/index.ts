@@ -19,7 +19,7 @@ export {
   RekorClient,
 } from './rekor-client.js'
 export type { RekorV2ClientOptions, V2EntryCreator } from './rekor-v2-client.js'
-export { DEFAULT_REKOR_V2_TIMEOUT, RekorV2Client, TILES_PATH_PREFIX } from './rekor-v2-client.js'
+export { DEFAULT_REKOR_V2_TIMEOUT, RekorV2Client } from './rekor-v2-client.js'
 export type { ConsistencyProofResponse, LogInfo, ShardInfo } from './schemas.js'
 export type { TileInclusionProof, TilesClientOptions } from './tiles.js'
 export { TilesClient } from './tiles.js'

@@ -6,6 +6,7 @@ import {
   noteKeyId,
   type PublicKeyInput,
   parseCheckpoint,
+  TILES_PATH_PREFIX,
   toPublicKey,
   verifyCheckpoint,
   verifyInclusionProof,
@@ -17,9 +18,6 @@ import { fail, RekorError } from './errors.js'
 import { HttpTransport, parseWith } from './http-transport.js'
 import type { RetryDelayOptions } from './retry.js'
 import { TilesClient } from './tiles.js'
-
-/** Where Rekor v2 logs serve their C2SP tlog-tiles, below the log's base URL. */
-export const TILES_PATH_PREFIX = '/api/v2'
 
 /**
  * Default per-attempt timeout of a Rekor v2 write in milliseconds: the server answers only once a published

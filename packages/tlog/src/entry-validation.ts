@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
+import { fromAnyBase64, fromBase64, toHex } from '@certus-trust/core'
 import { hashLeaf, RekorError } from '@certus-trust/log-protocol'
 import {
   canonicalizeProposedEntry,
@@ -6,7 +7,7 @@ import {
   type ProposedEntry,
 } from '@certus-trust/log-protocol/entries'
 import { z } from 'zod'
-import { digestOf, fromAnyBase64, fromBase64, toHex } from './encoding.js'
+import { digestOf } from './encoding.js'
 import { fail } from './errors.js'
 
 const DIGEST_HEX_LENGTHS = { sha256: 64, sha384: 96, sha512: 128 } as const

@@ -1,5 +1,11 @@
 import { createHash, type KeyObject } from 'node:crypto'
-import { hashFromProtobufName, type Logger, noopLogger, preAuthEncoding } from '@certus-trust/core'
+import {
+  bytesEqual,
+  hashFromProtobufName,
+  type Logger,
+  noopLogger,
+  preAuthEncoding,
+} from '@certus-trust/core'
 import {
   type FulcioExtensions,
   fulcioExtensions,
@@ -11,7 +17,6 @@ import { type ArtifactInput, type ResolvedArtifact, resolveArtifact } from './ar
 import { type ParsedBundle, parseBundle } from './bundle.js'
 import { ChainCache, verifyCertificateChain } from './chain.js'
 import { matchDsseSubject } from './dsse-subject.js'
-import { bytesEqual } from './encoding.js'
 import { fail, VerifierError } from './errors.js'
 import {
   checkIdentity,

@@ -6,12 +6,12 @@ import { bytesEqual } from '../encoding.js'
 // publicDecrypt(RSA_NO_PADDING) and the encoding is checked here. The salt length is recovered from the encoding
 // (what OpenSSL calls RSA_PSS_SALTLEN_AUTO); MGF1 uses the digest's hash, as Go's rsa.VerifyPSS and node do.
 
-type PssHash = 'sha256' | 'sha384' | 'sha512'
+export type PssHash = 'sha256' | 'sha384' | 'sha512'
 
 const rsaViewOfPssKey = new WeakMap<KeyObject, KeyObject>()
 
-/** Reads one DER TLV at `offset`: returns the content's start and end. */
-function derElement(der: Uint8Array, offset: number, tag: number): { start: number; end: number } {
+/** Reads one DER TLV at `offset`: returns the content's start and end (shared with rsa-digest-sign.ts). */
+export function derElement(der: Uint8Array, offset: number, tag: number): { start: number; end: number } {
   if (der[offset] !== tag) throw new Error('unexpected DER tag')
   let length = der[offset + 1] ?? 0
   let start = offset + 2
@@ -48,7 +48,7 @@ function rawRsaKey(key: KeyObject): KeyObject {
   return rsa
 }
 
-function mgf1(hash: PssHash, seed: Uint8Array, length: number): Uint8Array {
+export function mgf1(hash: PssHash, seed: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length)
   const counter = new Uint8Array(4)
   let filled = 0

@@ -1,3 +1,4 @@
+import { fromBase64 } from '@certus-trust/core'
 import {
   children,
   content,
@@ -8,7 +9,6 @@ import {
   readNode,
 } from '@certus-trust/core/der'
 import { z } from 'zod'
-import { fromBase64 } from '../encoding.js'
 import { fail } from '../errors.js'
 import { TIMESTAMP_HASHES, type TimestampHashAlgorithm, timestampHashByOid } from './oids.js'
 
