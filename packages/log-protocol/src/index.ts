@@ -32,6 +32,7 @@ export type { SignedEntryTimestampInput } from './signed-entry-timestamp.js'
 export {
   signedEntryTimestampPayload,
   signSignedEntryTimestamp,
+  signSignedEntryTimestampOffThread,
   verifySignedEntryTimestamp,
 } from './signed-entry-timestamp.js'
 export { parseEntryBundle, TILE_WIDTH, TILES_PATH_PREFIX, tilePath } from './tiles.js'
