@@ -68,19 +68,25 @@ const RekorErrorBase: ReturnType<typeof defineErrorClass<RekorErrorCode>> = defi
     REKOR_KEY_INVALID: 'invalid_input',
   },
 )
-export class RekorError extends RekorErrorBase {}
+export class RekorError extends RekorErrorBase {
+  /**
+   * Throws a RekorError with `code`, `message`, optional `details` and `cause`: one line at each call site here and in
+   * the packages that throw this class (the Rekor clients, the service's record model).
+   */
+  static fail(
+    code: RekorErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    cause?: unknown,
+  ): never {
+    throw new RekorError({
+      code,
+      message,
+      ...(details ? { details } : {}),
+      ...(cause === undefined ? {} : { cause }),
+    })
+  }
+}
 
 /** Throws a RekorError; keeps call sites one line. */
-export function fail(
-  code: RekorErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-  cause?: unknown,
-): never {
-  throw new RekorError({
-    code,
-    message,
-    ...(details ? { details } : {}),
-    ...(cause === undefined ? {} : { cause }),
-  })
-}
+export const fail: typeof RekorError.fail = RekorError.fail

@@ -4,19 +4,7 @@ import { RekorError, type RekorErrorCode } from '@certus-trust/log-protocol'
 // here throw the same class, so one `RekorError.is()` covers a refused upload and a bad proof alike.
 
 /** Throws a RekorError; keeps call sites one line. */
-export function fail(
-  code: RekorErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-  cause?: unknown,
-): never {
-  throw new RekorError({
-    code,
-    message,
-    ...(details ? { details } : {}),
-    ...(cause === undefined ? {} : { cause }),
-  })
-}
+export const fail: typeof RekorError.fail = RekorError.fail
 
 export type { RekorErrorCode }
 export { RekorError }

@@ -11,7 +11,6 @@ import {
   hashLeaf,
   type LogEntry,
   RekorError,
-  type RekorErrorCode,
   toPublicKey,
 } from '@certus-trust/log-protocol'
 import { type EntryBody, parseEntryBody } from '@certus-trust/log-protocol/entries'
@@ -19,19 +18,7 @@ import { type EntryBody, parseEntryBody } from '@certus-trust/log-protocol/entri
 // The record model's view of a logged entry (what the server and the CLI store about it), read from the entry's
 // body. Failures stay RekorErrors: they are verdicts on the log entry, not on the service.
 
-function fail(
-  code: RekorErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-  cause?: unknown,
-): never {
-  throw new RekorError({
-    code,
-    message,
-    ...(details ? { details } : {}),
-    ...(cause === undefined ? {} : { cause }),
-  })
-}
+const fail: typeof RekorError.fail = RekorError.fail
 
 /**
  * Identity of a (Fulcio) certificate, read with core's strict X.509 parser (never by searching raw bytes): the
