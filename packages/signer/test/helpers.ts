@@ -119,7 +119,7 @@ export interface TestLog extends EntryCreator {
 
 /**
  * A minimal in-process Rekor v1 log for tests: real canonical bodies, RFC 6962 tree, signed checkpoint and SET
- * (built from @certus-trust/rekor's offline functions), so bundles verify upstream.
+ * (built from @certus-trust/log-protocol's functions), so bundles verify upstream.
  */
 export function createTestLog(options: { baseUrl?: string; keyType?: 'ec' | 'ed25519' } = {}): TestLog {
   const baseUrl = options.baseUrl ?? 'https://log.certus.test'

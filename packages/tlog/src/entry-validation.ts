@@ -164,7 +164,7 @@ function parseKeyMaterialUncached(base64Pem: string, field: string): ParsedKey {
 
 function canonicalize(input: unknown, options: ValidateEntryOptions): Uint8Array {
   try {
-    // One copy of Rekor's canonicalisation and signature rules, in @certus-trust/rekor.
+    // One copy of Rekor's canonicalisation and signature rules, in @certus-trust/log-protocol.
     return canonicalizeProposedEntry(input as ProposedEntry, {
       ...(options.artifact === undefined ? {} : { artifact: options.artifact }),
       ...(options.ownSignatures === undefined ? {} : { ownSignatures: options.ownSignatures }),

@@ -81,7 +81,7 @@ describe('checkpoints (C2SP signed notes, Rekor v2 style)', () => {
       thrown = error
     }
     expect(thrown).toMatchObject({ name: 'VerifierError', code: 'VERIFIER_CHECKPOINT_SIGNATURE_INVALID' })
-    // Parsing is @certus-trust/rekor's: its error is kept as the cause.
+    // Parsing is @certus-trust/log-protocol's: its error is kept as the cause.
     expect(RekorError.is((thrown as Error).cause, 'REKOR_CHECKPOINT_INVALID')).toBe(true)
   })
 
