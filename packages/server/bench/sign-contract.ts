@@ -31,10 +31,12 @@ import {
   type ServiceConfig,
   type StorageConfig,
 } from '@certus-trust/service'
+import { defaultSigningThreadCount } from '@certus-trust/signer'
 import pg from 'pg'
 import { runLoad } from '../test/load-runner.js'
 
 const SECONDS = Number(process.env.CERTUS_BENCH_SECONDS ?? 3)
+const SIGNING_THREADS = Number(process.env.CERTUS_TRUST_SIGNING_THREADS ?? defaultSigningThreadCount())
 const IN_FLIGHT = 64
 const DATABASE_URL = process.env.CERTUS_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const json = process.argv.includes('--json')
@@ -91,6 +93,8 @@ function serviceConfig(dataDir: string, storage: StorageConfig): ServiceConfig {
     databasePoolSize: 16,
     upstreamTimeoutMs: 10_000,
     upstreamRetries: 0,
+    // As the server runs by default: digest signatures on the other core(s).
+    signingThreads: SIGNING_THREADS,
   }
 }
 
@@ -286,7 +290,7 @@ async function verifyInProcess(): Promise<number> {
 async function main(): Promise<void> {
   report(
     `# bench:sign — Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ` +
-      `load ${os.loadavg()[0]?.toFixed(1)}, ${SECONDS}s per cell, ${IN_FLIGHT} in flight\n`,
+      `load ${os.loadavg()[0]?.toFixed(1)}, ${SECONDS}s per cell, ${IN_FLIGHT} in flight, ${SIGNING_THREADS} signing thread(s)\n`,
   )
   const floor = cryptoFloor()
   report(`crypto floor (P-256 sign + verify + sign, one core): ${floor.toFixed(0)}/s`)
