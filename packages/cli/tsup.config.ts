@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { defineConfig } from 'tsup'
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string
 }
 const define = { __CERTUS_CLI_VERSION__: JSON.stringify(version) }
+// The signer starts its signing threads from `./signing-worker.js` beside the module that spawns them; bundled,
+// that module is one of our chunks, so the thread body is an entry of the executable's build too.
+const signerDir = dirname(createRequire(import.meta.url).resolve('@certus-trust/signer/package.json'))
 
 export default defineConfig([
   {
@@ -20,7 +25,7 @@ export default defineConfig([
   },
   {
     // The executable: ESM only, with a shebang; subcommands stay separate chunks loaded on demand.
-    entry: { bin: 'src/bin.ts' },
+    entry: { bin: 'src/bin.ts', 'signing-worker': join(signerDir, 'dist', 'signing-worker.js') },
     format: ['esm'],
     splitting: true,
     // Start-up (issue 11): the executable bundles the workspace packages and their ESM dependencies, so a
