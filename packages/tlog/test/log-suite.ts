@@ -39,7 +39,7 @@ export function runLogSuite(backend: LogSuiteBackend): void {
       else await storage.close?.()
     })
 
-    it('appends entries of every supported kind and proves them with log-protocol's offline checks', async () => {
+    it('appends entries of every supported kind and proves them with the log-protocol offline checks', async () => {
       const publicKey = await log.getPublicKey()
       const made = [
         hashedRekordEntry(p256Signer()),
