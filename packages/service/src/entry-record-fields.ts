@@ -7,12 +7,7 @@ import {
   subjectAltNames,
   X509Error,
 } from '@certus-trust/core/x509'
-import {
-  hashLeaf,
-  type LogEntry,
-  RekorError,
-  toPublicKey,
-} from '@certus-trust/log-protocol'
+import { hashLeaf, type LogEntry, RekorError, toPublicKey } from '@certus-trust/log-protocol'
 import { type EntryBody, parseEntryBody } from '@certus-trust/log-protocol/entries'
 
 // The record model's view of a logged entry (what the server and the CLI store about it), read from the entry's
