@@ -29,6 +29,7 @@ export { openTrustService } from './open-trust-service.js'
 export type { ReconcileOptions, ReconcileResult } from './reconcile.js'
 export { RECORD_DUE_SEARCH_KEY, reconcileOrphans } from './reconcile.js'
 export { RECONCILED_ARTIFACT_TYPE } from './reconciled-record.js'
+export { readServiceEnv, SERVICE_ENV_VARIABLES } from './service-env.js'
 export type { SignatureEncoding } from './signature-encoding.js'
 export type {
   BuildSigningConfigOptions,
