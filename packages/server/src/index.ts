@@ -1,5 +1,5 @@
-export type { AppDeps, AppLogger } from './app.js'
-export { createApp } from './app.js'
+export type { AppDeps, AppLogger, AppType } from './app.js'
+export { createApp, createOpenApiDocument } from './app.js'
 export type { ApiKeyConfig, Config, JwtConfig, Role, StorageConfig, TransparencyConfig } from './config.js'
 export {
   CONFIG_VARIABLES,
@@ -21,7 +21,6 @@ export type { PoolStats, ServerMetrics } from './metrics.js'
 export { createMetrics } from './metrics.js'
 export type { Caller } from './middleware/auth.js'
 export { hashApiKey } from './middleware/auth.js'
-export { createOpenApiDocument } from './openapi.js'
 export { waitForShutdownSignal } from './shutdown-signal.js'
 export type { RunningServer, StartServerOptions } from './start-server.js'
 export { startServer } from './start-server.js'
