@@ -12,9 +12,13 @@ import {
 import { Hono } from 'hono'
 import pino from 'pino'
 import type { Config } from './config.js'
-import { createMetrics, observeLogCall, observeStorageCall, type ServerMetrics } from './metrics.js'
-import { storageGrowth } from './storage-growth.js'
-import { observeUpstreamRequests, upstreamTargets } from './upstream-metrics.js'
+import {
+  createMetrics,
+  observeLogCall,
+  observeStorageCall,
+  observeUpstreamCall,
+  type ServerMetrics,
+} from './metrics.js'
 
 /** Everything the server runs on, built from a {@link Config} by {@link createServerDeps}. */
 export interface ServerDeps {
@@ -96,20 +100,16 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     observeStorageCall: (labels, call) => observeStorageCall(metrics, labels, call),
     onInclusionProof: (seconds) => metrics.proofDuration.observe(seconds),
     onPoolWait: (seconds) => metrics.poolWaitDuration.observe(seconds),
+    observeUpstreamCall: (call) => observeUpstreamCall(metrics, call),
   })
   if (opened.poolStats) metrics.setPoolStatsSource(opened.poolStats)
-  metrics.setGrowthSource(() => storageGrowth(config, opened.log, opened.databaseBytes))
-  const stopObservingUpstreams = observeUpstreamRequests(
-    metrics,
-    upstreamTargets({ fulcioUrl: config.keyless.fulcioUrl, tsaUrl: config.tsaUrl }),
-  )
+  metrics.setGrowthSource(() => opened.storageGrowth())
   const reconcile = reconciler(opened, metrics, logger)
   try {
     // Before serving: entries left without records by a crash get them. On SQLite/PGlite/memory this process is
     // the only writer (the data directory is locked), so nothing can be mid-signing; PostgreSQL may be shared.
     await reconcile('startup', config.storage.kind === 'postgres' ? config.reconcile.graceSeconds : 0)
   } catch (error) {
-    stopObservingUpstreams()
     await opened.close()
     throw error
   }
@@ -127,10 +127,7 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     metrics,
     storageBackend: opened.storageBackend,
     reconcile,
-    close: async () => {
-      stopObservingUpstreams()
-      await opened.close()
-    },
+    close: opened.close,
   }
 }
 

@@ -1,11 +1,7 @@
+import type { OpenedTrustService, PoolStats } from '@certus-trust/service'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
-/** Pool usage as a storage backend may report it (all optional: the memory backend has no pool). */
-export interface PoolStats {
-  total?: number
-  idle?: number
-  waiting?: number
-}
+type StorageGrowth = Awaited<ReturnType<OpenedTrustService['storageGrowth']>>
 
 /** The server's Prometheus metrics, on a registry of their own (two apps in one process never collide). */
 export interface ServerMetrics {
@@ -37,12 +33,6 @@ export interface ServerMetrics {
   setPoolStatsSource(source: (() => PoolStats | undefined) | undefined): void
   /** Registers how big the stored data is, read at scrape time (storage growth). */
   setGrowthSource(source: (() => Promise<StorageGrowth>) | undefined): void
-}
-
-/** How much is stored: log entries, and bytes (SQLite: on disk; PostgreSQL: `pg_database_size`). */
-export interface StorageGrowth {
-  logEntries?: number | undefined
-  bytes?: number | undefined
 }
 
 /** Caps the number of distinct `artifact_type` label values; later ones become `other`. */
@@ -268,5 +258,25 @@ async function observeCall<T>(
     throw error
   } finally {
     end?.()
+  }
+}
+
+/** Times one request to Fulcio or a TSA (see the service's `observeUpstreamCalls`); counts it when it fails. */
+export function observeUpstreamCall(
+  metrics: ServerMetrics,
+  call: { service: 'fulcio' | 'tsa'; operation: string },
+): (errorCode: string | undefined) => void {
+  const fulcio = call.service === 'fulcio'
+  const end = (fulcio ? metrics.fulcioRequestDuration : metrics.tsaRequestDuration).startTimer({
+    operation: call.operation,
+  })
+  return (code) => {
+    end()
+    if (code !== undefined) {
+      ;(fulcio ? metrics.fulcioRequestErrors : metrics.tsaRequestErrors).inc({
+        operation: call.operation,
+        code,
+      })
+    }
   }
 }
