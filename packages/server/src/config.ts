@@ -5,7 +5,13 @@ import {
   type StorageConfig,
   type TransparencyConfig,
 } from '@certus-trust/service'
-import { type Env, envFields, parseEnv, resolvePath } from '@certus-trust/service/env'
+import {
+  type Env,
+  envFields,
+  parseEnv,
+  resolvePath,
+  unknownVariableWarnings as unknownEnvWarnings,
+} from '@certus-trust/service/env'
 import { DEFAULT_DATA_DIR } from '@certus-trust/service/layout'
 import { z } from 'zod'
 import { ServerError } from './errors.js'
@@ -212,17 +218,6 @@ export const CONFIG_VARIABLES: readonly string[] = Object.freeze([
   ...SERVICE_ENV_VARIABLES,
 ])
 
-/** Variables other Certus Trust programs read (the `certus` command): known, so never reported as unknown. */
-const OTHER_KNOWN_VARIABLES = ['CERTUS_TRUST_KEY_PASSPHRASE']
-
-/** Names people carry over from elsewhere, mapped to what we read instead. */
-const RENAMED_VARIABLES: Record<string, string> = {
-  CERTUS_TRUST_PUBLIC_URL: 'CERTUS_TRUST_LOG_BASE_URL',
-  CERTUS_TRUST_REKOR_URL: 'CERTUS_TRUST_REKOR_ADDR',
-  CERTUS_TRUST_FULCIO_URL: 'CERTUS_TRUST_FULCIO_ADDR',
-  CERTUS_TRUST_TSA_ADDR: 'CERTUS_TRUST_TSA_URL',
-}
-
 const MOCK_SIGSTORE_REFUSAL =
   'CERTUS_TRUST_MOCK_SIGSTORE: there is no mock mode. Certus Trust always signs for real; without ' +
   'CERTUS_TRUST_REKOR_ADDR/FULCIO_ADDR/TSA_URL it runs in embedded mode: real signatures with a local ' +
@@ -234,39 +229,8 @@ const MOCK_SIGSTORE_REFUSAL =
  * Warnings for `CERTUS_TRUST_*` variables nothing reads (a typo silently ignored would mislead), each naming
  * the closest known variable.
  */
-export function unknownVariableWarnings(env: Record<string, string | undefined>): string[] {
-  const known = new Set([...CONFIG_VARIABLES, ...OTHER_KNOWN_VARIABLES])
-  return Object.keys(env)
-    .filter((name) => name.startsWith('CERTUS_TRUST_') && !known.has(name))
-    .sort()
-    .map((name) => {
-      const suggestion = RENAMED_VARIABLES[name] ?? closestName(name, [...known])
-      return `${name} is not a Certus Trust variable and is ignored${suggestion ? `; did you mean ${suggestion}?` : ''}`
-    })
-}
-
-function closestName(name: string, candidates: string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined
-  for (const candidate of candidates) {
-    const distance = editDistance(name, candidate)
-    if (!best || distance < best.distance) best = { name: candidate, distance }
-  }
-  // Beyond a third of the name, a "suggestion" is noise.
-  return best && best.distance <= Math.max(3, Math.floor(name.length / 3)) ? best.name : undefined
-}
-
-/** Levenshtein distance (two rows). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution)
-    }
-    previous = current
-  }
-  return previous[b.length]!
+export function unknownVariableWarnings(env: Env): string[] {
+  return unknownEnvWarnings(env, CONFIG_VARIABLES)
 }
 
 /** True for 127.0.0.0/8, ::1 and `localhost`. */

@@ -1,7 +1,4 @@
-import type { RekorClient } from '@certus-trust/rekor'
-import { type OpenedTrustService, openTrustService, type TrustService } from '@certus-trust/service'
-import type { Signer } from '@certus-trust/signer'
-import type { Storage } from '@certus-trust/storage'
+import { type OpenedTrustService, openTrustService } from '@certus-trust/service'
 import {
   createRekorApi,
   createRekorV2Api,
@@ -20,35 +17,23 @@ import {
   type ServerMetrics,
 } from './metrics.js'
 
-/** Everything the server runs on, built from a {@link Config} by {@link createServerDeps}. */
-export interface ServerDeps {
-  service: TrustService
+/**
+ * Everything the server runs on, built from a {@link Config} by {@link createServerDeps}: the opened trust service
+ * (storage, log, signer…; see the service's `openTrustService`) plus the HTTP side.
+ */
+export interface ServerDeps extends Omit<OpenedTrustService, 'reconcile'> {
   /**
    * The embedded log's Rekor v1 API, the embedded Rekor v2 log's API and tiles (`/api/v2/...`) and the embedded
    * timestamp authority's `/api/v1/timestamp` (undefined with a remote Rekor or transparency off).
    */
   rekorApi?: Hono | undefined
-  /** The embedded timestamp authority, beside the embedded log. */
-  tsa?: TimestampAuthority | undefined
-  storage: Storage
-  /** The embedded log, when transparency is embedded. */
-  log?: TransparencyLog | undefined
-  /** The embedded Rekor v2 log, beside the embedded log (unless `CERTUS_TRUST_ENABLE_REKOR_V2=false`). */
-  rekorV2?: TransparencyLog | undefined
-  /** The remote Rekor client, when transparency is remote. */
-  rekor?: RekorClient | undefined
-  signer: Signer
   logger: pino.Logger
   metrics: ServerMetrics
-  /** `memory`, `pglite` or `postgres`. */
-  storageBackend: string
   /**
    * Writes the records of log entries signed here that have none (see `reconcileOrphans`), counting them in
    * `certus_trust_reconciled_records_total{trigger}`. Absent when the deps were assembled by hand.
    */
   reconcile?: ((trigger: 'startup' | 'interval', graceSeconds: number) => Promise<void>) | undefined
-  /** Closes the log, then storage, then releases the data directory (reverse order of creation). Idempotent. */
-  close(): Promise<void>
 }
 
 /** Options of {@link createServerDeps}. */
@@ -114,21 +99,8 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     throw error
   }
   const { log, rekorV2, tsa } = opened
-  return {
-    service: opened.service,
-    rekorApi: log ? embeddedApis(config, { log, rekorV2, tsa }) : undefined,
-    tsa,
-    storage: opened.storage,
-    log,
-    rekorV2,
-    rekor: opened.rekor,
-    signer: opened.signer,
-    logger,
-    metrics,
-    storageBackend: opened.storageBackend,
-    reconcile,
-    close: opened.close,
-  }
+  const rekorApi = log ? embeddedApis(config, { log, rekorV2, tsa }) : undefined
+  return { ...opened, rekorApi, logger, metrics, reconcile }
 }
 
 /** One reconciliation run, counted and logged. */

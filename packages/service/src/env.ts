@@ -106,3 +106,53 @@ export function readTrustRootEnv(env: Env, options: { cwd: string }): EnvResult<
     },
   }
 }
+
+/** Variables other Certus Trust programs read (the `certus` command): known, so never reported as unknown. */
+const OTHER_KNOWN_VARIABLES = ['CERTUS_TRUST_KEY_PASSPHRASE']
+
+/** Names people carry over from elsewhere, mapped to what we read instead. */
+const RENAMED_VARIABLES: Record<string, string> = {
+  CERTUS_TRUST_PUBLIC_URL: 'CERTUS_TRUST_LOG_BASE_URL',
+  CERTUS_TRUST_REKOR_URL: 'CERTUS_TRUST_REKOR_ADDR',
+  CERTUS_TRUST_FULCIO_URL: 'CERTUS_TRUST_FULCIO_ADDR',
+  CERTUS_TRUST_TSA_ADDR: 'CERTUS_TRUST_TSA_URL',
+}
+
+/**
+ * Warnings for `CERTUS_TRUST_*` variables of `env` that are not in `known` (a typo silently ignored would mislead),
+ * each naming the variable meant: a known rename, else the closest known name.
+ */
+export function unknownVariableWarnings(env: Env, known: readonly string[]): string[] {
+  const names = new Set([...known, ...OTHER_KNOWN_VARIABLES])
+  return Object.keys(env)
+    .filter((name) => name.startsWith('CERTUS_TRUST_') && !names.has(name))
+    .sort()
+    .map((name) => {
+      const suggestion = RENAMED_VARIABLES[name] ?? closestName(name, [...names])
+      return `${name} is not a Certus Trust variable and is ignored${suggestion ? `; did you mean ${suggestion}?` : ''}`
+    })
+}
+
+function closestName(name: string, candidates: string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined
+  for (const candidate of candidates) {
+    const distance = editDistance(name, candidate)
+    if (!best || distance < best.distance) best = { name: candidate, distance }
+  }
+  // Beyond a third of the name, a "suggestion" is noise.
+  return best && best.distance <= Math.max(3, Math.floor(name.length / 3)) ? best.name : undefined
+}
+
+/** Levenshtein distance (two rows). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution)
+    }
+    previous = current
+  }
+  return previous[b.length]!
+}
