@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/env.ts', 'src/layout.ts', 'src/trust-root.ts'],
+  entry: ['src/index.ts', 'src/env.ts', 'src/layout.ts', 'src/schemas.ts', 'src/trust-root.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   // No source maps: the published JavaScript is unminified and readable, and maps were ~60 % of each tarball.

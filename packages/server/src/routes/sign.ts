@@ -1,4 +1,5 @@
 import type { TrustService } from '@certus-trust/service'
+import { SignRequestSchema, SignResponseSchema } from '@certus-trust/service/schemas'
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { AppLogger } from '../app.js'
 import { audit } from '../audit.js'
@@ -6,7 +7,6 @@ import { ServerError } from '../errors.js'
 import type { ServerMetrics } from '../metrics.js'
 import { requireRole } from '../middleware/auth.js'
 import { errorResponses, SECURITY } from '../openapi.js'
-import { SignRequestSchema, SignResponseSchema } from '../schemas.js'
 import { jsonBody, rejectInvalid } from '../validation.js'
 
 const signRoute = createRoute({

@@ -1,15 +1,10 @@
 import type { TrustService } from '@certus-trust/service'
+import { TransparencyEntrySchema, TransparencyListSchema } from '@certus-trust/service/schemas'
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { requireRole } from '../middleware/auth.js'
 import { errorResponses, SECURITY } from '../openapi.js'
-import {
-  EntryIdParamSchema,
-  EntryQuerySchema,
-  ListQuerySchema,
-  TransparencyEntrySchema,
-  TransparencyListSchema,
-} from '../schemas.js'
+import { EntryIdParamSchema, EntryQuerySchema, ListQuerySchema } from '../schemas.js'
 import { rejectInvalid } from '../validation.js'
 
 const listRoute = createRoute({

@@ -1,11 +1,15 @@
 import type { TrustService } from '@certus-trust/service'
+import {
+  VerifyRequestSchema,
+  VerifyResponseSchema,
+  verifyRequestSchemaFor,
+} from '@certus-trust/service/schemas'
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { AppLogger } from '../app.js'
 import { audit } from '../audit.js'
 import type { ServerMetrics } from '../metrics.js'
 import { requireRole } from '../middleware/auth.js'
 import { errorResponses, SECURITY } from '../openapi.js'
-import { VerifyRequestSchema, VerifyResponseSchema, verifyRequestSchemaFor } from '../schemas.js'
 import { jsonBody, rejectInvalid } from '../validation.js'
 
 const verifyRoute = createRoute({
