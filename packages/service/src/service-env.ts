@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { kmsSchemeOf } from '@certus-trust/kms'
+import { defaultSigningThreadCount } from '@certus-trust/signer'
 import { z } from 'zod'
 import type { ServiceConfig, TransparencyConfig, TufConfig } from './config.js'
 import { type Env, type EnvResult, envFields, parseEnv, resolvePath, TrustRootEnvSchema } from './env.js'
@@ -44,6 +45,7 @@ const ServiceEnvSchema = TrustRootEnvSchema.extend({
     .transform((value) => Number(value) as 1 | 2)
     .optional(),
   CERTUS_TRUST_DATABASE_POOL_SIZE: positiveInt(1000).optional(),
+  CERTUS_TRUST_SIGNING_THREADS: nonNegativeInt(64).optional(),
   CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(3_600_000).optional(),
   CERTUS_TRUST_DATABASE_CONNECT_TIMEOUT_MS: positiveInt(600_000).optional(),
   CERTUS_TRUST_UPSTREAM_TIMEOUT_MS: positiveInt(600_000).optional(),
@@ -93,6 +95,8 @@ export function readServiceEnv(env: Env, options: { cwd: string }): EnvResult<Se
       tuf,
       trustRootMaxAgeDays: raw.CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS,
       databasePoolSize: raw.CERTUS_TRUST_DATABASE_POOL_SIZE ?? 10,
+      // A server is busy: digest signatures on the other cores by default (one-shot commands sign inline).
+      signingThreads: raw.CERTUS_TRUST_SIGNING_THREADS ?? defaultSigningThreadCount(),
       databaseStatementTimeoutMs:
         raw.CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS ?? DEFAULT_DATABASE_STATEMENT_TIMEOUT_MS,
       databaseConnectTimeoutMs:

@@ -43,6 +43,8 @@ export {
   SIGNING_CONFIG_MEDIA_TYPE,
   selectServices,
 } from './signing-config.js'
+export type { SigningThreads } from './signing-threads.js'
+export { createSigningThreads, defaultSigningThreadCount } from './signing-threads.js'
 export type { SlsaProvenanceV1, Statement, StatementInput, Subject } from './statement.js'
 export {
   createStatement,
