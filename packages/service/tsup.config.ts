@@ -1,7 +1,16 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/layout.ts', 'src/trust-root.ts'],
+  // One entry per subpath export (package.json "exports"); see src/index.ts for what each holds.
+  entry: {
+    index: 'src/index.ts',
+    'data-dir': 'src/entries/data-dir.ts',
+    env: 'src/env.ts',
+    layout: 'src/layout.ts',
+    schemas: 'src/schemas.ts',
+    storage: 'src/entries/storage.ts',
+    'trust-root': 'src/trust-root.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   // No source maps: the published JavaScript is unminified and readable, and maps were ~60 % of each tarball.

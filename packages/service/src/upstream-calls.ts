@@ -1,15 +1,24 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import type { ServerMetrics } from './metrics.js'
+
+/**
+ * Told when a request to Fulcio or a timestamp authority starts (`operation` is the URL path); the function it
+ * returns is called once when the request ends, with an error code (`HTTP_503`, `ECONNREFUSED`, `CLOSED`…) or
+ * undefined for a success.
+ */
+export type UpstreamCallObserver = (call: {
+  service: 'fulcio' | 'tsa'
+  operation: string
+}) => (errorCode: string | undefined) => void
 
 /** An upstream service whose requests are timed: every request to `origin` under `pathPrefix`. */
-export interface UpstreamTarget {
+interface UpstreamTarget {
   service: 'fulcio' | 'tsa'
   origin: string
   pathPrefix: string
 }
 
 /** The Fulcio and TSA URLs of the configuration, as targets (most specific path first). */
-export function upstreamTargets(urls: {
+function upstreamTargets(urls: {
   fulcioUrl?: string | undefined
   tsaUrl?: string | undefined
 }): UpstreamTarget[] {
@@ -33,18 +42,20 @@ interface HttpRequest {
 }
 
 interface Pending {
-  target: UpstreamTarget
-  operation: string
-  end: () => void
+  end: (errorCode: string | undefined) => void
 }
 
 /**
- * Times every HTTP request this process makes to Fulcio or a timestamp authority, whoever makes it (the signer
- * calls them through @sigstore/sign's HTTP client and through fetch): Node's `http.client.*` and undici's
- * `undici:request:*` diagnostics channels report each request's start, response and error. Returns the
+ * Reports every HTTP request this process makes to the configured Fulcio or timestamp authority, whoever makes it
+ * (the signer calls them through @sigstore/sign's HTTP client and through fetch): Node's `http.client.*` and
+ * undici's `undici:request:*` diagnostics channels report each request's start, response and error. Returns the
  * unsubscribe function.
  */
-export function observeUpstreamRequests(metrics: ServerMetrics, targets: UpstreamTarget[]): () => void {
+export function observeUpstreamCalls(
+  urls: { fulcioUrl?: string | undefined; tsaUrl?: string | undefined },
+  observer: UpstreamCallObserver,
+): () => void {
+  const targets = upstreamTargets(urls)
   if (targets.length === 0) return () => {}
   const pending = new WeakMap<object, Pending>()
   const begin = (request: object, origin: string, path: string) => {
@@ -53,17 +64,13 @@ export function observeUpstreamRequests(metrics: ServerMetrics, targets: Upstrea
       (candidate) => candidate.origin === origin && pathname.startsWith(candidate.pathPrefix),
     )
     if (!target) return
-    const histogram = target.service === 'fulcio' ? metrics.fulcioRequestDuration : metrics.tsaRequestDuration
-    pending.set(request, { target, operation: pathname, end: histogram.startTimer({ operation: pathname }) })
+    pending.set(request, { end: observer({ service: target.service, operation: pathname }) })
   }
   const finish = (request: object, code: string | undefined) => {
     const entry = pending.get(request)
     if (!entry) return
     pending.delete(request)
-    entry.end()
-    if (code === undefined) return
-    const errors = entry.target.service === 'fulcio' ? metrics.fulcioRequestErrors : metrics.tsaRequestErrors
-    errors.inc({ operation: entry.operation, code })
+    entry.end(code)
   }
   const beginHttp = (request: HttpRequest) => {
     if (pending.has(request)) return

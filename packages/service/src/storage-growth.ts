@@ -1,7 +1,14 @@
 import { stat } from 'node:fs/promises'
 import type { LogInfo, TransparencyLog } from '@certus-trust/tlog'
-import type { Config } from './config.js'
-import type { StorageGrowth } from './metrics.js'
+import type { StorageConfig } from './storage.js'
+
+/** How much is stored: log entries, and bytes (SQLite: on disk; PostgreSQL: `pg_database_size`). */
+export interface StorageGrowth {
+  /** Entries in the embedded log (every shard); undefined without one. */
+  logEntries?: number | undefined
+  /** Undefined for backends that cannot tell (memory, PGlite). */
+  bytes?: number | undefined
+}
 
 /**
  * What storage holds, for the growth gauges: the embedded log's entry count (every shard), and the database's
@@ -9,15 +16,13 @@ import type { StorageGrowth } from './metrics.js'
  * the service uses (`databaseBytes`).
  */
 export async function storageGrowth(
-  config: Config,
+  storage: StorageConfig,
   log: TransparencyLog | undefined,
   databaseBytes?: (() => Promise<number>) | undefined,
 ): Promise<StorageGrowth> {
   const [logEntries, bytes] = await Promise.all([
     log ? log.getLogInfo().then(entriesInLog) : undefined,
-    config.storage.kind === 'sqlite'
-      ? fileBytes([config.storage.path, `${config.storage.path}-wal`])
-      : databaseBytes?.(),
+    storage.kind === 'sqlite' ? fileBytes([storage.path, `${storage.path}-wal`]) : databaseBytes?.(),
   ])
   return { logEntries, bytes }
 }
