@@ -1,5 +1,6 @@
-import { createECDH, createHmac, randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { p256, p384 } from '@noble/curves/nist.js'
+import { opensslBaseMultiply } from './openssl-base-multiply.js'
 
 // ECDSA over a digest the caller already computed (a bare `sha256:` input, a file hashed as a stream).
 // node:crypto cannot sign a prehashed ECDSA input, and signing entirely in pure JS (@noble/curves) costs ~20x
@@ -73,20 +74,10 @@ function* rfc6979Nonces(spec: CurveSpec, d: bigint, h1: Uint8Array): Generator<b
   }
 }
 
-const ecdhByCurve = new Map<string, ReturnType<typeof createECDH>>()
-
-/** x(k·G) computed by OpenSSL. */
+/** x(k·G), computed by OpenSSL (constant-time: k is the secret nonce). */
 function baseMultiplyX(spec: CurveSpec, k: bigint): bigint {
-  let ecdh = ecdhByCurve.get(spec.openssl)
-  if (!ecdh) {
-    ecdh = createECDH(spec.openssl)
-    ecdhByCurve.set(spec.openssl, ecdh)
-  }
   const { Fn, Fp } = spec.curve.Point
-  ecdh.setPrivateKey(toBytes(k, Fn.BYTES))
-  // Uncompressed point: 0x04 ‖ x ‖ y.
-  const point = ecdh.getPublicKey()
-  return toBigInt(point.subarray(1, 1 + Fp.BYTES))
+  return opensslBaseMultiply(spec.openssl, k, Fn.BYTES, Fp.BYTES).x
 }
 
 /**

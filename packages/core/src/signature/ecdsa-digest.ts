@@ -1,5 +1,6 @@
-import { createECDH, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import { p256, p384, p521 } from '@noble/curves/nist.js'
+import { opensslBaseMultiply } from './openssl-base-multiply.js'
 
 // ECDSA over a digest the caller already computed (hashedrekord). node:crypto cannot verify a bare digest (it always
 // hashes its input), so this uses @noble/curves' field and point arithmetic. What makes noble's own `verify` slow for
@@ -11,26 +12,14 @@ type CurvePoint = ReturnType<Curve['Point']['fromBytes']>
 
 const CURVES: Record<string, Curve> = { prime256v1: p256, secp384r1: p384, secp521r1: p521 }
 
-const ecdhByCurve = new Map<string, ReturnType<typeof createECDH>>()
-
 /**
- * u·G computed by OpenSSL: an ECDH object given u as its private key holds u·G as its public key. On P-256
- * (OpenSSL's dedicated nistz256 code) that is about a tenth of the JavaScript cost; on P-384 and P-521 OpenSSL's
- * generic code is slower than @noble/curves' precomputed base table, so only P-256 uses it. Only public values pass
- * through here (u1 = h·s⁻¹).
+ * u·G in OpenSSL ({@link opensslBaseMultiply}). On P-384 and P-521 OpenSSL's generic code is slower than
+ * @noble/curves' precomputed base table, so only P-256 takes this path. Only public values pass through here
+ * (u1 = h·s⁻¹).
  */
-function baseMultiply(curveName: string, curve: Curve, u: bigint): CurvePoint {
-  let ecdh = ecdhByCurve.get(curveName)
-  if (!ecdh) {
-    ecdh = createECDH(curveName)
-    ecdhByCurve.set(curveName, ecdh)
-  }
+function baseMultiply(curve: Curve, u: bigint): CurvePoint {
   const { Fn, Fp } = curve.Point
-  ecdh.setPrivateKey(Buffer.from(u.toString(16).padStart(Fn.BYTES * 2, '0'), 'hex'))
-  // Uncompressed encoding 0x04 ‖ x ‖ y of a point OpenSSL computed on the curve.
-  const encoded = ecdh.getPublicKey()
-  const x = BigInt(`0x${encoded.subarray(1, 1 + Fp.BYTES).toString('hex')}`)
-  const y = BigInt(`0x${encoded.subarray(1 + Fp.BYTES).toString('hex')}`)
+  const { x, y } = opensslBaseMultiply('prime256v1', u, Fn.BYTES, Fp.BYTES)
   return new curve.Point(x, y, 1n)
 }
 
@@ -115,8 +104,7 @@ export function verifyEcdsaDigest(key: KeyObject, digest: Uint8Array, signature:
     const u1 = Fn.create(h * sInverse)
     const u2 = Fn.create(r * sInverse)
     // u1·G in OpenSSL on P-256 (u1 = 0 only for a digest ≡ 0 mod n); u2·Q with Q's table.
-    const u1G =
-      curve === p256 && u1 !== 0n ? baseMultiply(curveName, curve, u1) : curve.Point.BASE.multiplyUnsafe(u1)
+    const u1G = curve === p256 && u1 !== 0n ? baseMultiply(curve, u1) : curve.Point.BASE.multiplyUnsafe(u1)
     const R = u1G.add(Q.multiplyUnsafe(u2))
     if (R.is0()) return false
     return Fn.create(R.toAffine().x) === r
