@@ -1,6 +1,4 @@
 export type { ArtifactInput } from './artifact.js'
-export type { ConfigWitnessOptions } from './config-witnesses.js'
-export { witnessesFromSigningConfig } from './config-witnesses.js'
 export type { SignerErrorCode } from './errors.js'
 export { SignerError } from './errors.js'
 export type { GeneratedKeyPair, GenerateKeyPairOptions } from './generate-key-pair.js'
@@ -29,30 +27,9 @@ export type {
   SignResult,
 } from './signer.js'
 export { attest, createSigner, DEFAULT_MAX_IN_MEMORY_BYTES, sign } from './signer.js'
-export type {
-  SelectedServices,
-  SelectServicesOptions,
-  ServiceSelector,
-  SigningConfig,
-  SigningConfigService,
-  SigningConfigSource,
-} from './signing-config.js'
-export {
-  loadSigningConfig,
-  parseSigningConfig,
-  SIGNING_CONFIG_MEDIA_TYPE,
-  selectServices,
-} from './signing-config.js'
-export type { SlsaProvenanceV1, Statement, StatementInput, Subject } from './statement.js'
-export {
-  createStatement,
-  cycloneDxStatement,
-  IN_TOTO_PAYLOAD_TYPE,
-  IN_TOTO_STATEMENT_TYPE,
-  PREDICATE_TYPES,
-  slsaProvenanceStatement,
-  spdxStatement,
-} from './statement.js'
+// The rest of the SigningConfig API is the `./signing-config` subpath; in-toto statement builders are `./in-toto`.
+export type { SigningConfig } from './signing-config.js'
+export { loadSigningConfig } from './signing-config.js'
 export type { TimestampAuthorityOptions, TimestampHashAlgorithm } from './timestamp-witness.js'
 export { createTimestampAuthorityWitness } from './timestamp-witness.js'
 export type { SigstoreWitness, Witness, WitnessOption } from './witness.js'
