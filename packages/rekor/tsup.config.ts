@@ -1,13 +1,5 @@
 import { defineConfig } from 'tsup'
+import { packageBuild } from '../../tsup.base.ts'
 
-export default defineConfig({
-  // offline.ts: the lean `./offline` subpath (no ky, zod or noble at load time).
-  entry: ['src/index.ts', 'src/offline.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  // No source maps: the published JavaScript is unminified and readable, and maps were ~60 % of each tarball.
-  sourcemap: false,
-  clean: true,
-  target: 'node22',
-  tsconfig: 'tsconfig.build.json',
-})
+// offline.ts: the lean `./offline` subpath (no ky, zod or noble at load time).
+export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/offline.ts'] }))
