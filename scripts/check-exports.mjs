@@ -109,11 +109,13 @@ function main() {
     rootIndex === -1 ? join(dirname(fileURLToPath(import.meta.url)), '..') : args[rootIndex + 1],
   )
   const rows = countExports(root, publishedEntries(root))
-  if (args.includes('--json')) console.log(JSON.stringify(rows, null, 2))
+  const json = args.includes('--json')
+  if (json) console.log(JSON.stringify(rows, null, 2))
   else printTable(rows)
   const failing = rows.filter((row) =>
     ['OVER', 'MISSING', 'ok (remove from OVER_BUDGET)'].includes(verdict(row)),
   )
+  process.exitCode = failing.length === 0 ? 0 : 1
   for (const row of failing) {
     const where = relative(root, row.source)
     if (verdict(row) === 'MISSING')
@@ -122,12 +124,12 @@ function main() {
       console.error(`${where}: [exports] ${row.packageName} exports ${row.count} names (budget ${BUDGET})`)
     else console.error(`${where}: [exports] ${row.packageName} is within budget: remove it from OVER_BUDGET`)
   }
+  if (json) return
   console.log(
     failing.length === 0
       ? `check-exports: ${rows.length} entry points, every main entry within ${BUDGET} names (or allowed)`
       : `check-exports: ${failing.length} problem(s)`,
   )
-  process.exitCode = failing.length === 0 ? 0 : 1
 }
 
 main()
