@@ -90,6 +90,7 @@ export type { SignedEntryTimestampInput } from './signed-entry-timestamp.js'
 export {
   signedEntryTimestampPayload,
   signSignedEntryTimestamp,
+  signSignedEntryTimestampOffThread,
   verifySignedEntryTimestamp,
 } from './signed-entry-timestamp.js'
 export type { TileInclusionProof, TilesClientOptions } from './tiles.js'

@@ -69,13 +69,33 @@ export function verifyLogSignature(key: KeyObject, data: Uint8Array, signature: 
   }
 }
 
-/** Signs like a Rekor v1 log (see {@link verifyLogSignature}). */
-export function signLogData(privateKey: KeyObject, data: Uint8Array): Uint8Array {
+/** node:crypto's algorithm and key arguments for signing like a Rekor v1 log. */
+function logSigningParameters(privateKey: KeyObject): [algorithm: string | null, key: KeyObject] {
   if (privateKey.type !== 'private') fail('REKOR_KEY_INVALID', 'signing needs a private key')
   const type = privateKey.asymmetricKeyType
-  if (type === 'ed25519') return new Uint8Array(cryptoSign(null, data, privateKey))
-  if (type === 'ec')
-    return new Uint8Array(cryptoSign('sha256', data, { key: privateKey, dsaEncoding: 'der' }))
-  if (type === 'rsa') return new Uint8Array(cryptoSign('sha256', data, privateKey))
+  if (type === 'ed25519') return [null, privateKey]
+  // ECDSA signatures are DER, node's default dsaEncoding: the bare KeyObject skips re-preparing the key per call.
+  if (type === 'ec' || type === 'rsa') return ['sha256', privateKey]
   return fail('REKOR_KEY_INVALID', `unsupported log key type ${String(type)}`)
+}
+
+/** Signs like a Rekor v1 log (see {@link verifyLogSignature}). */
+export function signLogData(privateKey: KeyObject, data: Uint8Array): Uint8Array {
+  const [algorithm, key] = logSigningParameters(privateKey)
+  return new Uint8Array(cryptoSign(algorithm, data, key))
+}
+
+/**
+ * {@link signLogData} on libuv's thread pool (node:crypto's callback form): a log signing a batch of SETs keeps
+ * its main thread for other work and spreads the signatures over the cores.
+ */
+export function signLogDataOffThread(privateKey: KeyObject, data: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    // Inside the executor, so a key we cannot sign with is a rejection, not a throw.
+    const [algorithm, key] = logSigningParameters(privateKey)
+    cryptoSign(algorithm, data, key, (error, signature) => {
+      if (error) reject(error)
+      else resolve(new Uint8Array(signature))
+    })
+  })
 }

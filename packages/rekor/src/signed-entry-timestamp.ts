@@ -6,6 +6,7 @@ import {
   logIdFromPublicKey,
   type PublicKeyInput,
   signLogData,
+  signLogDataOffThread,
   toPublicKey,
   verifyLogSignature,
 } from './keys.js'
@@ -49,6 +50,14 @@ export function signSignedEntryTimestamp(
   privateKey: KeyObject,
 ): Uint8Array {
   return signLogData(privateKey, signedEntryTimestampPayload(input))
+}
+
+/** {@link signSignedEntryTimestamp} on libuv's thread pool, for a log signing a batch of SETs at once. */
+export function signSignedEntryTimestampOffThread(
+  input: SignedEntryTimestampInput,
+  privateKey: KeyObject,
+): Promise<Uint8Array> {
+  return signLogDataOffThread(privateKey, signedEntryTimestampPayload(input))
 }
 
 /**

@@ -41,6 +41,7 @@ async function open(repo: string, label: string): Promise<{ opened: Service; dat
     databasePoolSize: 16,
     upstreamTimeoutMs: 10_000,
     upstreamRetries: 0,
+    signingThreads: Number(process.env.CERTUS_TRUST_SIGNING_THREADS ?? 0),
   })
   return { opened, dataDir }
 }

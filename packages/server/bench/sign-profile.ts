@@ -46,6 +46,8 @@ const opened = await openTrustService(
     databasePoolSize: 16,
     upstreamTimeoutMs: 10_000,
     upstreamRetries: 0,
+    // As the server runs: CERTUS_TRUST_SIGNING_THREADS, else none (profiles the main thread's share).
+    signingThreads: Number(process.env.CERTUS_TRUST_SIGNING_THREADS ?? 0),
   },
   {
     // Storage latency by operation (the service's own hook, as the server's metrics use it).

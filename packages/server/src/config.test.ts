@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CONFIG_VARIABLES, isLoopbackHost, loadConfig, unknownVariableWarnings } from './config.js'
@@ -247,6 +247,18 @@ describe('configuration that cannot silently mislead', () => {
       variables: ['CERTUS_TRUST_LOG_LEVEL'],
     })
     expect(loadConfig({ CERTUS_TRUST_PUBLIC_READS: 'TRUE' }, { cwd }).auth.publicReads).toBe(true)
+  })
+
+  it('signs on worker threads by default on more than one core, configurably', () => {
+    expect(loadConfig({}, { cwd }).signingThreads).toBe(Math.max(0, Math.min(4, availableParallelism() - 1)))
+    expect(loadConfig({ CERTUS_TRUST_SIGNING_THREADS: '0' }, { cwd }).signingThreads).toBe(0)
+    expect(loadConfig({ CERTUS_TRUST_SIGNING_THREADS: '3' }, { cwd }).signingThreads).toBe(3)
+    expect(configError({ CERTUS_TRUST_SIGNING_THREADS: 'many' }).message).toContain(
+      'CERTUS_TRUST_SIGNING_THREADS',
+    )
+    expect(configError({ CERTUS_TRUST_SIGNING_THREADS: '65' }).message).toContain(
+      'CERTUS_TRUST_SIGNING_THREADS',
+    )
   })
 
   it('bounds database waits, configurably', () => {

@@ -9,6 +9,7 @@ import {
   type StorageConfig,
   type TransparencyConfig,
 } from '@certus-trust/service'
+import { defaultSigningThreadCount } from '@certus-trust/signer'
 import { z } from 'zod'
 import { ServerError } from './errors.js'
 
@@ -245,6 +246,7 @@ const EnvSchema = z.object({
   CERTUS_TRUST_RATE_LIMIT_WINDOW_MS: positiveInt(86_400_000).optional(),
   CERTUS_TRUST_BODY_LIMIT: positiveInt(64 * 1024 * 1024).optional(),
   CERTUS_TRUST_DATABASE_POOL_SIZE: positiveInt(1000).optional(),
+  CERTUS_TRUST_SIGNING_THREADS: nonNegativeInt(64).optional(),
   CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(3_600_000).optional(),
   CERTUS_TRUST_DATABASE_CONNECT_TIMEOUT_MS: positiveInt(600_000).optional(),
   CERTUS_TRUST_CORS_ORIGINS: commaList
@@ -551,6 +553,7 @@ export function loadConfig(
     },
     bodyLimitBytes: raw.CERTUS_TRUST_BODY_LIMIT ?? DEFAULT_BODY_LIMIT_BYTES,
     databasePoolSize: raw.CERTUS_TRUST_DATABASE_POOL_SIZE ?? 10,
+    signingThreads: raw.CERTUS_TRUST_SIGNING_THREADS ?? defaultSigningThreadCount(),
     databaseStatementTimeoutMs:
       raw.CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS ?? DEFAULT_DATABASE_STATEMENT_TIMEOUT_MS,
     databaseConnectTimeoutMs:

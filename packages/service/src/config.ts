@@ -38,6 +38,11 @@ export interface ServiceConfig {
    * Undefined = the PEM file at {@link signingKeyPath}.
    */
   signingKeyUri?: string | undefined
+  /**
+   * Worker threads that make the PEM signing key's digest signatures (`sha256:` inputs) off the main thread, so a
+   * busy server uses more than one core. 0 or undefined = sign on the main thread (right for one-shot commands).
+   */
+  signingThreads?: number | undefined
   /** PEM private key of the embedded log (checkpoints, SETs); generated (mode 0600) when missing. */
   logKeyPath: string
   /**

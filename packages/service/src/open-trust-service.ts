@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Logger } from '@certus-trust/core'
 import type { RekorClient } from '@certus-trust/rekor'
-import type { Signer } from '@certus-trust/signer'
+import { createSigningThreads, type Signer, type SigningThreads } from '@certus-trust/signer'
 import type { Storage } from '@certus-trust/storage'
 import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
 import type { ServiceConfig } from './config.js'
@@ -100,6 +100,13 @@ function usesDataDir(config: ServiceConfig): boolean {
   )
 }
 
+/** Worker threads for a PEM signing key's digest signatures, when the config asks for any. */
+function openSigningThreads(config: ServiceConfig): SigningThreads | undefined {
+  const count = config.signingThreads ?? 0
+  if (count < 1 || config.keyless.enabled || config.signingKeyUri !== undefined) return undefined
+  return createSigningThreads(count)
+}
+
 /** The embedded Rekor v2 log's own storage (see `rekorV2StorageConfig`), when the config asks for that log. */
 async function openRekorV2Storage(config: ServiceConfig): Promise<OpenedStorage | undefined> {
   if (config.transparency.mode !== 'embedded' || !config.rekorV2KeyPath) return undefined
@@ -164,7 +171,15 @@ export async function openTrustService(
       onInclusionProof: options.onInclusionProof,
     })
     closer.push(() => backend.close())
-    const signer = await createConfiguredSigner(config, backend.witness, logger, backend.ownSignatures)
+    const signingThreads = openSigningThreads(config)
+    if (signingThreads) closer.push(() => signingThreads.close())
+    const signer = await createConfiguredSigner(
+      config,
+      backend.witness,
+      logger,
+      backend.ownSignatures,
+      signingThreads,
+    )
     const signingPublicKeyPem = await signer.publicKey()
     const baseRoot = await loadBaseTrustedRoot(config.trustedRootPath, {
       tuf: config.tuf,

@@ -1,14 +1,21 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from '@certus-trust/core'
 import type { EntryCreator, OwnSignatures } from '@certus-trust/rekor'
-import { createSigner, loadSigningConfig, type Signer } from '@certus-trust/signer'
+import {
+  createLocalKeyProvider,
+  createSigner,
+  loadSigningConfig,
+  type Signer,
+  type SigningThreads,
+} from '@certus-trust/signer'
 import type { ServiceConfig } from './config.js'
 import { resolveSigningKey } from './keys.js'
 
 /**
  * The signer the configuration names: keyless (Fulcio, identity token from the config or a file re-read for
  * every signature), else the signing key (a KMS key, or a PEM file generated on first use), recording entries
- * through `witness`, or through the logs and TSAs of `config.signingConfigPath` when it is set.
+ * through `witness`, or through the logs and TSAs of `config.signingConfigPath` when it is set. With
+ * `signingThreads`, a PEM key's digest signatures are made on those worker threads.
  */
 export async function createConfiguredSigner(
   config: Pick<
@@ -19,6 +26,7 @@ export async function createConfiguredSigner(
   witness: EntryCreator | 'none',
   logger?: Logger,
   ownSignatures?: OwnSignatures,
+  signingThreads?: SigningThreads,
 ): Promise<Signer> {
   const timestampAuthority = config.tsaUrl
     ? { url: config.tsaUrl, timeout: config.upstreamTimeoutMs, retries: config.upstreamRetries }
@@ -50,5 +58,10 @@ export async function createConfiguredSigner(
       ...common,
     })
   }
-  return createSigner({ key: await resolveSigningKey(config, logger), ...common })
+  const key = await resolveSigningKey(config, logger)
+  // A PEM key signs on the signing threads when there are any; a KMS key signs in its KMS.
+  return createSigner({
+    key: signingThreads && typeof key === 'string' ? createLocalKeyProvider(key, { signingThreads }) : key,
+    ...common,
+  })
 }

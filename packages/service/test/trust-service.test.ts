@@ -111,6 +111,40 @@ describe('openTrustService with the embedded log', () => {
   })
 })
 
+describe('openTrustService with signing threads', () => {
+  it('signs on worker threads with the same signatures as the main thread, all logged and recorded', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'certus-service-threads-'))
+    const threaded = await openTrustService(configFor(dataDir, { signingThreads: 2 }))
+    try {
+      const requests = Array.from({ length: 40 }, (_, index) => ({
+        artifact: digestOf(`threaded ${index}`),
+        artifact_type: 'file',
+        subject: `threaded ${index}`,
+      }))
+      const results = await Promise.all(requests.map((request) => threaded.service.sign(request, context)))
+      // The same key on the main thread (RFC 6979: deterministic) makes byte-identical signatures.
+      const inline = createSigner({
+        key: await readFile(dataDirLayout(dataDir).signingKeyPath, 'utf8'),
+        witness: 'none',
+      })
+      for (const [index, result] of results.entries()) {
+        expect(result.signature).toBe(signatureOf(await inline.sign(requests[index]!.artifact)).signature)
+        const verified = await threaded.service.verify(
+          { artifact: requests[index]!.artifact, bundle: result.bundle },
+          context,
+        )
+        expect(verified.valid).toBe(true)
+      }
+      expect(Number((await threaded.log?.getLogInfo())?.treeSize)).toBe(40)
+      const records = await threaded.storage.listSignedArtifacts({ limit: 100 })
+      expect(records.items).toHaveLength(40)
+    } finally {
+      await threaded.close()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('openTrustService with transparency off', () => {
   it('signs without an entry, verifies by signature alone, and refuses entry lookups', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'certus-service-off-'))

@@ -16,6 +16,7 @@ import {
   loadPrivateKey,
   type PrivateKeyInput,
 } from './keys.js'
+import type { SigningThreads } from './signing-threads.js'
 
 /**
  * Anything that holds a signing key: the local-key provider below, or a KMS/HSM adapter.
@@ -41,6 +42,11 @@ export interface KeyProvider {
 export interface LocalKeyProviderOptions extends LoadPrivateKeyOptions {
   /** Overrides the bundle's `publicKey.hint`. @default hex SHA-256 of the DER public key */
   keyHint?: string
+  /**
+   * Sign bare ECDSA digests on these worker threads instead of the calling thread (same signatures), so a busy
+   * process spreads signing over its cores. The caller owns and closes the pool. @default none: sign inline
+   */
+  signingThreads?: SigningThreads
 }
 
 /** A {@link KeyProvider} over a key held in this process; also exposes the key's {@link KeyInfo}. */
@@ -99,7 +105,9 @@ export function createLocalKeyProvider(
       case 'ecdsa-p256':
       case 'ecdsa-p384': {
         ecScalar ??= Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url')
-        return signEcdsaDigest(info.algorithm, ecScalar, digest)
+        return options.signingThreads
+          ? options.signingThreads.signEcdsaDigest(info.algorithm, ecScalar, digest)
+          : signEcdsaDigest(info.algorithm, ecScalar, digest)
       }
       case 'rsa-pkcs1v15':
         return new Uint8Array(

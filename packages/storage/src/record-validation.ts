@@ -52,14 +52,19 @@ function jsonValue(value: unknown): JsonValue | undefined {
   }
 }
 
-const BundleSchema = z.custom<{ [key: string]: JsonValue }>((value) => {
+// The JSON round trip both validates and copies; done once, in the schema, so the record keeps its result.
+const BundleSchema = z.unknown().transform((value, context) => {
   const json = jsonValue(value)
-  return typeof json === 'object' && json !== null && !Array.isArray(json)
-}, 'expected a JSON object')
-const PredicatesSchema = z.custom<JsonValue>(
-  (value) => jsonValue(value) !== undefined,
-  'expected a JSON value',
-)
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) return json
+  context.addIssue({ code: 'custom', message: 'expected a JSON object' })
+  return z.NEVER
+})
+const PredicatesSchema = z.unknown().transform((value, context) => {
+  const json = jsonValue(value)
+  if (json !== undefined) return json
+  context.addIssue({ code: 'custom', message: 'expected a JSON value' })
+  return z.NEVER
+})
 
 const NewSignedArtifactSchema = z.object({
   id: UuidSchema.optional(),
@@ -176,8 +181,6 @@ export function normalizeNewSignedArtifact(input: NewSignedArtifact, now: Date =
   return buildSignedArtifact({
     ...value,
     id: value.id ?? randomUUID(),
-    bundle: jsonValue(value.bundle) as { [key: string]: JsonValue },
-    predicates: jsonValue(value.predicates),
     createdAt: wholeMilliseconds(value.createdAt ?? now),
   } as SignedArtifact)
 }

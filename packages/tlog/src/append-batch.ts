@@ -1,4 +1,4 @@
-import { type LogEntry, signSignedEntryTimestamp } from '@certus-trust/rekor'
+import { type LogEntry, signSignedEntryTimestampOffThread } from '@certus-trust/rekor'
 import type { LogLeaf, LogNode, LogTreeHead, LogWriteTransaction } from '@certus-trust/storage'
 import type { BatchResult } from './batcher.js'
 import { bytesEqual, toBase64, toHex } from './encoding.js'
@@ -104,8 +104,9 @@ async function commitBatch(
   const { range: next, created } = previous.append(
     accepted.map((position) => items[position]!.entry.leafHash),
   )
-  const leaves = accepted.map((position, offset) =>
-    toLeaf(active, items[position]!, size + offset, integratedTime),
+  // The batch's SETs are signed on libuv's thread pool, together: the main thread meanwhile serves requests.
+  const leaves = await Promise.all(
+    accepted.map((position, offset) => toLeaf(active, items[position]!, size + offset, integratedTime)),
   )
   const rootHash = next.root()
   const newHead: LogTreeHead = {
@@ -168,14 +169,19 @@ async function acceptNew(
 }
 
 /** The stored leaf of an accepted entry, with its signed entry timestamp. */
-function toLeaf(active: ActiveState, item: QueuedEntry, leafIndex: number, integratedTime: number): LogLeaf {
+async function toLeaf(
+  active: ActiveState,
+  item: QueuedEntry,
+  leafIndex: number,
+  integratedTime: number,
+): Promise<LogLeaf> {
   const { tree } = active.shard
   const entry = item.entry
   // Rekor v2 issues no SET: its entries are timestamped by RFC 3161 TSAs instead.
   const signedEntryTimestamp =
     entry.apiVersion === '0.0.2'
       ? new Uint8Array(0)
-      : signSignedEntryTimestamp(
+      : await signSignedEntryTimestampOffThread(
           {
             body: toBase64(entry.body),
             integratedTime,

@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process'
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { signEcdsaDigest } from './ecdsa-digest-sign.js'
+import { SignerError } from './errors.js'
+import { createLocalKeyProvider } from './key-provider.js'
+import { createSigningThreads } from './signing-threads.js'
+
+const scalarOf = (privateKey: ReturnType<typeof generateKeyPairSync>['privateKey']) =>
+  Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url')
+
+describe('signing threads', () => {
+  const threads = createSigningThreads(2)
+  afterAll(() => threads.close())
+
+  it.each([
+    ['ecdsa-p256', 'P-256'],
+    ['ecdsa-p384', 'P-384'],
+  ] as const)(
+    '%s: 200 concurrent signatures, each byte-identical to signing inline',
+    async (algorithm, curve) => {
+      const secret = scalarOf(generateKeyPairSync('ec', { namedCurve: curve }).privateKey)
+      const digests = Array.from({ length: 200 }, () => randomBytes(32))
+      const offThread = await Promise.all(
+        digests.map((digest) => threads.signEcdsaDigest(algorithm, secret, digest)),
+      )
+      offThread.forEach((signature, index) => {
+        expect(Buffer.from(signature)).toEqual(
+          Buffer.from(signEcdsaDigest(algorithm, secret, digests[index]!)),
+        )
+      })
+    },
+  )
+
+  it('a local key provider signs digests on the threads with the same result', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const inline = createLocalKeyProvider(privateKey)
+    const threaded = createLocalKeyProvider(privateKey, { signingThreads: threads })
+    const digest = createHash('sha256').update('artifact').digest()
+    expect(Buffer.from(await threaded.signDigest(digest, 'sha256'))).toEqual(
+      Buffer.from(await inline.signDigest(digest, 'sha256')),
+    )
+  })
+
+  it('a failure on a thread is a typed error that does not carry the key, and the thread keeps serving', async () => {
+    const secret = Buffer.alloc(32) // zero: out of range
+    const failure = await threads
+      .signEcdsaDigest('ecdsa-p256', secret, randomBytes(32))
+      .catch((error) => error)
+    expect(SignerError.is(failure, 'SIGNER_SIGNING_FAILED')).toBe(true)
+    expect(String((failure as Error).message)).toMatch(/out of range/)
+    const good = scalarOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)
+    await expect(threads.signEcdsaDigest('ecdsa-p256', good, randomBytes(32))).resolves.toBeInstanceOf(
+      Uint8Array,
+    )
+  })
+
+  it('refuses a bad size, and work after close', async () => {
+    expect(() => createSigningThreads(0)).toThrow(SignerError)
+    const closing = createSigningThreads(1)
+    const secret = scalarOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)
+    await closing.signEcdsaDigest('ecdsa-p256', secret, randomBytes(32)) // a thread is running
+    await closing.close()
+    const after = await closing.signEcdsaDigest('ecdsa-p256', secret, randomBytes(32)).catch((error) => error)
+    expect(SignerError.is(after, 'SIGNER_SIGNING_FAILED')).toBe(true)
+  })
+
+  it('keeps the process alive while a signature is in flight and lets it exit when idle', () => {
+    // A separate process that never closes its pool: it must print the signature (a busy thread holds the
+    // process open) and then exit by itself (idle threads do not).
+    const module = fileURLToPath(new URL('./signing-threads.ts', import.meta.url))
+    const script = `
+      import { createSigningThreads } from ${JSON.stringify(module)}
+      import { generateKeyPairSync, randomBytes } from 'node:crypto'
+      const d = Buffer.from(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }).d, 'base64url')
+      createSigningThreads(1).signEcdsaDigest('ecdsa-p256', d, randomBytes(32)).then((s) => console.log('signed', s.length))
+    `
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(child.error).toBeUndefined()
+    expect(child.stdout).toMatch(/^signed \d+$/m)
+    expect(child.status).toBe(0)
+  })
+})
