@@ -23,7 +23,7 @@ import {
 } from '@certus-trust/rekor'
 import { createMemoryStorage, type LogStorage } from '@certus-trust/storage'
 import type { ValidatedEntry } from '../src/entry-validation.js'
-import { createTransparencyLog, INTERNAL_VALIDATOR, type TransparencyLog } from '../src/transparency-log.js'
+import { createTransparencyLog, openTransparencyLog, type TransparencyLog } from '../src/transparency-log.js'
 import { hashedRekordEntry, p256Signer } from '../test/entries.js'
 
 const args = process.argv.slice(2)
@@ -283,7 +283,7 @@ async function scaling(backend: ScalingBackend) {
   // Warm up the JIT on a throwaway log so the first row is not a compile-time measurement.
   {
     const warm = await backend.open()
-    const log = await createTransparencyLog({ storage: warm.storage, [INTERNAL_VALIDATOR]: passThrough })
+    const log = await openTransparencyLog({ storage: warm.storage }, passThrough)
     await appendConcurrently(log, 5000, 256, syntheticEntry)
     for (let index = 0; index < 2000; index++) await log.getEntryByIndex(index)
     await log.close()
@@ -303,7 +303,7 @@ async function scaling(backend: ScalingBackend) {
   const baseline = process.memoryUsage()
   const opened = await backend.open()
   const { storage, counters } = countingStorage(opened.storage)
-  const log = await createTransparencyLog({ storage, [INTERNAL_VALIDATOR]: passThrough })
+  const log = await openTransparencyLog({ storage }, passThrough)
   const started = performance.now()
   const rows: Array<{ size: number; wallUs: number; cpuUs: number }> = []
   let size = 0
@@ -447,7 +447,7 @@ async function postgres() {
   report('\n### PostgreSQL append/proof path (pre-validated entries)')
   for (const concurrency of [1, 64, 256]) {
     const { storage, close } = await open()
-    const log = await createTransparencyLog({ storage, [INTERNAL_VALIDATOR]: passThrough })
+    const log = await openTransparencyLog({ storage }, passThrough)
     const count = concurrency === 1 ? 1000 : 10_000
     const { ms } = await timed(() => appendConcurrently(log, count, concurrency, syntheticEntry))
     report(`- ${concurrency} client(s): ${count} appends in ${ms.toFixed(0)} ms → ${rate(count, ms)}`)

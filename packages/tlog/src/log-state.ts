@@ -15,7 +15,7 @@ import { DEFAULT_LOG_KEY_ALGORITHM, type LogKeyAlgorithm, type LogKeyPair } from
 import {
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_TLOG_BASE_URL,
-  INTERNAL_VALIDATOR,
+  type EntryValidator,
   type LogShardInfo,
   type TransparencyLogOptions,
 } from './log-types.js'
@@ -35,10 +35,7 @@ export interface LogSettings {
   maxBatchSize: number
   algorithm: LogKeyAlgorithm
   apiVersion: 1 | 2
-  validate: (
-    proposed: unknown,
-    options: { artifact?: Uint8Array; ownSignatures?: OwnSignatures },
-  ) => ValidatedEntry
+  validate: EntryValidator
   /** The ledger of this process's own fresh signatures, when the log was opened with one. */
   ownSignatures: OwnSignatures | undefined
   /** Told how long each inclusion proof took to build (see {@link TransparencyLogOptions.onInclusionProof}). */
@@ -77,7 +74,10 @@ export interface QueuedEntry {
  * Validates the options of `createTransparencyLog` and resolves their defaults.
  * @throws TlogError `TLOG_INVALID_REQUEST`
  */
-export function resolveSettings(options: TransparencyLogOptions): LogSettings {
+export function resolveSettings(
+  options: TransparencyLogOptions,
+  validator: EntryValidator | undefined,
+): LogSettings {
   if (!options || typeof options.storage !== 'object' || options.storage === null) {
     fail('TLOG_INVALID_REQUEST', 'createTransparencyLog needs a storage')
   }
@@ -107,8 +107,7 @@ export function resolveSettings(options: TransparencyLogOptions): LogSettings {
     maxBatchSize,
     algorithm: options.keyAlgorithm ?? DEFAULT_LOG_KEY_ALGORITHM,
     apiVersion,
-    validate:
-      options[INTERNAL_VALIDATOR] ?? (apiVersion === 2 ? validateRekorV2Request : validateProposedEntry),
+    validate: validator ?? (apiVersion === 2 ? validateRekorV2Request : validateProposedEntry),
     ownSignatures: options.ownSignatures,
     onInclusionProof: options.onInclusionProof,
   }

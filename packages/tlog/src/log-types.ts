@@ -24,19 +24,14 @@ export const MAX_RETRIEVE_QUERIES = 10
 /** Default and largest number of entry IDs a search returns. */
 export const MAX_SEARCH_RESULTS = 1000
 
-/**
- * @internal Lets the benchmark feed pre-validated entries (so it measures the log, not signature checks).
- * Deliberately a module-local symbol, not exported from the package entry point.
- */
-export const INTERNAL_VALIDATOR: unique symbol = Symbol('tlog.internal.validator')
+/** How a log checks a proposed entry before appending it (the default: a full check of the entry and signature). */
+export type EntryValidator = (
+  proposed: unknown,
+  options: { artifact?: Uint8Array; ownSignatures?: OwnSignatures },
+) => ValidatedEntry
 
 /** Options of {@link createTransparencyLog}. */
 export interface TransparencyLogOptions {
-  /** @internal */
-  [INTERNAL_VALIDATOR]?: (
-    proposed: unknown,
-    options: { artifact?: Uint8Array; ownSignatures?: OwnSignatures },
-  ) => ValidatedEntry
   /** Where leaves, nodes, tree heads and shards live. The log never closes it: whoever created it does. */
   storage: LogStorage
   /**

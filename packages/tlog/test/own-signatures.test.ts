@@ -93,3 +93,35 @@ describe('own-signature internal path', () => {
     expect(valid.logIndex).toBe(1)
   })
 })
+
+// The benchmark's way of feeding pre-built entries (another entry check) lives in an unexported factory: nothing a
+// caller of the package can pass switches a log's checks off.
+describe('no public switch for the entry check', () => {
+  it('the package entry does not export it, and no option of createTransparencyLog replaces the check', async () => {
+    const entry = await import('../src/index.js')
+    expect(Object.keys(entry)).not.toContain('openTransparencyLog')
+    expect(Object.keys(entry).some((name) => /validator/i.test(name))).toBe(false)
+    const signer = p256Signer()
+    const good = hashedRekordEntry(signer)
+    const forged = buildHashedRekordProposedEntry({
+      digest: `sha256:${createHash('sha256').update('forged').digest('hex')}`,
+      signature: good.signature,
+      publicKeyPem: signer.publicKeyPem,
+    })
+    const passThrough = (proposed: unknown) => proposed
+    const log = await createTransparencyLog({
+      storage: createMemoryStorage(),
+      ...({
+        validate: passThrough,
+        validator: passThrough,
+        [Symbol('tlog.internal.validator')]: passThrough,
+      } as object),
+    } as never)
+    try {
+      const refused = await log.createEntry(forged).catch((error: unknown) => error)
+      expect(TlogError.is(refused, 'TLOG_SIGNATURE_INVALID')).toBe(true)
+    } finally {
+      await log.close()
+    }
+  })
+})
