@@ -48,7 +48,7 @@ TS
 [ -f "$dir/tsconfig.json" ] || cat > "$dir/tsconfig.json" <<'TS'
 {
   "extends": "../../tsconfig.base.json",
-  "include": ["src", "test", "bench", "*.ts"]
+  "include": ["src", "test", "bench"]
 }
 TS
 [ -f "$dir/tsconfig.build.json" ] || cat > "$dir/tsconfig.build.json" <<'TS'
