@@ -72,6 +72,49 @@ describe('verifyDigestSignature: ECDSA', () => {
     }
   }
 
+  it('P-256 and P-384 agree with noble over 200 random digests and keys (OpenSSL base multiplication on P-256)', () => {
+    for (const noble of [p256, p384]) {
+      for (let round = 0; round < 100; round++) {
+        const secret = noble.utils.randomSecretKey()
+        const raw = noble.getPublicKey(secret, false)
+        const publicKey = createPublicKey({
+          key: {
+            kty: 'EC',
+            crv: noble === p256 ? 'P-256' : 'P-384',
+            x: Buffer.from(raw.subarray(1, 1 + (raw.length - 1) / 2)).toString('base64url'),
+            y: Buffer.from(raw.subarray(1 + (raw.length - 1) / 2)).toString('base64url'),
+          },
+          format: 'jwk',
+        })
+        const digest = new Uint8Array(randomBytes(32))
+        const signature = noble.sign(digest, secret, { prehash: false, format: 'der' })
+        expect(verifyDigestSignature(publicKey, 'sha256', digest, signature)).toBe(true)
+        const other = flipByte(digest, round)
+        expect(verifyDigestSignature(publicKey, 'sha256', other, signature)).toBe(
+          noble.verify(signature, other, raw, { prehash: false, format: 'der', lowS: false }),
+        )
+      }
+    }
+  })
+
+  it('verifies a signature over the all-zero digest (u1 = 0: no base multiplication)', () => {
+    const secret = p256.utils.randomSecretKey()
+    const raw = p256.getPublicKey(secret, false)
+    const publicKey = createPublicKey({
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: Buffer.from(raw.subarray(1, 33)).toString('base64url'),
+        y: Buffer.from(raw.subarray(33)).toString('base64url'),
+      },
+      format: 'jwk',
+    })
+    const zero = new Uint8Array(32)
+    const signature = p256.sign(zero, secret, { prehash: false, format: 'der' })
+    expect(verifyDigestSignature(publicKey, 'sha256', zero, signature)).toBe(true)
+    expect(verifyDigestSignature(publicKey, 'sha256', flipByte(zero, 0), signature)).toBe(false)
+  })
+
   it('accepts high-S signatures (as Rekor and node:crypto do) and rejects r or s out of range', () => {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const message = randomBytes(64)

@@ -16,10 +16,27 @@ function toPgParams(params: ReadonlyArray<unknown> | undefined): unknown[] | und
   )
 }
 
+// Every query runs as a named prepared statement: PostgreSQL parses and plans it once per connection instead of on
+// every call (about half the cost of a small INSERT on the write path). One name per text, the same on every
+// connection (pg refuses a name reused for another text); past the cap, new texts run unnamed.
+const STATEMENT_NAME_CAP = 2_000
+const statementNames = new Map<string, string>()
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text)
+  if (name === undefined && statementNames.size < STATEMENT_NAME_CAP) {
+    name = `certus_${statementNames.size}`
+    statementNames.set(text, name)
+  }
+  return name
+}
+
 function clientSession(client: pg.PoolClient | pg.Pool): SqlSession {
   return {
     async query(text, params) {
-      const result = await client.query(text, toPgParams(params))
+      const name = statementName(text)
+      const values = toPgParams(params)
+      const result = await client.query(name === undefined ? { text, values } : { name, text, values })
       return result.rows as Row[]
     },
     async exec(text) {
