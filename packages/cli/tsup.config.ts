@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.ts'
 
@@ -6,17 +8,30 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
   version: string
 }
 const define = { __CERTUS_CLI_VERSION__: JSON.stringify(version) }
+// The signer starts its signing threads from `./signing-worker.js` beside the module that spawns them; bundled,
+// that module is one of our chunks, so the thread body is an entry of the executable's build too.
+const signerDir = dirname(createRequire(import.meta.url).resolve('@certus-trust/signer/package.json'))
 
 export default defineConfig([
   packageBuild({ entry: ['src/index.ts'], define }),
   packageBuild({
     // The executable: ESM only, with a shebang; subcommands stay separate chunks loaded on demand.
-    entry: { bin: 'src/bin.ts' },
+    entry: { bin: 'src/bin.ts', 'signing-worker': join(signerDir, 'dist', 'signing-worker.js') },
     format: ['esm'],
     dts: false,
     splitting: true,
+    // Start-up (issue 11): the executable bundles the workspace packages and their ESM dependencies, so a
+    // command loads a few chunks instead of ~200 files (no per-file resolution; one compile-cache entry each).
+    // Kept external, hence dependencies of this package: the optional KMS plugins (loaded by name),
+    // storage-postgres (it reads its SQL migrations, and PGlite its wasm, beside their JavaScript), and the
+    // CommonJS packages our code loads with `import()` (sigstore-js, pg: esbuild would hand back only `default`).
+    // The few CommonJS packages that stay bundled call `require`, which the banner provides.
+    removeNodeProtocol: false,
+    noExternal: [/^(?!@certus-trust\/kms-|@certus-trust\/storage-postgres$|@sigstore\/|pg$|cli-progress$)/],
     clean: false,
-    banner: { js: '#!/usr/bin/env node' },
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __certusRequire } from 'node:module';\nconst require = __certusRequire(import.meta.url);",
+    },
     define,
   }),
 ])

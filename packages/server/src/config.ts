@@ -416,6 +416,25 @@ function knownVariables(env: Record<string, string | undefined>): Record<string,
   return relevant
 }
 
+/** What is missing or contradictory in the keyless settings. */
+function keylessProblems(raw: z.infer<typeof EnvSchema>, keylessEnabled: boolean): string[] {
+  const problems: string[] = []
+  if (keylessEnabled && !raw.CERTUS_TRUST_FULCIO_ADDR) {
+    problems.push('CERTUS_TRUST_FULCIO_ADDR: required when CERTUS_TRUST_ENABLE_KEYLESS is true')
+  }
+  if (keylessEnabled && !raw.CERTUS_TRUST_OIDC_TOKEN && !raw.CERTUS_TRUST_OIDC_TOKEN_FILE) {
+    problems.push(
+      'CERTUS_TRUST_OIDC_TOKEN: CERTUS_TRUST_OIDC_TOKEN or CERTUS_TRUST_OIDC_TOKEN_FILE is required when keyless is on',
+    )
+  }
+  if (raw.CERTUS_TRUST_OIDC_TOKEN && raw.CERTUS_TRUST_OIDC_TOKEN_FILE) {
+    problems.push(
+      'CERTUS_TRUST_OIDC_TOKEN_FILE: set only one of CERTUS_TRUST_OIDC_TOKEN and CERTUS_TRUST_OIDC_TOKEN_FILE',
+    )
+  }
+  return problems
+}
+
 /**
  * Parses `CERTUS_TRUST_*` variables into a frozen {@link Config}.
  * Libraries never read the environment; this is the server's one place that does.
@@ -453,19 +472,7 @@ export function loadConfig(
   const tuf = resolveTuf(raw, dataDir, cwd, problems)
 
   const keylessEnabled = raw.CERTUS_TRUST_ENABLE_KEYLESS ?? false
-  if (keylessEnabled && !raw.CERTUS_TRUST_FULCIO_ADDR) {
-    problems.push('CERTUS_TRUST_FULCIO_ADDR: required when CERTUS_TRUST_ENABLE_KEYLESS is true')
-  }
-  if (keylessEnabled && !raw.CERTUS_TRUST_OIDC_TOKEN && !raw.CERTUS_TRUST_OIDC_TOKEN_FILE) {
-    problems.push(
-      'CERTUS_TRUST_OIDC_TOKEN: CERTUS_TRUST_OIDC_TOKEN or CERTUS_TRUST_OIDC_TOKEN_FILE is required when keyless is on',
-    )
-  }
-  if (raw.CERTUS_TRUST_OIDC_TOKEN && raw.CERTUS_TRUST_OIDC_TOKEN_FILE) {
-    problems.push(
-      'CERTUS_TRUST_OIDC_TOKEN_FILE: set only one of CERTUS_TRUST_OIDC_TOKEN and CERTUS_TRUST_OIDC_TOKEN_FILE',
-    )
-  }
+  problems.push(...keylessProblems(raw, keylessEnabled))
 
   const jwtSources = [
     raw.CERTUS_TRUST_JWT_SECRET,

@@ -1,18 +1,11 @@
-import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { StorageError } from '@certus-trust/storage'
+import { defineMigration, type Migration, pendingMigrations } from '@certus-trust/storage/backend'
 import { toStorageError } from './database-errors.js'
 import type { SqlDriver } from './driver.js'
 
-/** One versioned migration file, `migrations/NNNN_name.sql`. */
-export interface Migration {
-  version: number
-  name: string
-  sql: string
-  /** Hex SHA-256 of the file, recorded when applied; a changed file is refused. */
-  checksum: string
-}
+/** One versioned migration file, `migrations/NNNN_name.sql` (its checksum is the file's). */
+export type { Migration }
 
 /** The outcome of {@link migrate}. */
 export interface MigrationResult {
@@ -36,15 +29,13 @@ export function loadMigrations(): Migration[] {
   cached = readdirSync(MIGRATIONS_DIR)
     .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
     .sort()
-    .map((file) => {
-      const sql = readFileSync(`${MIGRATIONS_DIR}${file}`, 'utf8')
-      return {
-        version: Number(file.slice(0, 4)),
-        name: file.slice(5, -4),
-        sql,
-        checksum: createHash('sha256').update(sql).digest('hex'),
-      }
-    })
+    .map((file) =>
+      defineMigration(
+        Number(file.slice(0, 4)),
+        file.slice(5, -4),
+        readFileSync(`${MIGRATIONS_DIR}${file}`, 'utf8'),
+      ),
+    )
   return cached
 }
 
@@ -75,18 +66,7 @@ export async function runMigrations(driver: SqlDriver): Promise<MigrationResult>
       )
       const applied = new Map(rows.map((row) => [Number(row.version), String(row.checksum)]))
       const result: MigrationResult = { applied: [], version: Math.max(0, ...applied.keys()) }
-      for (const migration of migrations) {
-        const checksum = applied.get(migration.version)
-        if (checksum !== undefined) {
-          if (checksum !== migration.checksum) {
-            throw new StorageError({
-              code: 'STORAGE_CONFLICT',
-              message: 'an applied migration differs from the shipped file',
-              details: { version: migration.version, name: migration.name },
-            })
-          }
-          continue
-        }
+      for (const migration of pendingMigrations(migrations, applied)) {
         await session.transaction(async (tx) => {
           await tx.exec(migration.sql)
           await tx.query(

@@ -1,4 +1,4 @@
-import { StorageError } from '@certus-trust/storage'
+import { parseBackendOptions } from '@certus-trust/storage/backend'
 import { z } from 'zod'
 import { assembleStorage, type SqlStorage } from './create-storage.js'
 import { toStorageError } from './database-errors.js'
@@ -52,17 +52,7 @@ const OptionsSchema = z
  *   PGlite is not installed (the message names the install command).
  */
 export async function createPGliteStorage(options: PGliteStorageOptions = {}): Promise<SqlStorage> {
-  const parsed = OptionsSchema.safeParse(options ?? {})
-  if (!parsed.success) {
-    throw new StorageError({
-      code: 'STORAGE_INVALID_OPTIONS',
-      message: 'invalid PGlite storage options',
-      details: {
-        issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-      },
-    })
-  }
-  const settings = parsed.data
+  const settings = parseBackendOptions(OptionsSchema, options, 'PGlite storage')
   const ownsDatabase = settings.db === undefined
   let db: PGliteDatabase
   if (settings.db) db = settings.db

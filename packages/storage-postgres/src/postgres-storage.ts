@@ -1,5 +1,5 @@
 import { type Logger, noopLogger } from '@certus-trust/core'
-import { StorageError } from '@certus-trust/storage'
+import { parseBackendOptions } from '@certus-trust/storage/backend'
 import type pg from 'pg'
 import { z } from 'zod'
 import { assembleStorage, type SqlStorage } from './create-storage.js'
@@ -76,18 +76,7 @@ const OptionsSchema = z
  *   `STORAGE_UNAVAILABLE` when the server cannot be reached.
  */
 export async function createPostgresStorage(options: PostgresStorageOptions): Promise<SqlStorage> {
-  const parsed = OptionsSchema.safeParse(options ?? {})
-  if (!parsed.success) {
-    throw new StorageError({
-      code: 'STORAGE_INVALID_OPTIONS',
-      message: 'invalid PostgreSQL storage options',
-      // Paths and messages only: zod's `input` would echo the connection string.
-      details: {
-        issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-      },
-    })
-  }
-  const settings = parsed.data
+  const settings = parseBackendOptions(OptionsSchema, options, 'PostgreSQL storage')
   const logger = settings.logger ?? noopLogger
   const ownsPool = settings.pool === undefined
   const pool =

@@ -2,8 +2,8 @@ import type { LogStorage, RecordStorage, Storage, StorageError } from '@certus-t
 import { logErrors } from '@certus-trust/storage/backend'
 import { type ConstraintErrors, toStorageError } from './database-errors.js'
 import type { SqlDriver } from './driver.js'
-import { createSqlLog } from './sql-log.js'
-import { createSqlRecords } from './sql-records.js'
+import { createSqlLogStorage } from './sql-log.js'
+import { createSqlRecordStorage } from './sql-records.js'
 import { createSqlUnrecorded } from './sql-unrecorded.js'
 
 /** Options of {@link createSqlStorage}. */
@@ -19,7 +19,7 @@ export interface SqlStorageParts {
  */
 export function createSqlStorage(driver: SqlDriver, assertOpen: () => void): SqlStorageParts {
   /** Runs one public operation: closed check, then driver errors wrapped into StorageError. */
-  async function run<T>(operation: () => Promise<T>, constraints?: ConstraintErrors): Promise<T> {
+  async function run<T>(operation: () => T | Promise<T>, constraints?: ConstraintErrors): Promise<T> {
     assertOpen()
     try {
       return await operation()
@@ -28,8 +28,8 @@ export function createSqlStorage(driver: SqlDriver, assertOpen: () => void): Sql
     }
   }
   return {
-    records: createSqlRecords(driver, run),
-    log: createSqlLog(driver, run, assertOpen),
+    records: createSqlRecordStorage(driver, run),
+    log: createSqlLogStorage(driver, run, assertOpen),
     reconciliation: createSqlUnrecorded(driver, run),
   }
 }

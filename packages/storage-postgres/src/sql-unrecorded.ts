@@ -2,7 +2,6 @@ import type { Storage } from '@certus-trust/storage'
 import { resolveUnrecordedLeafQuery } from '@certus-trust/storage/backend'
 import type { SqlDriver } from './driver.js'
 import type { RunOperation } from './sql-records.js'
-import { num } from './sql-rows.js'
 
 /**
  * `findUnrecordedLeaves`: marked leaves (search index rows) whose hex leaf hash, the entry's UUID, matches no
@@ -50,7 +49,7 @@ export function createSqlUnrecorded(
             resolved.limit,
           ],
         )
-        return rows.map((row) => ({ treeId: String(row.tree_id), leafIndex: num(row.leaf_index) }))
+        return rows.map((row) => ({ treeId: String(row.tree_id), leafIndex: Number(row.leaf_index) }))
       }),
   }
 }

@@ -186,7 +186,7 @@ describe.skipIf(!reachable)('PostgreSQL failures', () => {
       expect(conflict.toJSON()).toEqual({
         name: 'StorageError',
         code: 'STORAGE_CONFLICT',
-        message: 'an applied migration differs from the shipped file',
+        message: 'an applied migration differs from the shipped one',
         details: { version: 1, name: 'initial' },
       })
     } finally {

@@ -1,4 +1,5 @@
 import { StorageError } from '@certus-trust/storage'
+import { pendingMigrations } from '@certus-trust/storage/backend'
 import type { SqliteConnection } from './connection.js'
 import {
   CERTUS_APPLICATION_ID,
@@ -85,18 +86,8 @@ export function applyMigrations(connection: SqliteConnection, path: string): Mig
       .map((row) => [Number(row.version), String(row.checksum)]),
   )
   const result: MigrationResult = { applied: [], version: current }
-  for (const migration of MIGRATIONS) {
-    const checksum = applied.get(migration.version)
-    if (checksum !== undefined) {
-      if (checksum !== migration.checksum) {
-        throw new StorageError({
-          code: 'STORAGE_CONFLICT',
-          message: 'an applied migration differs from the shipped one',
-          details: { version: migration.version, name: migration.name },
-        })
-      }
-      continue
-    }
+  // SQLite applies every pending migration in the caller's one transaction; PostgreSQL one transaction each.
+  for (const migration of pendingMigrations(MIGRATIONS, applied)) {
     connection.exec(migration.sql)
     connection.run(
       `INSERT INTO ${SCHEMA_MIGRATIONS_TABLE} (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)`,

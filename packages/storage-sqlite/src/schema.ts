@@ -1,13 +1,7 @@
-import { createHash } from 'node:crypto'
+import { defineMigration, type Migration } from '@certus-trust/storage/backend'
 
 /** One versioned schema migration. */
-export interface Migration {
-  version: number
-  name: string
-  sql: string
-  /** Hex SHA-256 of `sql`, recorded when applied; an applied migration whose text changed is refused. */
-  checksum: string
-}
+export type { Migration }
 
 /** `PRAGMA application_id` of a Certus Trust database ('CERT'): tells our files from other applications'. */
 export const CERTUS_APPLICATION_ID = 0x43455254
@@ -113,13 +107,6 @@ CREATE TABLE certus_log_tree_heads (
 ) STRICT, WITHOUT ROWID;
 `
 
-const migration = (version: number, name: string, sql: string): Migration => ({
-  version,
-  name,
-  sql,
-  checksum: createHash('sha256').update(sql).digest('hex'),
-})
-
 // Version 2 mirrors storage-postgres' 0002_guide_views.sql: the production guide's table and column names as
 // views, so SQL written for the guide runs unchanged. SQLite has no timestamp type; its date functions read
 // ISO-8601 text, so the guide's timestamps are UTC ISO-8601 strings (exact to the stored millisecond), which
@@ -163,8 +150,8 @@ FROM certus_verification_records;
 
 /** The migrations this package ships, ascending by version. Never edit one that shipped; add the next. */
 export const MIGRATIONS: ReadonlyArray<Migration> = [
-  migration(1, 'initial', INITIAL),
-  migration(2, 'guide_views', GUIDE_VIEWS),
+  defineMigration(1, 'initial', INITIAL),
+  defineMigration(2, 'guide_views', GUIDE_VIEWS),
 ]
 
 /** The newest schema version this package knows. */

@@ -3,7 +3,7 @@ import { access, mkdir, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import { type Storage, StorageError } from '@certus-trust/storage'
-import { logErrors } from '@certus-trust/storage/backend'
+import { logErrors, parseBackendOptions } from '@certus-trust/storage/backend'
 import { z } from 'zod'
 import { SqliteConnection } from './connection.js'
 import { createSqliteLog } from './log.js'
@@ -65,18 +65,6 @@ const OptionsSchema = z
     maxSizeBytes: z.number().int().min(65_536).optional(),
   })
   .strict()
-
-function parseOptions(options: SqliteStorageOptions): z.infer<typeof OptionsSchema> {
-  const parsed = OptionsSchema.safeParse(options ?? {})
-  if (parsed.success) return parsed.data
-  throw new StorageError({
-    code: 'STORAGE_INVALID_OPTIONS',
-    message: 'invalid SQLite storage options',
-    details: {
-      issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    },
-  })
-}
 
 /** Typed errors for what the file system says about the path, before SQLite's vaguer "cannot open". */
 async function prepareLocation(path: string): Promise<void> {
@@ -156,7 +144,7 @@ function openConnections(
  * `STORAGE_UNAVAILABLE`
  */
 export async function createSqliteStorage(options: SqliteStorageOptions): Promise<SqliteStorage> {
-  const settings = parseOptions(options)
+  const settings = parseBackendOptions(OptionsSchema, options, 'SQLite storage')
   const path = resolve(settings.path)
   await prepareLocation(path)
   // Loaded here rather than at import, so importing the package costs nothing until a database is opened.

@@ -6,6 +6,7 @@
 
 // Kept for backends written against this entry point; the primitive lives in @certus-trust/core.
 export { KeyedMutex } from '@certus-trust/core'
+export { parseBackendOptions } from './backend-options.js'
 export {
   assertIndex,
   assertNodeKeys,
@@ -51,5 +52,12 @@ export {
   resolveVerificationRecordQuery,
   toPage,
 } from './record-validation.js'
-export type { SqlRow, SqlRowDialect, SqlRowMappers } from './sql-rows.js'
+// The SQL backends' shared half: they supply their dialect, SQL text, connections and locks; the logic is here.
+export type { SqlLogBackend, SqlLogStatements } from './sql-log.js'
+export { createSqlLog, LOG_COLUMNS } from './sql-log.js'
+export type { Migration } from './sql-migrations.js'
+export { defineMigration, pendingMigrations } from './sql-migrations.js'
+export type { SqlRecordsBackend } from './sql-records.js'
+export { createSqlRecords } from './sql-records.js'
+export type { SqlDialect, SqlRow, SqlRowMappers } from './sql-rows.js'
 export { sqlRowMappers } from './sql-rows.js'

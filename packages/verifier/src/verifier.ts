@@ -1,40 +1,24 @@
-import { createHash, type KeyObject } from 'node:crypto'
-import { hashFromProtobufName, type Logger, noopLogger, preAuthEncoding } from '@certus-trust/core'
-import {
-  type FulcioExtensions,
-  fulcioExtensions,
-  identityNames,
-  type SubjectAltNames,
-  subjectAltNames,
-} from '@certus-trust/core/x509'
+import type { KeyObject } from 'node:crypto'
+import { type Logger, noopLogger } from '@certus-trust/core'
+import type { FulcioExtensions, SubjectAltNames } from '@certus-trust/core/x509'
 import { type ArtifactInput, type ResolvedArtifact, resolveArtifact } from './artifact.js'
 import { type ParsedBundle, parseBundle } from './bundle.js'
-import { ChainCache, verifyCertificateChain } from './chain.js'
-import { matchDsseSubject } from './dsse-subject.js'
-import { bytesEqual } from './encoding.js'
-import { fail, VerifierError } from './errors.js'
-import {
-  checkIdentity,
-  importPolicyKey,
-  isPublicKeyPolicy,
-  type PublicKeyPolicy,
-  type VerificationPolicy,
-  validatePolicy,
-} from './policy.js'
-import { verifyScts } from './sct.js'
-import { defaultHash, verifyMessageSignature, verifyOverData } from './signature.js'
+import { ChainCache } from './chain.js'
+import { VerifierError } from './errors.js'
+import { importPolicyKey, type VerificationPolicy, validatePolicy } from './policy.js'
 import { verifyEntryBody } from './tlog-body.js'
-import { verifyTlogEntry } from './tlog-entry.js'
 import { publicGoodTrustMaterial } from './trust.js'
+import { isTrustMaterial, parseTrustedRoot, type TrustMaterial } from './trust-root.js'
+import type { IgnoredTimestamp, UnverifiedTimestampPolicy } from './tsa.js'
 import {
-  isTrustMaterial,
-  parseTrustedRoot,
-  type TrustedLog,
-  type TrustMaterial,
-  within,
-} from './trust-root.js'
-import { type IgnoredTimestamp, type UnverifiedTimestampPolicy, verifyRfc3161Timestamps } from './tsa.js'
-import { viaX509 } from './x509.js'
+  checkOnline,
+  checkSignature,
+  checkSigner,
+  checkTimestamps,
+  checkTlogEntries,
+  signingKeyOf,
+  type VerifierState,
+} from './verify-steps.js'
 
 /** Names of the checks a verification ran (reported in the result, in order). */
 export type VerificationCheck =
@@ -213,260 +197,20 @@ function toMaterial(value: VerifierOptions['trustedRoot']): TrustMaterial {
  * })
  */
 export function createVerifier(options: VerifierOptions = {}): Verifier {
-  const trustMaterial = toMaterial(options.trustedRoot)
-  const settings = {
-    ctlogThreshold: options.ctlogThreshold ?? 1,
-    tlogThreshold: options.tlogThreshold ?? 1,
-    timestampThreshold: options.timestampThreshold ?? 1,
-    clockSkewMs: options.clockSkewMs ?? 300_000,
-    unverifiedTimestamps: options.unverifiedTimestamps ?? 'ignore',
-    now: options.now ?? (() => new Date()),
+  const state: VerifierState = {
+    trustMaterial: toMaterial(options.trustedRoot),
+    settings: {
+      ctlogThreshold: options.ctlogThreshold ?? 1,
+      tlogThreshold: options.tlogThreshold ?? 1,
+      timestampThreshold: options.timestampThreshold ?? 1,
+      clockSkewMs: options.clockSkewMs ?? 300_000,
+      unverifiedTimestamps: options.unverifiedTimestamps ?? 'ignore',
+      now: options.now ?? (() => new Date()),
+    },
+    chainCache: new ChainCache(options.chainCacheSize ?? 10_000),
+    policyKey: policyKeyCache(),
+    online: options.online,
   }
-  const chainCache = new ChainCache(options.chainCacheSize ?? 10_000)
-  const policyKeys = new WeakMap<object, { key: KeyObject; spki: Buffer }>()
-  const stringKeys = new Map<string, { key: KeyObject; spki: Buffer }>()
-
-  function policyKey(policy: PublicKeyPolicy) {
-    const source = policy.publicKey
-    const cached = typeof source === 'string' ? stringKeys.get(source) : policyKeys.get(source as object)
-    if (cached) return cached
-    const key = importPolicyKey(source)
-    const entry = { key, spki: key.export({ type: 'spki', format: 'der' }) }
-    if (typeof source === 'string') {
-      if (stringKeys.size > 1000) stringKeys.clear()
-      stringKeys.set(source, entry)
-    } else {
-      policyKeys.set(source as object, entry)
-    }
-    return entry
-  }
-
-  async function verifyParsed(
-    bundle: ParsedBundle,
-    artifact: ResolvedArtifact,
-    policy: VerificationPolicy,
-  ): Promise<VerificationResult> {
-    const checks: VerificationCheck[] = ['bundle-format']
-    const { content, material } = bundle
-
-    // 1. Key material must fit the policy.
-    let signingKey: KeyObject
-    let signerSpki: Uint8Array
-    if (isPublicKeyPolicy(policy)) {
-      if (material.kind !== 'publicKey')
-        fail(
-          'VERIFIER_KEY_MISMATCH',
-          'the policy names a public key but the bundle is signed with a certificate',
-        )
-      const entry = policyKey(policy)
-      signingKey = entry.key
-      signerSpki = entry.spki
-    } else {
-      if (material.kind !== 'certificate')
-        fail(
-          'VERIFIER_KEY_MISMATCH',
-          'the bundle is signed with a public key: verify it with that key, not an identity',
-        )
-      signingKey = material.certificate.publicKey()
-      signerSpki = material.certificate.spki
-    }
-
-    // 2. Artifact binding and 3. the signature itself.
-    let statement: VerificationResult['statement']
-    let dsse: { payloadSha256: Buffer; paeSha256: Buffer } | undefined
-    if (content.kind === 'message') {
-      // parseBundle admits only known algorithms; the fallback keeps the type total.
-      const hash = hashFromProtobufName(content.digestAlgorithm) ?? defaultHash(signingKey)
-      const digest = artifact.digest(hash)
-      if (!digest)
-        fail(
-          'VERIFIER_INVALID_ARTIFACT',
-          `the bundle records a ${hash} digest, which cannot be computed from a sha256 digest`,
-        )
-      if (!bytesEqual(digest, content.digest))
-        fail('VERIFIER_ARTIFACT_MISMATCH', 'the artifact digest differs from the bundle message digest')
-      checks.push('artifact-digest')
-      if (!(await verifyMessageSignature(signingKey, content.signature, artifact, hash))) {
-        fail('VERIFIER_SIGNATURE_MISMATCH', 'the message signature does not verify for this artifact and key')
-      }
-      checks.push('signature')
-    } else {
-      statement = matchDsseSubject(content.payloadType, content.payload, artifact)
-      checks.push('dsse-subject')
-      const pae = preAuthEncoding(content.payloadType, content.payload)
-      if (!verifyOverData(signingKey, pae, content.signature)) {
-        // P-384 keys may have signed the PAE with SHA-256 (some signers do).
-        if (
-          defaultHash(signingKey) === 'sha256' ||
-          !verifyOverData(signingKey, pae, content.signature, 'sha256')
-        ) {
-          fail('VERIFIER_SIGNATURE_MISMATCH', 'the DSSE envelope signature does not verify')
-        }
-      }
-      checks.push('signature')
-      dsse = {
-        payloadSha256: createHash('sha256').update(content.payload).digest(),
-        paeSha256: createHash('sha256').update(pae).digest(),
-      }
-    }
-
-    // 4. Transparency log entries.
-    const timestamps: VerifiedTime[] = []
-    const tlogEntries: VerifiedTlogEntry[] = []
-    const checkpointOnlyLogs: TrustedLog[] = []
-    const seen = new Set<string>()
-    const now = settings.now().getTime()
-    const bodyExpectations = {
-      signature: content.signature,
-      signer: {
-        spki: signerSpki,
-        certificate: material.kind === 'certificate' ? material.certificate.der : undefined,
-      },
-      artifactDigest: (algorithm: string) => artifact.digest(algorithm),
-      dsse,
-    }
-    for (const entry of bundle.tlogEntries) {
-      const verified = verifyTlogEntry(entry, trustMaterial.tlogs, checks)
-      const identity = `${entry.logId.toString('hex')}:${verified.uuid}`
-      if (seen.has(identity)) fail('VERIFIER_MALFORMED_BUNDLE', 'duplicate transparency log entry')
-      seen.add(identity)
-      tlogEntries.push(verified.result)
-      if (verified.setTime !== undefined) {
-        timestamps.push({
-          kind: 'transparency-log',
-          time: new Date(verified.setTime),
-          source: verified.log.baseUrl,
-        })
-      } else {
-        checkpointOnlyLogs.push(verified.log)
-      }
-    }
-    if (tlogEntries.length < settings.tlogThreshold) {
-      fail(
-        'VERIFIER_TLOG_ENTRY_MISSING',
-        `expected ${settings.tlogThreshold} transparency log entries, got ${tlogEntries.length}`,
-      )
-    }
-
-    // 5. RFC 3161 timestamps over the signature.
-    const stamped = await verifyRfc3161Timestamps(
-      bundle.rfc3161Timestamps,
-      content.signature,
-      trustMaterial.timestampAuthorities,
-      settings.unverifiedTimestamps,
-    )
-    for (const verified of stamped.verified) {
-      timestamps.push({
-        kind: 'timestamp-authority',
-        time: new Date(verified.time),
-        source: verified.authority.uri,
-      })
-    }
-    if (stamped.verified.length > 0) checks.push('rfc3161-timestamp')
-    if (timestamps.length < settings.timestampThreshold) {
-      const ignored = stamped.ignored.length
-        ? ` (${stamped.ignored.length} RFC 3161 timestamp(s) ignored: ${stamped.ignored[0]!.message})`
-        : ''
-      fail(
-        'VERIFIER_TIMESTAMP_INVALID',
-        `expected ${settings.timestampThreshold} verified timestamps (signed entry timestamp or RFC 3161), got ${timestamps.length}${ignored}`,
-      )
-    }
-    const times = timestamps.map((item) => item.time.getTime())
-    if (times.some((at) => at > now + settings.clockSkewMs))
-      fail('VERIFIER_TIMESTAMP_INVALID', 'a verified timestamp lies in the future')
-    // A log proven only by its checkpoint must have been trusted when the signature was timestamped.
-    for (const log of checkpointOnlyLogs) {
-      if (!times.every((at) => within(log.validFor, at)))
-        fail('VERIFIER_UNTRUSTED_LOG', 'the transparency log key was not valid at the signing time')
-    }
-
-    // 6. Signer: certificate chain, validity, SCTs, identity — or the managed key's window.
-    let signer: VerifiedSigner
-    let identityCheck = () => {}
-    if (material.kind === 'certificate') {
-      const leaf = material.certificate
-      // Certificates after the leaf (v0.1/v0.2 x509CertificateChain) are never used: the path is built from the
-      // trusted root alone, so a root or intermediate supplied by the bundle can neither anchor nor extend it.
-      const chain = verifyCertificateChain(leaf, trustMaterial.certificateAuthorities, times, chainCache)
-      checks.push('certificate-chain', 'certificate-validity')
-      verifyScts(leaf, chain.path[1]!, trustMaterial.ctlogs, settings.ctlogThreshold)
-      if (settings.ctlogThreshold > 0) checks.push('sct')
-      const names = viaX509('bundle', 'signing certificate', () => subjectAltNames(leaf))
-      const extensions = viaX509('bundle', 'signing certificate', () => fulcioExtensions(leaf))
-      const certificateSigner = {
-        kind: 'certificate' as const,
-        identity: identityNames(names)[0] ?? '',
-        issuer: extensions.issuer,
-        subjectAlternativeNames: names,
-        extensions,
-        certificateFingerprint: leaf.fingerprint,
-        certificateAuthority: chain.authority.uri,
-        certificateChain: chain.path.map((certificate) => certificate.der),
-      }
-      signer = certificateSigner
-      identityCheck = () => {
-        const matched = checkIdentity(
-          validatePolicy(policy) as Exclude<VerificationPolicy, PublicKeyPolicy>,
-          names,
-          extensions,
-        )
-        // Report the SAN that satisfied the policy, not merely the first one.
-        if (matched !== undefined) certificateSigner.identity = matched
-        checks.push('identity-policy')
-      }
-    } else {
-      const window = (policy as PublicKeyPolicy).validFor
-      const start = window?.start?.getTime() ?? Number.NEGATIVE_INFINITY
-      const end = window?.end?.getTime() ?? Number.POSITIVE_INFINITY
-      if (times.some((at) => at < start || at > end))
-        fail('VERIFIER_KEY_MISMATCH', 'the public key was not valid at the signing time')
-      checks.push('public-key')
-      signer = {
-        kind: 'publicKey',
-        keyId: createHash('sha256').update(signerSpki).digest('hex'),
-        hint: material.hint,
-      }
-    }
-
-    // 7. Each log entry must describe this signature, key and artifact; then who signed must fit the policy.
-    for (const entry of bundle.tlogEntries) verifyEntryBody(entry, bodyExpectations)
-    checks.push('tlog-body')
-    identityCheck()
-
-    // 8. Optional: the entry still exists in the live log.
-    if (options.online) {
-      for (const [index, entry] of bundle.tlogEntries.entries()) {
-        let found: { body: string } | undefined | null
-        try {
-          found = await options.online.getEntry(tlogEntries[index]!.uuid)
-        } catch (error) {
-          fail('VERIFIER_ONLINE_CHECK_FAILED', 'the online log lookup failed', error)
-        }
-        if (!found || !bytesEqual(Buffer.from(found.body, 'base64'), entry.canonicalizedBody)) {
-          fail(
-            'VERIFIER_ONLINE_CHECK_FAILED',
-            `entry ${tlogEntries[index]!.uuid} is not in the log (or differs)`,
-          )
-        }
-      }
-      checks.push('online-entry')
-    }
-
-    return {
-      bundleVersion: bundle.version,
-      contentType: content.kind === 'message' ? 'message-signature' : 'dsse',
-      signer,
-      signedAt: new Date(Math.min(...times)),
-      timestamps,
-      tlogEntries,
-      artifact: { sha256: `sha256:${artifact.sha256.toString('hex')}` },
-      statement,
-      ignoredTimestamps: stamped.ignored,
-      checks,
-    }
-  }
-
   const logger = options.logger ?? noopLogger
 
   async function verify(
@@ -478,7 +222,7 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
       validatePolicy(policy)
       const parsed = parseBundle(bundle)
       const artifact = await resolveArtifact(artifactInput)
-      const result = await verifyParsed(parsed, artifact, policy)
+      const result = await verifyParsed(state, parsed, artifact, policy)
       logger.debug(
         { verified: true, uuid: result.tlogEntries[0]?.uuid, signer: result.signer.kind },
         'bundle verified',
@@ -498,51 +242,122 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
     }
   }
 
-  async function verifyBatch(items: BatchItem[], batchOptions: BatchOptions = {}): Promise<BatchOutcome[]> {
-    const concurrency = Math.max(1, Math.floor(batchOptions.concurrency ?? 4))
-    const outcomes = new Array<BatchOutcome>(items.length)
-    let next = 0
-    let done = 0
-    const worker = async () => {
-      while (next < items.length) {
-        const index = next++
-        const item = items[index]!
-        let outcome: BatchOutcome
-        if (batchOptions.signal?.aborted) {
-          outcome = {
-            ok: false,
-            error: new VerifierError({
-              code: 'VERIFIER_INVALID_POLICY',
-              message: 'batch aborted',
-              cause: batchOptions.signal.reason,
-            }),
-          }
-        } else {
-          try {
-            outcome = { ok: true, result: await verify(item.bundle, item.artifact, item.policy) }
-          } catch (error) {
-            outcome = {
-              ok: false,
-              error: VerifierError.is(error)
-                ? error
-                : new VerifierError({
-                    code: 'VERIFIER_MALFORMED_BUNDLE',
-                    message: 'verification failed unexpectedly',
-                    cause: error,
-                  }),
-            }
-          }
-        }
-        outcomes[index] = outcome
-        done++
-        batchOptions.onProgress?.({ done, total: items.length, index, ok: outcome.ok })
+  return {
+    trustMaterial: state.trustMaterial,
+    verify,
+    verifyBatch: (items, batchOptions) => verifyEach(verify, items, batchOptions),
+  }
+}
+
+/** Imports each policy's public key once (by object identity, or by its text, up to 1,000 texts). */
+function policyKeyCache(): VerifierState['policyKey'] {
+  const byObject = new WeakMap<object, { key: KeyObject; spki: Buffer }>()
+  const byText = new Map<string, { key: KeyObject; spki: Buffer }>()
+  return (policy) => {
+    const source = policy.publicKey
+    const cached = typeof source === 'string' ? byText.get(source) : byObject.get(source as object)
+    if (cached) return cached
+    const key = importPolicyKey(source)
+    const entry = { key, spki: key.export({ type: 'spki', format: 'der' }) }
+    if (typeof source === 'string') {
+      if (byText.size > 1000) byText.clear()
+      byText.set(source, entry)
+    } else {
+      byObject.set(source as object, entry)
+    }
+    return entry
+  }
+}
+
+/** The checks of one verification, in order: each step is a named function of verify-steps.ts. */
+async function verifyParsed(
+  state: VerifierState,
+  bundle: ParsedBundle,
+  artifact: ResolvedArtifact,
+  policy: VerificationPolicy,
+): Promise<VerificationResult> {
+  const checks: VerificationCheck[] = ['bundle-format']
+  const { content, material } = bundle
+  const { signingKey, signerSpki } = signingKeyOf(state, material, policy)
+  const { statement, dsse } = await checkSignature(content, artifact, signingKey, checks)
+  const logged = checkTlogEntries(bundle, state, checks)
+  const { times, ignored } = await checkTimestamps(bundle, state, logged, checks)
+  const { signer, identityCheck } = checkSigner(material, signerSpki, policy, state, times, checks)
+  // 7. Each log entry must describe this signature, key and artifact; then who signed must fit the policy.
+  const bodyExpectations = {
+    signature: content.signature,
+    signer: {
+      spki: signerSpki,
+      certificate: material.kind === 'certificate' ? material.certificate.der : undefined,
+    },
+    artifactDigest: (algorithm: string) => artifact.digest(algorithm),
+    dsse,
+  }
+  for (const entry of bundle.tlogEntries) verifyEntryBody(entry, bodyExpectations)
+  checks.push('tlog-body')
+  identityCheck()
+  if (state.online) await checkOnline(bundle, logged.tlogEntries, state.online, checks)
+  return {
+    bundleVersion: bundle.version,
+    contentType: content.kind === 'message' ? 'message-signature' : 'dsse',
+    signer,
+    signedAt: new Date(Math.min(...times)),
+    timestamps: logged.timestamps,
+    tlogEntries: logged.tlogEntries,
+    artifact: { sha256: `sha256:${artifact.sha256.toString('hex')}` },
+    statement,
+    ignoredTimestamps: ignored,
+    checks,
+  }
+}
+
+/** {@link Verifier.verifyBatch}: `concurrency` items at a time, each outcome reported, none thrown. */
+async function verifyEach(
+  verify: Verifier['verify'],
+  items: BatchItem[],
+  batchOptions: BatchOptions = {},
+): Promise<BatchOutcome[]> {
+  const concurrency = Math.max(1, Math.floor(batchOptions.concurrency ?? 4))
+  const outcomes = new Array<BatchOutcome>(items.length)
+  let next = 0
+  let done = 0
+  const outcomeOf = async (item: BatchItem): Promise<BatchOutcome> => {
+    if (batchOptions.signal?.aborted) {
+      return {
+        ok: false,
+        error: new VerifierError({
+          code: 'VERIFIER_INVALID_POLICY',
+          message: 'batch aborted',
+          cause: batchOptions.signal.reason,
+        }),
       }
     }
-    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker))
-    return outcomes
+    try {
+      return { ok: true, result: await verify(item.bundle, item.artifact, item.policy) }
+    } catch (error) {
+      return {
+        ok: false,
+        error: VerifierError.is(error)
+          ? error
+          : new VerifierError({
+              code: 'VERIFIER_MALFORMED_BUNDLE',
+              message: 'verification failed unexpectedly',
+              cause: error,
+            }),
+      }
+    }
   }
-
-  return { trustMaterial, verify, verifyBatch }
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      const outcome = await outcomeOf(items[index]!)
+      outcomes[index] = outcome
+      done++
+      batchOptions.onProgress?.({ done, total: items.length, index, ok: outcome.ok })
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker))
+  return outcomes
 }
 
 let defaultVerifier: Verifier | undefined
