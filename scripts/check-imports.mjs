@@ -38,6 +38,7 @@ import ts from 'typescript'
  */
 export const LAYERS = [
   { layer: 'primitives', packages: ['@certus-trust/core'] },
+  { layer: 'protocol', packages: ['@certus-trust/log-protocol'] },
   { layer: 'foundations', packages: ['@certus-trust/rekor', '@certus-trust/storage', '@certus-trust/kms'] },
   { layer: 'storage backends', packages: ['@certus-trust/storage-sqlite', '@certus-trust/storage-postgres'] },
   {

@@ -1,5 +1,10 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.ts'
 
-// x509.ts: the `./x509` subpath (certificate parsing and path validation), loaded only by its users.
-export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/x509.ts'] }))
+export default defineConfig(
+  packageBuild({
+    // Subpaths, each loaded only by its users: `./x509` (certificate parsing and path validation), `./der` (DER
+    // reader and writer), `./signature` (digest signatures, the one user of @noble/curves).
+    entry: ['src/index.ts', 'src/x509.ts', 'src/der.ts', 'src/signature.ts'],
+  }),
+)

@@ -7,7 +7,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
-import { entryFieldsForRecord } from '@certus-trust/rekor'
 import { createSigner, generateKeyPair } from '@certus-trust/signer'
 import { createPostgresStorage, migrate } from '@certus-trust/storage-postgres'
 import { createTransparencyLog } from '@certus-trust/tlog'
@@ -53,12 +52,14 @@ export async function main(
     for (const [index, result] of results.entries()) {
       const entry = result.logEntries[0]
       if (!entry) throw new Error('no log entry')
-      const fields = entryFieldsForRecord(entry)
+      // The bundle carries the message signature the log recorded (base64), as the server's records keep it.
+      const signature = result.bundle.messageSignature?.signature
+      if (!signature) throw new Error('no message signature')
       await storage.saveSignedArtifact({
         artifactHash: result.digest,
         artifactType: 'file',
         subject: artifacts[index]?.subject ?? '',
-        signature: fields.signature,
+        signature,
         publicKey: result.publicKeyPem,
         bundle: result.bundle as never,
         transparencyEntryUuid: entry.uuid,

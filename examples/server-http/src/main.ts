@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { hashLeaf, verifyCheckpoint, verifyInclusionProof } from '@certus-trust/rekor'
+import { hashLeaf, verifyCheckpoint, verifyInclusionProof } from '@certus-trust/log-protocol'
 import { loadConfig, startServer } from '@certus-trust/server'
 
 async function call<T>(

@@ -1,4 +1,4 @@
-import type { DataDir, DataDirLog } from '@certus-trust/service'
+import type { DataDir, DataDirLog } from '@certus-trust/service/data-dir'
 import { CliError } from './errors.js'
 import { resolvePath } from './files.js'
 import type { CliIo } from './io.js'
@@ -46,7 +46,7 @@ export async function openDataDir(
   create: boolean,
 ): Promise<DataDir> {
   const path = await dataDirPath(cwd, option)
-  const { openDataDir: open } = await import('@certus-trust/service')
+  const { openDataDir: open } = await import('@certus-trust/service/data-dir')
   return open({ path, create }).catch(asCliError)
 }
 
@@ -64,7 +64,7 @@ export async function openEmbeddedLog(
   exports?: { baseUrl?: string | undefined },
 ): Promise<DataDirLog> {
   const path = await dataDirPath(io.cwd, option)
-  const { openDataDirLog } = await import('@certus-trust/service')
+  const { openDataDirLog } = await import('@certus-trust/service/data-dir')
   const services = exports ? { services: true, ...(exports.baseUrl ? { baseUrl: exports.baseUrl } : {}) } : {}
   return openDataDirLog({ path, create, ...services }).catch(asCliError)
 }
@@ -74,6 +74,6 @@ export async function openEmbeddedLog(
  * the file except as the returned PEM; nothing logs it.
  */
 export async function loadOrCreatePrivateKey(path: string): Promise<{ pem: string; created: boolean }> {
-  const { loadOrCreateSigningKey } = await import('@certus-trust/service')
+  const { loadOrCreateSigningKey } = await import('@certus-trust/service/data-dir')
   return loadOrCreateSigningKey(path)
 }

@@ -109,9 +109,10 @@ const FILES: Record<string, string> = {
     '| Layer | Packages |',
     '|---|---|',
     '| primitives | `core` |',
+    '| protocol | |',
     '| foundations | `rekor` |',
     '| storage backends | |',
-    '| domain | `tlog` |', // 27: signer is missing
+    '| domain | `tlog` |', // 28: signer is missing
     '| service | |',
     '| server | |',
     '| cli | |',
@@ -197,8 +198,8 @@ describe('scripts/check-imports.mjs', () => {
     [
       'doc',
       'docs/architecture.md',
-      27,
-      /"Layers" row 4 should be domain: @certus-trust\/tlog, @certus-trust\/signer/,
+      28,
+      /"Layers" row 5 should be domain: @certus-trust\/tlog, @certus-trust\/signer/,
     ],
   ]
 

@@ -3,16 +3,11 @@
  * and the CLI's exit status. The codes come from each class's own table (`Class.categories`), so a code added
  * to a package is checked here without touching this file.
  */
-import {
-  type CertusError,
-  CoreError,
-  DerError,
-  ERROR_CATEGORIES,
-  type ErrorCategory,
-} from '@certus-trust/core'
+import { type CertusError, CoreError, ERROR_CATEGORIES, type ErrorCategory } from '@certus-trust/core'
+import { DerError } from '@certus-trust/core/der'
 import { X509Error } from '@certus-trust/core/x509'
 import { KmsError } from '@certus-trust/kms'
-import { RekorError } from '@certus-trust/rekor'
+import { RekorError } from '@certus-trust/log-protocol'
 import { ServerError, statusForCategory, statusForError } from '@certus-trust/server'
 import { ServiceError } from '@certus-trust/service'
 import { SignerError } from '@certus-trust/signer'

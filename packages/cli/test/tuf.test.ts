@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { embeddedSnapshotDate } from '@certus-trust/service'
+import { embeddedSnapshotDate } from '@certus-trust/service/trust-root'
 import {
   buildTufRepository,
   type ServedTufRepository,

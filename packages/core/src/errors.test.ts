@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { DerError } from './der.js'
 import {
   CertusError,
   CoreError,
   categoryOf,
-  DerError,
   defineErrorClass,
   ERROR_CATEGORIES,
   type ErrorCategory,

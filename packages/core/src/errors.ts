@@ -179,13 +179,15 @@ export function defineErrorClass<Code extends string>(
 /** Stable codes of {@link CoreError}. Codes are API. */
 export type CoreErrorCode =
   /** A digest is not `sha256:<64 hex digits>`. */
-  'CORE_INVALID_DIGEST'
+  | 'CORE_INVALID_DIGEST'
+  /** A value canonical JSON cannot encode (a non-finite number, a bigint, a function or a symbol). */
+  | 'CORE_INVALID_INPUT'
 
 // Typed through ReturnType so the declaration build does not need the base class's private marker.
 const CoreErrorBase: ReturnType<typeof defineErrorClass<CoreErrorCode>> = defineErrorClass<CoreErrorCode>(
   'CoreError',
-  { CORE_INVALID_DIGEST: 'invalid_input' },
+  { CORE_INVALID_DIGEST: 'invalid_input', CORE_INVALID_INPUT: 'invalid_input' },
 )
 
-/** The error of core's own helpers (digests). `DerError` and `X509Error` cover DER and certificates. */
+/** The error of core's own helpers (digests, canonical JSON). `DerError` and `X509Error` cover DER and certificates. */
 export class CoreError extends CoreErrorBase {}

@@ -1,37 +1,17 @@
-export type { DerErrorCode, DerNode } from './der.js'
-export {
-  children,
-  content,
-  DerError,
-  decodeOid,
-  decodeTime,
-  encodeLength,
-  encodeTlv,
-  encoding,
-  readDer,
-  readNode,
-} from './der.js'
-export {
-  DER_TAG,
-  derBitString,
-  derBoolean,
-  derExplicit,
-  derGeneralizedTime,
-  derImplicit,
-  derInteger,
-  derNull,
-  derOctetString,
-  derOid,
-  derPrintableString,
-  derSequence,
-  derSetOf,
-  derUtcTime,
-  derUtf8String,
-  derValidityTime,
-} from './der-writer.js'
+export { canonicalJson } from './canonical-json.js'
 export type { Sha256Digest, Sha256DigestString } from './digest.js'
 export { formatSha256Digest, isSha256Digest, parseSha256Digest } from './digest.js'
 export { preAuthEncoding } from './dsse.js'
+export {
+  bytesEqual,
+  fromAnyBase64,
+  fromBase64,
+  fromHex,
+  sha256,
+  toBase64,
+  toHex,
+  utf8,
+} from './encoding.js'
 export type {
   CertusErrorOptions,
   CoreErrorCode,

@@ -2,7 +2,7 @@
 // (DerError / X509Error) or a result — never another exception, never a hang.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { children, DerError, type DerNode, decodeOid, decodeTime, readDer } from '../src/index.js'
+import { children, DerError, type DerNode, decodeOid, decodeTime, readDer } from '../src/der.js'
 import { fulcioExtensions, parseCertificate, subjectAltNames, X509Error } from '../src/x509.js'
 import { pki } from './helpers/pki.js'
 

@@ -5,7 +5,7 @@ import { X509Certificate as NodeCertificate } from 'node:crypto'
 import { X509Certificate as SigstoreCertificate } from '@sigstore/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { children, derOctetString, derUtf8String, readNode } from '../src/index.js'
+import { children, derOctetString, derUtf8String, readNode } from '../src/der.js'
 import { parseCertificate } from '../src/x509.js'
 import { basicConstraints, certificate, ext, fulcioLeafExtensions, keys, OIDS, pki } from './helpers/pki.js'
 

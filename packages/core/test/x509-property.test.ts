@@ -2,7 +2,7 @@
 // exactly when the model below finds no RFC 5280 / Fulcio-profile violation, and otherwise one of the violated rules.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { derOctetString, derUtf8String } from '../src/index.js'
+import { derOctetString, derUtf8String } from '../src/der.js'
 import {
   FULCIO_LEAF_PROFILE,
   parseCertificate,

@@ -1,6 +1,6 @@
 // One valid and one violating certificate per RFC 5280 / Fulcio-profile rule, each from its own generated PKI.
 import { describe, expect, it } from 'vitest'
-import { derOctetString, derOid, derSequence, derUtf8String, encodeTlv } from '../src/index.js'
+import { derOctetString, derOid, derSequence, derUtf8String, encodeTlv } from '../src/der.js'
 import {
   FULCIO_LEAF_PROFILE,
   fulcioExtensions,

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto'
+import type { SigningKeyAlgorithm, SigningKeyDetails } from '@certus-trust/core'
 import {
   children,
   DerError,
@@ -7,9 +8,7 @@ import {
   derSequence,
   encoding,
   readNode,
-  type SigningKeyAlgorithm,
-  type SigningKeyDetails,
-} from '@certus-trust/core'
+} from '@certus-trust/core/der'
 import { KmsError } from './errors.js'
 
 /** Signing schemes a KMS key can have; the same names as `@certus-trust/signer`'s `KeyAlgorithm`. */

@@ -1,4 +1,4 @@
-import type { LogEntry } from './log-entry.js'
+import type { LogEntry } from '@certus-trust/log-protocol'
 
 /** A size-bounded LRU cache of immutable log entries, keyed by UUID (last 64 hex) and by global index. */
 export class EntryCache {

@@ -1,11 +1,10 @@
-import { type Logger, noopLogger } from '@certus-trust/core'
+import { fromBase64, type Logger, noopLogger } from '@certus-trust/core'
+import type { CreateEntryOptions, EntryCreator, LogEntry } from '@certus-trust/log-protocol'
+import { RekorError } from '@certus-trust/log-protocol'
+import type { ProposedEntry } from '@certus-trust/log-protocol/entries'
 import type { z } from 'zod'
-import { fromBase64 } from './encoding.js'
-import type { ProposedEntry } from './entry-body.js'
 import { EntryCache } from './entry-cache.js'
-import { RekorError } from './errors.js'
 import { HttpTransport, type RequestSpec } from './http-transport.js'
-import type { CreateEntryOptions, EntryCreator, LogEntry } from './log-entry.js'
 import type { RetryDelayOptions } from './retry.js'
 import {
   type ConsistencyProofResponse,

@@ -1,18 +1,23 @@
 import type { Logger } from '@certus-trust/core'
+import { bytesEqual, fromBase64, toBase64 } from '@certus-trust/core'
+import {
+  type Checkpoint,
+  hashLeaf,
+  noteKeyId,
+  type PublicKeyInput,
+  parseCheckpoint,
+  TILES_PATH_PREFIX,
+  toPublicKey,
+  verifyCheckpoint,
+  verifyInclusionProof,
+} from '@certus-trust/log-protocol'
+import type { TransparencyLogEntryJson } from '@certus-trust/log-protocol/entries'
+import { type RekorV2EntryRequest, verifyV2BodyMatchesRequest } from '@certus-trust/log-protocol/entries'
 import { z } from 'zod'
-import type { TransparencyLogEntryJson } from './bundle.js'
-import { type Checkpoint, noteKeyId, parseCheckpoint, verifyCheckpoint } from './checkpoint.js'
-import { bytesEqual, fromBase64, toBase64 } from './encoding.js'
 import { fail, RekorError } from './errors.js'
 import { HttpTransport, parseWith } from './http-transport.js'
-import { type PublicKeyInput, toPublicKey } from './keys.js'
-import { hashLeaf, verifyInclusionProof } from './merkle.js'
-import { type RekorV2EntryRequest, verifyV2BodyMatchesRequest } from './rekor-v2-entry.js'
 import type { RetryDelayOptions } from './retry.js'
 import { TilesClient } from './tiles.js'
-
-/** Where Rekor v2 logs serve their C2SP tlog-tiles, below the log's base URL. */
-export const TILES_PATH_PREFIX = '/api/v2'
 
 /**
  * Default per-attempt timeout of a Rekor v2 write in milliseconds: the server answers only once a published

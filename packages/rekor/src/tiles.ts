@@ -1,20 +1,27 @@
 import type { Logger } from '@certus-trust/core'
-import { type Checkpoint, noteKeyId, parseCheckpoint, verifyCheckpoint } from './checkpoint.js'
-import { bytesEqual } from './encoding.js'
+import { bytesEqual } from '@certus-trust/core'
+import {
+  type Checkpoint,
+  hashChildren,
+  hashLeaf,
+  noteKeyId,
+  type PublicKeyInput,
+  parseCheckpoint,
+  parseEntryBundle,
+  TILE_WIDTH,
+  tilePath,
+  toPublicKey,
+  verifyCheckpoint,
+  verifyInclusionProof,
+} from '@certus-trust/log-protocol'
 import { fail, RekorError } from './errors.js'
 import { HttpTransport } from './http-transport.js'
-import { type PublicKeyInput, toPublicKey } from './keys.js'
-import { hashChildren, hashLeaf, verifyInclusionProof } from './merkle.js'
 import type { RetryDelayOptions } from './retry.js'
 
 // A C2SP tlog-tiles reader (https://c2sp.org/tlog-tiles): a signed checkpoint, hash tiles of 256 hashes per level
 // (level L holds the hashes of subtrees of 256^L leaves), and entry bundles. Rekor v2 has no proof endpoints, so
 // inclusion proofs are computed here from tiles and checked with the RFC 6962 code in merkle.ts.
 
-/** Hashes per full tile and entries per full entry bundle. */
-export const TILE_WIDTH = 256
-
-/** Options of {@link TilesClient}. */
 export interface TilesClientOptions {
   /** Base URL of the log (the tiles sit at `<baseUrl>/checkpoint`, `<baseUrl>/tile/...`). */
   baseUrl: string
@@ -46,41 +53,6 @@ export interface TileInclusionProof {
   rootHash: Uint8Array
   /** Hashes, leaf to root. */
   hashes: Uint8Array[]
-}
-
-/** Tile index `N` as C2SP path elements: zero-padded groups of three digits, all but the last prefixed `x`. */
-export function tileIndexPath(index: bigint): string {
-  if (index < 0n) fail('REKOR_INVALID_INPUT', 'tile index must not be negative')
-  const groups: string[] = []
-  let rest = index
-  do {
-    groups.unshift((rest % 1000n).toString().padStart(3, '0'))
-    rest /= 1000n
-  } while (rest > 0n)
-  return groups.map((group, position) => (position < groups.length - 1 ? `x${group}` : group)).join('/')
-}
-
-/** Path of a hash tile (`level` ≥ 0) or, with level `'entries'`, of an entry bundle; `width` < 256 = partial. */
-export function tilePath(level: number | 'entries', index: bigint, width = TILE_WIDTH): string {
-  if (!Number.isInteger(width) || width < 1 || width > TILE_WIDTH)
-    fail('REKOR_INVALID_INPUT', 'tile width must be 1..256')
-  const partial = width < TILE_WIDTH ? `.p/${width}` : ''
-  return `tile/${level}/${tileIndexPath(index)}${partial}`
-}
-
-/** Splits an entry bundle into its entries (each a big-endian uint16 length and that many bytes). */
-export function parseEntryBundle(bytes: Uint8Array): Uint8Array[] {
-  const entries: Uint8Array[] = []
-  let offset = 0
-  while (offset < bytes.length) {
-    if (offset + 2 > bytes.length) fail('REKOR_RESPONSE_INVALID', 'entry bundle ends inside a length prefix')
-    const length = (bytes[offset]! << 8) | bytes[offset + 1]!
-    offset += 2
-    if (offset + length > bytes.length) fail('REKOR_RESPONSE_INVALID', 'entry bundle ends inside an entry')
-    entries.push(bytes.slice(offset, offset + length))
-    offset += length
-  }
-  return entries
 }
 
 /** Width of tile `index` at `level` in a tree of `treeSize` leaves (256 for a full tile). */

@@ -1,14 +1,8 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { canonicalJson } from '@certus-trust/core'
+import { hashChildren, hashLeaf, noteKeyId, signCheckpoint } from '@certus-trust/log-protocol'
+import { KEY_DETAILS_HASH, type PublicKeyDetails } from '@certus-trust/log-protocol/entries'
 import { HttpResponse, http } from 'msw'
-import {
-  canonicalJson,
-  hashChildren,
-  hashLeaf,
-  KEY_DETAILS_HASH,
-  noteKeyId,
-  type PublicKeyDetails,
-  signCheckpoint,
-} from '../src/index.js'
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
 const HASH_NAMES = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' } as const

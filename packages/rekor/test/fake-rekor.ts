@@ -1,15 +1,17 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { HttpResponse, http } from 'msw'
 import {
-  canonicalizeProposedEntry,
   hashChildren,
   hashLeaf,
   logIdFromPublicKey,
-  type ProposedEntry,
-  parseEntryBody,
   signCheckpoint,
   signSignedEntryTimestamp,
-} from '../src/index.js'
+} from '@certus-trust/log-protocol'
+import {
+  canonicalizeProposedEntry,
+  type ProposedEntry,
+  parseEntryBody,
+} from '@certus-trust/log-protocol/entries'
+import { HttpResponse, http } from 'msw'
 
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 

@@ -2,9 +2,10 @@ import { createHash, generateKeyPairSync, sign } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildHashedRekordProposedEntry } from '@certus-trust/log-protocol/entries'
 import { setupServer } from 'msw/node'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { buildHashedRekordProposedEntry, RekorClient } from '../src/index.js'
+import { RekorClient } from '../src/index.js'
 import { FakeRekor } from './fake-rekor.js'
 
 // Runs every client example of the README against a fake Rekor served at the default URL (via msw), with the

@@ -1,19 +1,19 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto'
-import { delay, HttpResponse, http } from 'msw'
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
-  buildDsseProposedEntry,
-  buildHashedRekordProposedEntry,
-  createRekorClient,
   logIdFromPublicKey,
-  RekorClient,
-  type RekorClientOptions,
   RekorError,
   verifyCheckpoint,
   verifyConsistencyProof,
+} from '@certus-trust/log-protocol'
+import {
+  buildDsseProposedEntry,
+  buildHashedRekordProposedEntry,
   verifyEntry,
-} from '../src/index.js'
+} from '@certus-trust/log-protocol/entries'
+import { delay, HttpResponse, http } from 'msw'
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createRekorClient, RekorClient, type RekorClientOptions } from '../src/index.js'
 import { FakeRekor } from './fake-rekor.js'
 import type { Json } from './helpers.js'
 

@@ -1,22 +1,20 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto'
 import { preAuthEncoding } from '@certus-trust/core'
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
-  buildDsseRequestV002,
-  buildHashedRekordRequestV002,
-  entryFieldsForRecord,
-  fromBundleTransparencyLogEntry,
   hashLeaf,
-  keyDetailsFor,
   RekorError,
-  RekorV2Client,
-  type RekorV2ClientOptions,
-  TilesClient,
   tilePath,
   verifyCheckpoint,
   verifyInclusionProof,
-} from '../src/index.js'
+} from '@certus-trust/log-protocol'
+import {
+  buildDsseRequestV002,
+  buildHashedRekordRequestV002,
+  keyDetailsFor,
+} from '@certus-trust/log-protocol/entries'
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { RekorV2Client, type RekorV2ClientOptions, TilesClient } from '../src/index.js'
 import { FakeRekorV2 } from './fake-rekor-v2.js'
 
 const fake = new FakeRekorV2()
@@ -298,30 +296,5 @@ describe('TilesClient', () => {
     })
     await expect(short.getHashTile(0, 0n)).rejects.toMatchObject({ code: 'REKOR_RESPONSE_INVALID' })
     await expect(short.getEntryBundle(0n, 1)).rejects.toMatchObject({ code: 'REKOR_RESPONSE_INVALID' })
-  })
-})
-
-describe('entryFieldsForRecord on Rekor v2 entries', () => {
-  it('reads digest, signature and signer from hashedrekord and dsse 0.0.2 bodies', async () => {
-    const client = new RekorV2Client(fast)
-    const request = hashedRequest('recorded artifact')
-    const entry = fromBundleTransparencyLogEntry(await client.createV2Entry(request))
-    const fields = entryFieldsForRecord(entry)
-    expect(fields.artifactHash).toBe(
-      `sha256:${createHash('sha256').update('recorded artifact').digest('hex')}`,
-    )
-    expect(fields.signature).toBe(request.hashedRekordRequestV002.signature.content)
-    expect(fields.signer).toEqual({
-      type: 'publicKey',
-      keyFingerprint: `sha256:${createHash('sha256')
-        .update(ec.publicKey.export({ type: 'spki', format: 'der' }))
-        .digest('hex')}`,
-    })
-    expect(fields.integratedTime).toBe(0)
-    const broken = {
-      ...entry,
-      body: Buffer.from('{"apiVersion":"0.0.2","kind":"hashedrekord","spec":{}}').toString('base64'),
-    }
-    expect(() => entryFieldsForRecord(broken)).toThrow(/lacks a digest or a signature/)
   })
 })

@@ -25,12 +25,12 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
-  defaultStorageConfig,
   type OpenedTrustService,
   openTrustService,
   type ServiceConfig,
   type StorageConfig,
 } from '@certus-trust/service'
+import { defaultStorageConfig } from '@certus-trust/service/storage'
 import { defaultSigningThreadCount } from '@certus-trust/signer'
 import pg from 'pg'
 import { runLoad } from '../test/load-runner.js'

@@ -1,6 +1,6 @@
 import { CertusError } from '@certus-trust/core'
 import { KmsError } from '@certus-trust/kms'
-import { RekorError } from '@certus-trust/rekor'
+import { RekorError } from '@certus-trust/log-protocol'
 import { ServiceError, type TrustService } from '@certus-trust/service'
 import { SignerError } from '@certus-trust/signer'
 import { StorageError } from '@certus-trust/storage'

@@ -1,17 +1,20 @@
 import type { Logger } from '@certus-trust/core'
 import type { TrustService } from '@certus-trust/service'
-import { Hono, type MiddlewareHandler } from 'hono'
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import type { Hono, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import { routePath } from 'hono/route'
 import { secureHeaders } from 'hono/secure-headers'
+import { z } from 'zod'
 import type { Config } from './config.js'
 import { ServerError } from './errors.js'
 import { toErrorResponse } from './http-errors.js'
 import { createMetrics, type ServerMetrics } from './metrics.js'
 import { authenticate, rejectBadCredentials, requireRole } from './middleware/auth.js'
 import { rateLimit } from './middleware/rate-limit.js'
+import { openApiDocument, registerSecuritySchemes } from './openapi.js'
 import { healthRoutes } from './routes/health.js'
 import { metaRoutes } from './routes/meta.js'
 import { signRoutes } from './routes/sign.js'
@@ -67,8 +70,8 @@ export interface AppDeps {
  * const app = createApp({ service, auth: config.auth })
  * const response = await app.request('/v1/health')
  */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono()
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono()
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false })
   const logger: AppLogger = deps.logger ?? { debug() {}, info() {}, warn() {}, error() {} }
   const limits = deps.rateLimit ?? { max: 600, windowMs: 60_000 }
@@ -154,31 +157,69 @@ export function createApp(deps: AppDeps): Hono {
   )
 
   // Liveness and readiness stay outside auth and rate limiting: orchestrators must always reach them.
-  app.route('/', healthRoutes({ service: deps.service, isDraining: deps.isDraining }))
+  const routes = app.route('/', healthRoutes({ service: deps.service, isDraining: deps.isDraining }))
 
-  app.use(authenticate(deps.auth))
+  routes.use(authenticate(deps.auth))
   const limiter = rateLimit(limits)
   const rejector = rejectBadCredentials()
-  const guarded: MiddlewareHandler = async (c, next) => {
+  routes.use(async function guard(c, next) {
     if (c.req.path === '/openapi.json' || c.req.path === '/docs' || c.req.path === '/') return next()
     await limiter(c, async () => {
       await rejector(c, next)
     })
-  }
-  app.use(guarded)
-
-  app.route('/', metaRoutes({ metrics, publicMetrics: deps.auth.publicMetrics }))
-  app.route('/', signRoutes({ service: deps.service, metrics, logger }))
-  app.route('/', verifyRoutes({ service: deps.service, metrics, logger }))
-  app.route('/', transparencyRoutes({ service: deps.service, publicReads: deps.auth.publicReads }))
-
+  })
   if (deps.rekorApi) {
-    app.use('/api/v1/*', rekorApiGuard(deps.auth.publicReads))
-    app.use('/api/v2/*', rekorApiGuard(deps.auth.publicReads))
-    app.route('/', deps.rekorApi)
+    routes.use('/api/v1/*', rekorApiGuard(deps.auth.publicReads))
+    routes.use('/api/v2/*', rekorApiGuard(deps.auth.publicReads))
+    routes.route('/', deps.rekorApi)
   }
-  return app
+  registerSecuritySchemes(app)
+  let document: Record<string, unknown> | undefined
+  return routes
+    .route('/', metaRoutes({ metrics, publicMetrics: deps.auth.publicMetrics }))
+    .route('/', signRoutes({ service: deps.service, metrics, logger }))
+    .route('/', verifyRoutes({ service: deps.service, metrics, logger }))
+    .route('/', transparencyRoutes({ service: deps.service, publicReads: deps.auth.publicReads }))
+    .openapi(openApiRoute, (c) => {
+      // Built once, lazily: the JSON Schema conversion is not free and the document never changes.
+      document ??= openApiDocument(app, { serverUrl: new URL(c.req.url).origin })
+      return c.json(document, 200)
+    })
 }
+
+/** The type of {@link createApp}'s app: hand it to Hono's `hc<AppType>()` for a typed client. */
+export type AppType = ReturnType<typeof createApp>
+
+/**
+ * The OpenAPI 3.1 document of the app {@link createApp} builds, generated from its routes' schemas (what a running
+ * server serves at `/openapi.json`).
+ * @param options.serverUrl - the public base URL to list under `servers`.
+ */
+export function createOpenApiDocument(
+  options: { serverUrl?: string | undefined; version?: string } = {},
+): Record<string, unknown> {
+  // Only the route table matters here: no handler runs, so no service is needed.
+  const auth = {
+    apiKeys: [],
+    anonymousRoles: [],
+    anonymousLoopbackOnly: true,
+    publicReads: false,
+    publicMetrics: false,
+  }
+  return openApiDocument(createApp({ service: {} as TrustService, auth }), options)
+}
+
+const openApiRoute = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  summary: 'This OpenAPI document',
+  responses: {
+    200: {
+      description: 'OpenAPI 3.1',
+      content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+    },
+  },
+})
 
 /** Rekor API: adding entries needs the signer role; reads need the verifier role unless reads are public. */
 function rekorApiGuard(publicReads: boolean): MiddlewareHandler {

@@ -1,15 +1,18 @@
-import { existsSync, statSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
-import { kmsSchemeOf } from '@certus-trust/kms'
 import {
-  DEFAULT_DATA_DIR,
-  dataDirLayout,
-  defaultStorageConfig,
+  readServiceEnv,
+  SERVICE_ENV_VARIABLES,
   type ServiceConfig,
   type StorageConfig,
   type TransparencyConfig,
 } from '@certus-trust/service'
-import { defaultSigningThreadCount } from '@certus-trust/signer'
+import {
+  type Env,
+  envFields,
+  parseEnv,
+  resolvePath,
+  unknownVariableWarnings as unknownEnvWarnings,
+} from '@certus-trust/service/env'
+import { DEFAULT_DATA_DIR } from '@certus-trust/service/layout'
 import { z } from 'zod'
 import { ServerError } from './errors.js'
 
@@ -102,17 +105,6 @@ export const DEFAULT_PORT = 8080
 export const DEFAULT_HOST = '127.0.0.1'
 /** Default request body limit (1 MiB). */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024
-/** Default bound on one PostgreSQL statement (server- and client-side). */
-export const DEFAULT_DATABASE_STATEMENT_TIMEOUT_MS = 15_000
-/** Default bound on connecting to PostgreSQL or waiting for a pooled connection. */
-export const DEFAULT_DATABASE_CONNECT_TIMEOUT_MS = 5_000
-
-const booleanString = z
-  .string()
-  .transform((value) => value.toLowerCase())
-  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'expected true or false' }))
-  .transform((value) => ['true', '1', 'yes', 'on'].includes(value))
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 // Python's logging names (the production guide's `LOG_LEVEL=INFO`, `WARNING`, `CRITICAL`) mean the same here.
 const LOG_LEVEL_ALIASES: Record<string, string> = { warning: 'warn', critical: 'fatal' }
@@ -124,27 +116,7 @@ const logLevel = z
   })
   .pipe(z.enum(LOG_LEVELS, { error: 'expected fatal, error, warn, info, debug, trace or silent' }))
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
-
-function isLoopbackUrl(value: string): boolean {
-  const host = new URL(value).hostname
-  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-}
-
-/**
- * A URL of a service we trust with signatures, certificates or tokens (Rekor, Fulcio, a TSA, a JWKS): TLS, except
- * to this machine's own loopback interface (a sidecar or a test server), where nothing crosses a network.
- */
-const serviceUrl = httpUrl.refine((value) => value.startsWith('https://') || isLoopbackUrl(value), {
-  error: 'expected an https:// URL (plain http:// only to a loopback host such as 127.0.0.1)',
-})
-const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\/\S+$/, { error: 'expected a postgres:// or postgresql:// URL' })
-
-const positiveInt = (max: number) => z.coerce.number({ error: 'expected a number' }).int().min(1).max(max)
-const nonNegativeInt = (max: number) => z.coerce.number({ error: 'expected a number' }).int().min(0).max(max)
-
+const { booleanString, serviceUrl, positiveInt, nonNegativeInt, text } = envFields
 const roleSchema = z.enum(['signer', 'verifier', 'admin'])
 
 const apiKeyEntry = z
@@ -167,37 +139,10 @@ const commaList = z.string().transform((value) =>
     .filter((item) => item.length > 0),
 )
 
-/** Raw environment schema: one entry per `CERTUS_TRUST_*` variable. Kept private (not API). */
+/** The server's own `CERTUS_TRUST_*` variables (HTTP, auth, limits); the service's are read by the service. */
 const EnvSchema = z.object({
   CERTUS_TRUST_PORT: nonNegativeInt(65535).optional(),
-  CERTUS_TRUST_HOST: z.string().min(1).optional(),
-  CERTUS_TRUST_LOG_BASE_URL: httpUrl.optional(),
-  CERTUS_TRUST_LOG_KEY: z.string().min(1).optional(),
-  CERTUS_TRUST_TSA_KEY: z.string().min(1).optional(),
-  CERTUS_TRUST_REKOR_V2_KEY: z.string().min(1).optional(),
-  CERTUS_TRUST_ENABLE_REKOR_V2: booleanString.optional(),
-  CERTUS_TRUST_DATA_DIR: z.string().min(1).optional(),
-  CERTUS_TRUST_STORAGE: z.string().min(1).optional(),
-  CERTUS_TRUST_DATABASE_URL: postgresUrl.optional(),
-  CERTUS_TRUST_SIGNING_KEY: z.string().min(1).optional(),
-  CERTUS_TRUST_ENABLE_KEYLESS: booleanString.optional(),
-  CERTUS_TRUST_FULCIO_ADDR: serviceUrl.optional(),
-  CERTUS_TRUST_OIDC_TOKEN: z.string().min(1).optional(),
-  CERTUS_TRUST_OIDC_TOKEN_FILE: z.string().min(1).optional(),
-  CERTUS_TRUST_ENABLE_TRANSPARENCY: booleanString.optional(),
-  CERTUS_TRUST_REKOR_ADDR: serviceUrl.optional(),
-  CERTUS_TRUST_TSA_URL: serviceUrl.optional(),
-  CERTUS_TRUST_SIGNING_CONFIG: z.string().min(1).optional(),
-  CERTUS_TRUST_REKOR_VERSION: z
-    .enum(['1', '2'], { error: 'expected 1 or 2' })
-    .transform((value) => Number(value) as 1 | 2)
-    .optional(),
-  CERTUS_TRUST_TRUSTED_ROOT: z.string().min(1).optional(),
-  // TUF metadata is signed end to end, so a plain-http mirror cannot forge a root: any http(s) URL.
-  CERTUS_TRUST_TUF_MIRROR: httpUrl.optional(),
-  CERTUS_TRUST_TUF_ROOT: z.string().min(1).optional(),
-  CERTUS_TRUST_TUF_CACHE_DIR: z.string().min(1).optional(),
-  CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS: nonNegativeInt(36_500).optional(),
+  CERTUS_TRUST_HOST: text().optional(),
   CERTUS_TRUST_API_KEYS: z
     .string()
     .transform((value, context) => {
@@ -223,18 +168,22 @@ const EnvSchema = z.object({
     })
     .optional(),
   CERTUS_TRUST_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
-  CERTUS_TRUST_JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  CERTUS_TRUST_JWT_PUBLIC_KEY_FILE: text().optional(),
   CERTUS_TRUST_JWT_JWKS_URL: serviceUrl.optional(),
-  CERTUS_TRUST_JWT_ISSUER: z.string().min(1).optional(),
-  CERTUS_TRUST_JWT_AUDIENCE: z.string().min(1).optional(),
-  CERTUS_TRUST_JWT_ROLES_CLAIM: z.string().min(1).optional(),
+  CERTUS_TRUST_JWT_ISSUER: text().optional(),
+  CERTUS_TRUST_JWT_AUDIENCE: text().optional(),
+  CERTUS_TRUST_JWT_ROLES_CLAIM: text().optional(),
   CERTUS_TRUST_JWT_MAX_AGE_SECONDS: z.coerce
     .number({ error: 'expected a number of seconds' })
     .int()
     .min(1)
     .max(31_536_000)
     .optional(),
-  CERTUS_TRUST_ANONYMOUS_ROLES: commaList
+  CERTUS_TRUST_ANONYMOUS_ROLES: z
+    .string()
+    // `none` is the documented way to write "no roles" (an empty variable counts as unset).
+    .transform((value) => (value === 'none' ? '' : value))
+    .pipe(commaList)
     .pipe(z.array(roleSchema, { error: 'expected signer, verifier, admin or none' }))
     .optional(),
   CERTUS_TRUST_ANONYMOUS_NETWORK: z
@@ -245,10 +194,6 @@ const EnvSchema = z.object({
   CERTUS_TRUST_RATE_LIMIT: nonNegativeInt(1_000_000_000).optional(),
   CERTUS_TRUST_RATE_LIMIT_WINDOW_MS: positiveInt(86_400_000).optional(),
   CERTUS_TRUST_BODY_LIMIT: positiveInt(64 * 1024 * 1024).optional(),
-  CERTUS_TRUST_DATABASE_POOL_SIZE: positiveInt(1000).optional(),
-  CERTUS_TRUST_SIGNING_THREADS: nonNegativeInt(64).optional(),
-  CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(3_600_000).optional(),
-  CERTUS_TRUST_DATABASE_CONNECT_TIMEOUT_MS: positiveInt(600_000).optional(),
   CERTUS_TRUST_CORS_ORIGINS: commaList
     .pipe(
       z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ })]), {
@@ -256,31 +201,22 @@ const EnvSchema = z.object({
       }),
     )
     .optional(),
-  CERTUS_TRUST_TLS_CERT: z.string().min(1).optional(),
-  CERTUS_TRUST_TLS_KEY: z.string().min(1).optional(),
+  CERTUS_TRUST_TLS_CERT: text().optional(),
+  CERTUS_TRUST_TLS_KEY: text().optional(),
   CERTUS_TRUST_LOG_LEVEL: logLevel.optional(),
-  CERTUS_TRUST_UPSTREAM_TIMEOUT_MS: positiveInt(600_000).optional(),
-  CERTUS_TRUST_UPSTREAM_RETRIES: nonNegativeInt(10).optional(),
   CERTUS_TRUST_SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).optional(),
   CERTUS_TRUST_RECONCILE_INTERVAL_SECONDS: nonNegativeInt(86_400).optional(),
   CERTUS_TRUST_RECONCILE_GRACE_SECONDS: nonNegativeInt(86_400).optional(),
   // Accepted only to refuse `true` with an explanation: there is no mock mode (see loadConfig).
   CERTUS_TRUST_MOCK_SIGSTORE: booleanString.optional(),
 })
+type ServerEnv = z.infer<typeof EnvSchema>
 
 /** Every `CERTUS_TRUST_*` variable the server reads (documented in the README and `.env.example`). */
-export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.shape))
-
-/** Variables other Certus Trust programs read (the `certus` command): known, so never reported as unknown. */
-const OTHER_KNOWN_VARIABLES = ['CERTUS_TRUST_KEY_PASSPHRASE']
-
-/** Names people carry over from elsewhere, mapped to what we read instead. */
-const RENAMED_VARIABLES: Record<string, string> = {
-  CERTUS_TRUST_PUBLIC_URL: 'CERTUS_TRUST_LOG_BASE_URL',
-  CERTUS_TRUST_REKOR_URL: 'CERTUS_TRUST_REKOR_ADDR',
-  CERTUS_TRUST_FULCIO_URL: 'CERTUS_TRUST_FULCIO_ADDR',
-  CERTUS_TRUST_TSA_ADDR: 'CERTUS_TRUST_TSA_URL',
-}
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze([
+  ...Object.keys(EnvSchema.shape),
+  ...SERVICE_ENV_VARIABLES,
+])
 
 const MOCK_SIGSTORE_REFUSAL =
   'CERTUS_TRUST_MOCK_SIGSTORE: there is no mock mode. Certus Trust always signs for real; without ' +
@@ -293,39 +229,8 @@ const MOCK_SIGSTORE_REFUSAL =
  * Warnings for `CERTUS_TRUST_*` variables nothing reads (a typo silently ignored would mislead), each naming
  * the closest known variable.
  */
-export function unknownVariableWarnings(env: Record<string, string | undefined>): string[] {
-  const known = new Set([...CONFIG_VARIABLES, ...OTHER_KNOWN_VARIABLES])
-  return Object.keys(env)
-    .filter((name) => name.startsWith('CERTUS_TRUST_') && !known.has(name))
-    .sort()
-    .map((name) => {
-      const suggestion = RENAMED_VARIABLES[name] ?? closestName(name, [...known])
-      return `${name} is not a Certus Trust variable and is ignored${suggestion ? `; did you mean ${suggestion}?` : ''}`
-    })
-}
-
-function closestName(name: string, candidates: string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined
-  for (const candidate of candidates) {
-    const distance = editDistance(name, candidate)
-    if (!best || distance < best.distance) best = { name: candidate, distance }
-  }
-  // Beyond a third of the name, a "suggestion" is noise.
-  return best && best.distance <= Math.max(3, Math.floor(name.length / 3)) ? best.name : undefined
-}
-
-/** Levenshtein distance (two rows). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution)
-    }
-    previous = current
-  }
-  return previous[b.length]!
+export function unknownVariableWarnings(env: Env): string[] {
+  return unknownEnvWarnings(env, CONFIG_VARIABLES)
 }
 
 /** True for 127.0.0.0/8, ::1 and `localhost`. */
@@ -334,105 +239,6 @@ export function isLoopbackHost(host: string): boolean {
   return (
     bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || bare === '::ffff:127.0.0.1'
   )
-}
-
-/** Key files of the embedded log, Rekor v2 log and TSA: the variables, else the data directory's files. */
-function embeddedKeyPaths(raw: z.infer<typeof EnvSchema>, dataDir: string, cwd: string) {
-  const layout = dataDirLayout(dataDir)
-  return {
-    logKeyPath: resolvePath(raw.CERTUS_TRUST_LOG_KEY ?? layout.logKeyPath, cwd),
-    tsaKeyPath: resolvePath(raw.CERTUS_TRUST_TSA_KEY ?? layout.tsaKeyPath, cwd),
-    // The Rekor v2 log runs beside the embedded log unless turned off.
-    rekorV2KeyPath:
-      (raw.CERTUS_TRUST_ENABLE_REKOR_V2 ?? true)
-        ? resolvePath(raw.CERTUS_TRUST_REKOR_V2_KEY ?? layout.rekorV2KeyPath, cwd)
-        : undefined,
-  }
-}
-
-/** Where entries are recorded (embedded log, a remote Rekor, or nowhere), with the rules that tie its variables. */
-function resolveTransparency(raw: z.infer<typeof EnvSchema>, problems: string[]): TransparencyConfig {
-  const transparency: TransparencyConfig =
-    raw.CERTUS_TRUST_ENABLE_TRANSPARENCY === false
-      ? { mode: 'off' }
-      : raw.CERTUS_TRUST_REKOR_ADDR
-        ? { mode: 'remote', rekorUrl: raw.CERTUS_TRUST_REKOR_ADDR.replace(/\/+$/, '') }
-        : { mode: 'embedded' }
-  if (raw.CERTUS_TRUST_ENABLE_TRANSPARENCY === false && raw.CERTUS_TRUST_REKOR_ADDR) {
-    problems.push('CERTUS_TRUST_REKOR_ADDR: set while CERTUS_TRUST_ENABLE_TRANSPARENCY is false')
-  }
-  if (raw.CERTUS_TRUST_REKOR_VERSION !== undefined && raw.CERTUS_TRUST_SIGNING_CONFIG === undefined) {
-    problems.push(
-      'CERTUS_TRUST_REKOR_VERSION: only with CERTUS_TRUST_SIGNING_CONFIG (it picks among its logs)',
-    )
-  }
-  return transparency
-}
-
-/**
- * `/v1/sign` through the Rekor logs and TSAs a Sigstore SigningConfig selects (instead of the embedded log or
- * CERTUS_TRUST_REKOR_ADDR), optionally only logs of one Rekor major version.
- */
-function signingConfigSettings(raw: z.infer<typeof EnvSchema>, cwd: string) {
-  return {
-    signingConfigPath: raw.CERTUS_TRUST_SIGNING_CONFIG && resolvePath(raw.CERTUS_TRUST_SIGNING_CONFIG, cwd),
-    rekorVersion: raw.CERTUS_TRUST_REKOR_VERSION,
-  }
-}
-
-function resolvePath(path: string, base: string): string {
-  return isAbsolute(path) ? path : resolve(base, path)
-}
-
-/**
- * Where the public-good root comes from: TUF when `CERTUS_TRUST_TUF_MIRROR` is set (cache in the data directory by
- * default), never together with `CERTUS_TRUST_TRUSTED_ROOT` (which replaces the public-good root).
- */
-function resolveTuf(raw: z.infer<typeof EnvSchema>, dataDir: string, cwd: string, problems: string[]) {
-  if (raw.CERTUS_TRUST_TUF_MIRROR && raw.CERTUS_TRUST_TRUSTED_ROOT) {
-    problems.push(
-      'CERTUS_TRUST_TUF_MIRROR: set only one of CERTUS_TRUST_TUF_MIRROR (refresh the public-good root) and CERTUS_TRUST_TRUSTED_ROOT (replace it)',
-    )
-  }
-  for (const name of ['CERTUS_TRUST_TUF_ROOT', 'CERTUS_TRUST_TUF_CACHE_DIR'] as const) {
-    if (raw[name] && !raw.CERTUS_TRUST_TUF_MIRROR) problems.push(`${name}: only with CERTUS_TRUST_TUF_MIRROR`)
-  }
-  if (!raw.CERTUS_TRUST_TUF_MIRROR) return undefined
-  return {
-    mirror: raw.CERTUS_TRUST_TUF_MIRROR.replace(/\/+$/, ''),
-    rootPath: raw.CERTUS_TRUST_TUF_ROOT && resolvePath(raw.CERTUS_TRUST_TUF_ROOT, cwd),
-    cacheDir: resolvePath(raw.CERTUS_TRUST_TUF_CACHE_DIR ?? dataDirLayout(dataDir).tufCachePath, cwd),
-  }
-}
-
-/** The known `CERTUS_TRUST_*` variables that are set; empty strings count as unset, as in most env loaders. */
-function knownVariables(env: Record<string, string | undefined>): Record<string, string> {
-  const relevant: Record<string, string> = {}
-  for (const name of CONFIG_VARIABLES) {
-    const value = env[name]
-    if (value !== undefined && value.trim() !== '') relevant[name] = value.trim()
-  }
-  if (relevant.CERTUS_TRUST_ANONYMOUS_ROLES === 'none') relevant.CERTUS_TRUST_ANONYMOUS_ROLES = ''
-  return relevant
-}
-
-/** What is missing or contradictory in the keyless settings. */
-function keylessProblems(raw: z.infer<typeof EnvSchema>, keylessEnabled: boolean): string[] {
-  const problems: string[] = []
-  if (keylessEnabled && !raw.CERTUS_TRUST_FULCIO_ADDR) {
-    problems.push('CERTUS_TRUST_FULCIO_ADDR: required when CERTUS_TRUST_ENABLE_KEYLESS is true')
-  }
-  if (keylessEnabled && !raw.CERTUS_TRUST_OIDC_TOKEN && !raw.CERTUS_TRUST_OIDC_TOKEN_FILE) {
-    problems.push(
-      'CERTUS_TRUST_OIDC_TOKEN: CERTUS_TRUST_OIDC_TOKEN or CERTUS_TRUST_OIDC_TOKEN_FILE is required when keyless is on',
-    )
-  }
-  if (raw.CERTUS_TRUST_OIDC_TOKEN && raw.CERTUS_TRUST_OIDC_TOKEN_FILE) {
-    problems.push(
-      'CERTUS_TRUST_OIDC_TOKEN_FILE: set only one of CERTUS_TRUST_OIDC_TOKEN and CERTUS_TRUST_OIDC_TOKEN_FILE',
-    )
-  }
-  return problems
 }
 
 /**
@@ -445,35 +251,55 @@ function keylessProblems(raw: z.infer<typeof EnvSchema>, keylessEnabled: boolean
  * @example
  * const config = loadConfig({ CERTUS_TRUST_STORAGE: 'memory', CERTUS_TRUST_PORT: '0' })
  */
-export function loadConfig(
-  env: Record<string, string | undefined> = process.env,
-  options: { cwd?: string } = {},
-): Config {
+export function loadConfig(env: Env = process.env, options: { cwd?: string } = {}): Config {
   const cwd = options.cwd ?? process.cwd()
-  const relevant = knownVariables(env)
-  const problems: string[] = []
-  const warnings = unknownVariableWarnings(env)
-  const parsed = EnvSchema.safeParse(relevant)
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push(`${String(issue.path[0] ?? '(env)')}: ${issue.message}`)
-    }
-    throw configError(problems)
+  const service = readServiceEnv(env, { cwd })
+  const parsed = parseEnv(EnvSchema, env)
+  if (!service.ok || !parsed.ok) {
+    throw configError([...(parsed.ok ? [] : parsed.problems), ...(service.ok ? [] : service.problems)])
   }
-  const raw = parsed.data
+  const raw = parsed.value
   if (raw.CERTUS_TRUST_MOCK_SIGSTORE === true) throw configError([MOCK_SIGSTORE_REFUSAL])
-
-  const dataDir = resolvePath(raw.CERTUS_TRUST_DATA_DIR ?? DEFAULT_DATA_DIR, cwd)
+  const problems: string[] = []
   const host = raw.CERTUS_TRUST_HOST ?? DEFAULT_HOST
-  const port = raw.CERTUS_TRUST_PORT ?? DEFAULT_PORT
+  const auth = resolveAuth(raw, host, cwd, problems)
+  if (Boolean(raw.CERTUS_TRUST_TLS_CERT) !== Boolean(raw.CERTUS_TRUST_TLS_KEY)) {
+    problems.push(
+      'CERTUS_TRUST_TLS_CERT: CERTUS_TRUST_TLS_CERT and CERTUS_TRUST_TLS_KEY must be set together',
+    )
+  }
+  if (problems.length > 0) throw configError(problems)
 
-  const storage = resolveStorage(raw, dataDir, cwd, problems)
-  const transparency = resolveTransparency(raw, problems)
-  const tuf = resolveTuf(raw, dataDir, cwd, problems)
+  const config: Config = {
+    ...service.value,
+    host,
+    port: raw.CERTUS_TRUST_PORT ?? DEFAULT_PORT,
+    auth,
+    rateLimit: {
+      max: raw.CERTUS_TRUST_RATE_LIMIT ?? 600,
+      windowMs: raw.CERTUS_TRUST_RATE_LIMIT_WINDOW_MS ?? 60_000,
+    },
+    bodyLimitBytes: raw.CERTUS_TRUST_BODY_LIMIT ?? DEFAULT_BODY_LIMIT_BYTES,
+    corsOrigins: raw.CERTUS_TRUST_CORS_ORIGINS ?? [],
+    tls: raw.CERTUS_TRUST_TLS_CERT
+      ? {
+          certFile: resolvePath(raw.CERTUS_TRUST_TLS_CERT, cwd),
+          keyFile: resolvePath(raw.CERTUS_TRUST_TLS_KEY!, cwd),
+        }
+      : undefined,
+    logLevel: raw.CERTUS_TRUST_LOG_LEVEL ?? 'info',
+    shutdownTimeoutMs: raw.CERTUS_TRUST_SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    reconcile: {
+      intervalSeconds: raw.CERTUS_TRUST_RECONCILE_INTERVAL_SECONDS ?? 300,
+      graceSeconds: raw.CERTUS_TRUST_RECONCILE_GRACE_SECONDS ?? 60,
+    },
+    warnings: unknownVariableWarnings(env),
+  }
+  return deepFreeze(config)
+}
 
-  const keylessEnabled = raw.CERTUS_TRUST_ENABLE_KEYLESS ?? false
-  problems.push(...keylessProblems(raw, keylessEnabled))
-
+/** API keys, JWT verification and anonymous access, with the rule that keeps anonymous callers on loopback. */
+function resolveAuth(raw: ServerEnv, host: string, cwd: string, problems: string[]): Config['auth'] {
   const jwtSources = [
     raw.CERTUS_TRUST_JWT_SECRET,
     raw.CERTUS_TRUST_JWT_PUBLIC_KEY_FILE,
@@ -498,7 +324,6 @@ export function loadConfig(
     : undefined
   const apiKeys = raw.CERTUS_TRUST_API_KEYS ?? []
   const hasCredentials = apiKeys.length > 0 || jwt !== undefined
-
   // Without credentials the only safe default is: every role, loopback clients only.
   const anonymousRoles = raw.CERTUS_TRUST_ANONYMOUS_ROLES ?? (hasCredentials ? [] : [...ROLES])
   const anonymousLoopbackOnly = (raw.CERTUS_TRUST_ANONYMOUS_NETWORK ?? 'loopback') === 'loopback'
@@ -507,125 +332,14 @@ export function loadConfig(
       'CERTUS_TRUST_HOST: refusing to bind a non-loopback address without credentials; set CERTUS_TRUST_API_KEYS or CERTUS_TRUST_JWT_*, or CERTUS_TRUST_ANONYMOUS_NETWORK=any to serve anonymous callers on purpose',
     )
   }
-
-  if (Boolean(raw.CERTUS_TRUST_TLS_CERT) !== Boolean(raw.CERTUS_TRUST_TLS_KEY)) {
-    problems.push(
-      'CERTUS_TRUST_TLS_CERT: CERTUS_TRUST_TLS_CERT and CERTUS_TRUST_TLS_KEY must be set together',
-    )
+  return {
+    apiKeys,
+    jwt,
+    anonymousRoles,
+    anonymousLoopbackOnly,
+    publicReads: raw.CERTUS_TRUST_PUBLIC_READS ?? false,
+    publicMetrics: raw.CERTUS_TRUST_PUBLIC_METRICS ?? false,
   }
-
-  if (problems.length > 0) throw configError(problems)
-
-  const signingKeyUri =
-    raw.CERTUS_TRUST_SIGNING_KEY !== undefined && kmsSchemeOf(raw.CERTUS_TRUST_SIGNING_KEY) !== undefined
-      ? raw.CERTUS_TRUST_SIGNING_KEY
-      : undefined
-  const config: Config = {
-    host,
-    port,
-    logBaseUrl: raw.CERTUS_TRUST_LOG_BASE_URL?.replace(/\/+$/, ''),
-    dataDir,
-    storage,
-    signingKeyPath: resolvePath(
-      signingKeyUri === undefined
-        ? (raw.CERTUS_TRUST_SIGNING_KEY ?? dataDirLayout(dataDir).signingKeyPath)
-        : dataDirLayout(dataDir).signingKeyPath,
-      cwd,
-    ),
-    signingKeyUri,
-    ...embeddedKeyPaths(raw, dataDir, cwd),
-    keyless: {
-      enabled: keylessEnabled,
-      fulcioUrl: raw.CERTUS_TRUST_FULCIO_ADDR,
-      oidcToken: raw.CERTUS_TRUST_OIDC_TOKEN,
-      oidcTokenFile: raw.CERTUS_TRUST_OIDC_TOKEN_FILE && resolvePath(raw.CERTUS_TRUST_OIDC_TOKEN_FILE, cwd),
-    },
-    transparency,
-    tsaUrl: raw.CERTUS_TRUST_TSA_URL,
-    ...signingConfigSettings(raw, cwd),
-    trustedRootPath: raw.CERTUS_TRUST_TRUSTED_ROOT && resolvePath(raw.CERTUS_TRUST_TRUSTED_ROOT, cwd),
-    tuf,
-    trustRootMaxAgeDays: raw.CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS,
-    auth: {
-      apiKeys,
-      jwt,
-      anonymousRoles,
-      anonymousLoopbackOnly,
-      publicReads: raw.CERTUS_TRUST_PUBLIC_READS ?? false,
-      publicMetrics: raw.CERTUS_TRUST_PUBLIC_METRICS ?? false,
-    },
-    rateLimit: {
-      max: raw.CERTUS_TRUST_RATE_LIMIT ?? 600,
-      windowMs: raw.CERTUS_TRUST_RATE_LIMIT_WINDOW_MS ?? 60_000,
-    },
-    bodyLimitBytes: raw.CERTUS_TRUST_BODY_LIMIT ?? DEFAULT_BODY_LIMIT_BYTES,
-    databasePoolSize: raw.CERTUS_TRUST_DATABASE_POOL_SIZE ?? 10,
-    signingThreads: raw.CERTUS_TRUST_SIGNING_THREADS ?? defaultSigningThreadCount(),
-    databaseStatementTimeoutMs:
-      raw.CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS ?? DEFAULT_DATABASE_STATEMENT_TIMEOUT_MS,
-    databaseConnectTimeoutMs:
-      raw.CERTUS_TRUST_DATABASE_CONNECT_TIMEOUT_MS ?? DEFAULT_DATABASE_CONNECT_TIMEOUT_MS,
-    corsOrigins: raw.CERTUS_TRUST_CORS_ORIGINS ?? [],
-    tls: raw.CERTUS_TRUST_TLS_CERT
-      ? {
-          certFile: resolvePath(raw.CERTUS_TRUST_TLS_CERT, cwd),
-          keyFile: resolvePath(raw.CERTUS_TRUST_TLS_KEY!, cwd),
-        }
-      : undefined,
-    logLevel: raw.CERTUS_TRUST_LOG_LEVEL ?? 'info',
-    upstreamTimeoutMs: raw.CERTUS_TRUST_UPSTREAM_TIMEOUT_MS ?? 10_000,
-    upstreamRetries: raw.CERTUS_TRUST_UPSTREAM_RETRIES ?? 2,
-    shutdownTimeoutMs: raw.CERTUS_TRUST_SHUTDOWN_TIMEOUT_MS ?? 10_000,
-    reconcile: {
-      intervalSeconds: raw.CERTUS_TRUST_RECONCILE_INTERVAL_SECONDS ?? 300,
-      graceSeconds: raw.CERTUS_TRUST_RECONCILE_GRACE_SECONDS ?? 60,
-    },
-    warnings,
-  }
-  return deepFreeze(config)
-}
-
-const STORAGE_EXPECTED =
-  'CERTUS_TRUST_STORAGE: expected sqlite, memory, postgres, pglite, a postgres:// URL, a SQLite file (*.db) or a PGlite directory'
-
-function resolveStorage(
-  raw: { CERTUS_TRUST_STORAGE?: string | undefined; CERTUS_TRUST_DATABASE_URL?: string | undefined },
-  dataDir: string,
-  cwd: string,
-  problems: string[],
-): StorageConfig {
-  const value = raw.CERTUS_TRUST_STORAGE
-  if (value === undefined) {
-    if (raw.CERTUS_TRUST_DATABASE_URL)
-      return { kind: 'postgres', connectionString: raw.CERTUS_TRUST_DATABASE_URL }
-    return defaultStorageConfig(dataDir)
-  }
-  if (value === 'memory') return { kind: 'memory' }
-  if (value === 'sqlite') return { kind: 'sqlite', path: dataDirLayout(dataDir).databasePath }
-  if (value === 'pglite') return { kind: 'pglite', dataDir: dataDirLayout(dataDir).legacyPGlitePath }
-  if (value === 'postgres') {
-    if (!raw.CERTUS_TRUST_DATABASE_URL) {
-      problems.push('CERTUS_TRUST_DATABASE_URL: required when CERTUS_TRUST_STORAGE is postgres')
-      return { kind: 'memory' }
-    }
-    return { kind: 'postgres', connectionString: raw.CERTUS_TRUST_DATABASE_URL }
-  }
-  if (/^postgres(ql)?:/.test(value)) {
-    if (!/^postgres(ql)?:\/\/\S+$/.test(value)) {
-      problems.push(STORAGE_EXPECTED)
-      return { kind: 'memory' }
-    }
-    return { kind: 'postgres', connectionString: value }
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    problems.push(STORAGE_EXPECTED)
-    return { kind: 'memory' }
-  }
-  // A path: a SQLite file when it is one (an existing file, or named *.db / *.sqlite / *.sqlite3); otherwise a
-  // PGlite directory, as every path meant before SQLite became the default.
-  const path = resolvePath(value, cwd)
-  const isFile = existsSync(path) ? statSync(path).isFile() : /\.(db|sqlite3?)$/i.test(path)
-  return isFile ? { kind: 'sqlite', path } : { kind: 'pglite', dataDir: path }
 }
 
 function configError(problems: string[]): ServerError {

@@ -1,7 +1,4 @@
-import type { RekorClient } from '@certus-trust/rekor'
-import { type OpenedTrustService, openTrustService, type TrustService } from '@certus-trust/service'
-import type { Signer } from '@certus-trust/signer'
-import type { Storage } from '@certus-trust/storage'
+import { type OpenedTrustService, openTrustService } from '@certus-trust/service'
 import {
   createRekorApi,
   createRekorV2Api,
@@ -12,39 +9,31 @@ import {
 import { Hono } from 'hono'
 import pino from 'pino'
 import type { Config } from './config.js'
-import { createMetrics, observeLogCall, observeStorageCall, type ServerMetrics } from './metrics.js'
-import { storageGrowth } from './storage-growth.js'
-import { observeUpstreamRequests, upstreamTargets } from './upstream-metrics.js'
+import {
+  createMetrics,
+  observeLogCall,
+  observeStorageCall,
+  observeUpstreamCall,
+  type ServerMetrics,
+} from './metrics.js'
 
-/** Everything the server runs on, built from a {@link Config} by {@link createServerDeps}. */
-export interface ServerDeps {
-  service: TrustService
+/**
+ * Everything the server runs on, built from a {@link Config} by {@link createServerDeps}: the opened trust service
+ * (storage, log, signer…; see the service's `openTrustService`) plus the HTTP side.
+ */
+export interface ServerDeps extends Omit<OpenedTrustService, 'reconcile'> {
   /**
    * The embedded log's Rekor v1 API, the embedded Rekor v2 log's API and tiles (`/api/v2/...`) and the embedded
    * timestamp authority's `/api/v1/timestamp` (undefined with a remote Rekor or transparency off).
    */
   rekorApi?: Hono | undefined
-  /** The embedded timestamp authority, beside the embedded log. */
-  tsa?: TimestampAuthority | undefined
-  storage: Storage
-  /** The embedded log, when transparency is embedded. */
-  log?: TransparencyLog | undefined
-  /** The embedded Rekor v2 log, beside the embedded log (unless `CERTUS_TRUST_ENABLE_REKOR_V2=false`). */
-  rekorV2?: TransparencyLog | undefined
-  /** The remote Rekor client, when transparency is remote. */
-  rekor?: RekorClient | undefined
-  signer: Signer
   logger: pino.Logger
   metrics: ServerMetrics
-  /** `memory`, `pglite` or `postgres`. */
-  storageBackend: string
   /**
    * Writes the records of log entries signed here that have none (see `reconcileOrphans`), counting them in
    * `certus_trust_reconciled_records_total{trigger}`. Absent when the deps were assembled by hand.
    */
   reconcile?: ((trigger: 'startup' | 'interval', graceSeconds: number) => Promise<void>) | undefined
-  /** Closes the log, then storage, then releases the data directory (reverse order of creation). Idempotent. */
-  close(): Promise<void>
 }
 
 /** Options of {@link createServerDeps}. */
@@ -96,42 +85,22 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     observeStorageCall: (labels, call) => observeStorageCall(metrics, labels, call),
     onInclusionProof: (seconds) => metrics.proofDuration.observe(seconds),
     onPoolWait: (seconds) => metrics.poolWaitDuration.observe(seconds),
+    observeUpstreamCall: (call) => observeUpstreamCall(metrics, call),
   })
   if (opened.poolStats) metrics.setPoolStatsSource(opened.poolStats)
-  metrics.setGrowthSource(() => storageGrowth(config, opened.log, opened.databaseBytes))
-  const stopObservingUpstreams = observeUpstreamRequests(
-    metrics,
-    upstreamTargets({ fulcioUrl: config.keyless.fulcioUrl, tsaUrl: config.tsaUrl }),
-  )
+  metrics.setGrowthSource(() => opened.storageGrowth())
   const reconcile = reconciler(opened, metrics, logger)
   try {
     // Before serving: entries left without records by a crash get them. On SQLite/PGlite/memory this process is
     // the only writer (the data directory is locked), so nothing can be mid-signing; PostgreSQL may be shared.
     await reconcile('startup', config.storage.kind === 'postgres' ? config.reconcile.graceSeconds : 0)
   } catch (error) {
-    stopObservingUpstreams()
     await opened.close()
     throw error
   }
   const { log, rekorV2, tsa } = opened
-  return {
-    service: opened.service,
-    rekorApi: log ? embeddedApis(config, { log, rekorV2, tsa }) : undefined,
-    tsa,
-    storage: opened.storage,
-    log,
-    rekorV2,
-    rekor: opened.rekor,
-    signer: opened.signer,
-    logger,
-    metrics,
-    storageBackend: opened.storageBackend,
-    reconcile,
-    close: async () => {
-      stopObservingUpstreams()
-      await opened.close()
-    },
-  }
+  const rekorApi = log ? embeddedApis(config, { log, rekorV2, tsa }) : undefined
+  return { ...opened, rekorApi, logger, metrics, reconcile }
 }
 
 /** One reconciliation run, counted and logged. */

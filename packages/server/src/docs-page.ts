@@ -1,4 +1,4 @@
-import { SignRequestSchema, VerifyRequestSchema } from './schemas.js'
+import { SignRequestSchema, VerifyRequestSchema } from '@certus-trust/service/schemas'
 
 const escapeHtml = (text: string) =>
   text.replace(

@@ -1,49 +1,10 @@
+import type { OpenedTrustService, PoolStats } from '@certus-trust/service'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
-/** Pool usage as a storage backend may report it (all optional: the memory backend has no pool). */
-export interface PoolStats {
-  total?: number
-  idle?: number
-  waiting?: number
-}
+type StorageGrowth = Awaited<ReturnType<OpenedTrustService['storageGrowth']>>
 
 /** The server's Prometheus metrics, on a registry of their own (two apps in one process never collide). */
-export interface ServerMetrics {
-  registry: Registry
-  signingTotal: Counter<'status' | 'artifact_type'>
-  signingDuration: Histogram<'status'>
-  verificationTotal: Counter<'valid'>
-  verificationDuration: Histogram<'valid'>
-  logRequestDuration: Histogram<'operation' | 'backend'>
-  logRequestErrors: Counter<'operation' | 'backend' | 'code'>
-  storageOperationDuration: Histogram<'operation' | 'backend'>
-  storageOperationErrors: Counter<'operation' | 'backend' | 'code'>
-  /** Records written by reconciliation for log entries that had none (`trigger`: startup or interval). */
-  reconciledRecords: Counter<'trigger'>
-  /** Time to build an inclusion proof in the embedded log (part of an entry read). */
-  proofDuration: Histogram
-  /** Time a storage operation waited for a pooled PostgreSQL connection. */
-  poolWaitDuration: Histogram
-  /** Latency and failures of calls to Fulcio and to timestamp authorities, by `operation` (the URL path). */
-  fulcioRequestDuration: Histogram<'operation'>
-  fulcioRequestErrors: Counter<'operation' | 'code'>
-  tsaRequestDuration: Histogram<'operation'>
-  tsaRequestErrors: Counter<'operation' | 'code'>
-  httpRequests: Counter<'method' | 'route' | 'status'>
-  httpDuration: Histogram<'method' | 'route'>
-  /** Maps a client-supplied artifact type onto a bounded label set. */
-  artifactTypeLabel(type: string): string
-  /** Registers the storage pool source read at scrape time. */
-  setPoolStatsSource(source: (() => PoolStats | undefined) | undefined): void
-  /** Registers how big the stored data is, read at scrape time (storage growth). */
-  setGrowthSource(source: (() => Promise<StorageGrowth>) | undefined): void
-}
-
-/** How much is stored: log entries, and bytes (SQLite: on disk; PostgreSQL: `pg_database_size`). */
-export interface StorageGrowth {
-  logEntries?: number | undefined
-  bytes?: number | undefined
-}
+export type ServerMetrics = ReturnType<typeof createMetrics>
 
 /** Caps the number of distinct `artifact_type` label values; later ones become `other`. */
 const MAX_ARTIFACT_TYPE_LABELS = 50
@@ -52,112 +13,121 @@ const MAX_ARTIFACT_TYPE_LABELS = 50
  * Creates the metrics registry.
  * @param options.defaultMetrics - also collect process metrics (CPU, memory, event loop). @default true
  */
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServerMetrics {
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry()
   // prom-client's default names already start with process_ / nodejs_: the prefix is ours alone.
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'certus_trust_' })
   const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+  // Every metric lives on this app's registry; every latency uses the same buckets.
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] })
+  const histogram = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Histogram<L>({ name, help, labelNames, buckets: latencyBuckets, registers: [registry] })
   const seenTypes = new Set<string>()
   let poolSource: (() => PoolStats | undefined) | undefined
   let growthSource: (() => Promise<StorageGrowth>) | undefined
 
-  const metrics: ServerMetrics = {
+  const metrics = {
     registry,
-    signingTotal: new Counter({
-      name: 'certus_trust_signing_total',
-      help: 'Signing requests by outcome and artifact type.',
-      labelNames: ['status', 'artifact_type'],
-      registers: [registry],
-    }),
-    signingDuration: new Histogram({
-      name: 'certus_trust_signing_duration_seconds',
-      help: 'Time to sign, log and record one artifact.',
-      labelNames: ['status'],
-      buckets: latencyBuckets,
-      registers: [registry],
-    }),
-    verificationTotal: new Counter({
-      name: 'certus_trust_verification_total',
-      help: 'Verification requests by result.',
-      labelNames: ['valid'],
-      registers: [registry],
-    }),
-    verificationDuration: new Histogram({
-      name: 'certus_trust_verification_duration_seconds',
-      help: 'Time to verify and record one artifact.',
-      labelNames: ['valid'],
-      buckets: latencyBuckets,
-      registers: [registry],
-    }),
-    logRequestDuration: new Histogram({
-      name: 'certus_trust_log_request_duration_seconds',
-      help: 'Latency of transparency log (embedded or Rekor) operations.',
-      labelNames: ['operation', 'backend'],
-      buckets: latencyBuckets,
-      registers: [registry],
-    }),
-    logRequestErrors: new Counter({
-      name: 'certus_trust_log_request_errors_total',
-      help: 'Failed transparency log (embedded or Rekor) operations.',
-      labelNames: ['operation', 'backend', 'code'],
-      registers: [registry],
-    }),
-    storageOperationDuration: new Histogram({
-      name: 'certus_trust_storage_operation_duration_seconds',
-      help: 'Latency of storage (database) operations by operation name: records and the embedded log alike.',
-      labelNames: ['operation', 'backend'],
-      buckets: latencyBuckets,
-      registers: [registry],
-    }),
-    storageOperationErrors: new Counter({
-      name: 'certus_trust_storage_operation_errors_total',
-      help: 'Failed storage (database) operations by operation name and error code.',
-      labelNames: ['operation', 'backend', 'code'],
-      registers: [registry],
-    }),
-    reconciledRecords: new Counter({
-      name: 'certus_trust_reconciled_records_total',
-      help: 'Signed-artifact records written by reconciliation for log entries whose record write never happened.',
-      labelNames: ['trigger'],
-      registers: [registry],
-    }),
-    proofDuration: new Histogram({
-      name: 'certus_trust_proof_generation_seconds',
-      help: 'Time to build one inclusion proof in the embedded log (tree head and proof nodes).',
-      buckets: latencyBuckets,
-      registers: [registry],
-    }),
-    poolWaitDuration: new Histogram({
-      name: 'certus_trust_storage_pool_wait_seconds',
-      help: 'Time a storage operation waited for a pooled PostgreSQL connection.',
-      buckets: latencyBuckets,
-      registers: [registry],
-    }),
-    ...upstreamMetrics(registry, 'fulcio', 'Fulcio', latencyBuckets),
-    ...upstreamMetrics(registry, 'tsa', 'timestamp authority', latencyBuckets),
-    httpRequests: new Counter({
-      name: 'certus_trust_http_requests_total',
-      help: 'HTTP requests by method, route pattern and status.',
-      labelNames: ['method', 'route', 'status'],
-      registers: [registry],
-    }),
-    httpDuration: new Histogram({
-      name: 'certus_trust_http_request_duration_seconds',
-      help: 'HTTP request latency by method and route pattern.',
-      labelNames: ['method', 'route'],
-      buckets: latencyBuckets,
-      registers: [registry],
-    }),
-    artifactTypeLabel(type) {
+    signingTotal: counter('certus_trust_signing_total', 'Signing requests by outcome and artifact type.', [
+      'status',
+      'artifact_type',
+    ]),
+    signingDuration: histogram(
+      'certus_trust_signing_duration_seconds',
+      'Time to sign, log and record one artifact.',
+      ['status'],
+    ),
+    verificationTotal: counter('certus_trust_verification_total', 'Verification requests by result.', [
+      'valid',
+    ]),
+    verificationDuration: histogram(
+      'certus_trust_verification_duration_seconds',
+      'Time to verify and record one artifact.',
+      ['valid'],
+    ),
+    logRequestDuration: histogram(
+      'certus_trust_log_request_duration_seconds',
+      'Latency of transparency log (embedded or Rekor) operations.',
+      ['operation', 'backend'],
+    ),
+    logRequestErrors: counter(
+      'certus_trust_log_request_errors_total',
+      'Failed transparency log (embedded or Rekor) operations.',
+      ['operation', 'backend', 'code'],
+    ),
+    storageOperationDuration: histogram(
+      'certus_trust_storage_operation_duration_seconds',
+      'Latency of storage (database) operations by operation name: records and the embedded log alike.',
+      ['operation', 'backend'],
+    ),
+    storageOperationErrors: counter(
+      'certus_trust_storage_operation_errors_total',
+      'Failed storage (database) operations by operation name and error code.',
+      ['operation', 'backend', 'code'],
+    ),
+    /** Records written by reconciliation for log entries that had none (`trigger`: startup or interval). */
+    reconciledRecords: counter(
+      'certus_trust_reconciled_records_total',
+      'Signed-artifact records written by reconciliation for log entries whose record write never happened.',
+      ['trigger'],
+    ),
+    /** Time to build an inclusion proof in the embedded log (part of an entry read). */
+    proofDuration: histogram(
+      'certus_trust_proof_generation_seconds',
+      'Time to build one inclusion proof in the embedded log (tree head and proof nodes).',
+      [],
+    ),
+    /** Time a storage operation waited for a pooled PostgreSQL connection. */
+    poolWaitDuration: histogram(
+      'certus_trust_storage_pool_wait_seconds',
+      'Time a storage operation waited for a pooled PostgreSQL connection.',
+      [],
+    ),
+    /** Latency and failures of calls to Fulcio and to timestamp authorities, by `operation` (the URL path). */
+    fulcioRequestDuration: histogram(
+      'certus_trust_fulcio_request_duration_seconds',
+      'Latency of Fulcio requests by operation (URL path).',
+      ['operation'],
+    ),
+    fulcioRequestErrors: counter(
+      'certus_trust_fulcio_request_errors_total',
+      'Failed Fulcio requests (network errors, HTTP 4xx/5xx) by operation and code.',
+      ['operation', 'code'],
+    ),
+    tsaRequestDuration: histogram(
+      'certus_trust_tsa_request_duration_seconds',
+      'Latency of timestamp authority requests by operation (URL path).',
+      ['operation'],
+    ),
+    tsaRequestErrors: counter(
+      'certus_trust_tsa_request_errors_total',
+      'Failed timestamp authority requests (network errors, HTTP 4xx/5xx) by operation and code.',
+      ['operation', 'code'],
+    ),
+    httpRequests: counter(
+      'certus_trust_http_requests_total',
+      'HTTP requests by method, route pattern and status.',
+      ['method', 'route', 'status'],
+    ),
+    httpDuration: histogram(
+      'certus_trust_http_request_duration_seconds',
+      'HTTP request latency by method and route pattern.',
+      ['method', 'route'],
+    ),
+    /** Maps a client-supplied artifact type onto a bounded label set. */
+    artifactTypeLabel(type: string): string {
       if (seenTypes.has(type)) return type
       if (seenTypes.size >= MAX_ARTIFACT_TYPE_LABELS) return 'other'
       seenTypes.add(type)
       return type
     },
-    setPoolStatsSource(source) {
+    /** Registers the storage pool source read at scrape time. */
+    setPoolStatsSource(source: (() => PoolStats | undefined) | undefined): void {
       poolSource = source
     },
-    setGrowthSource(source) {
+    /** Registers how big the stored data is, read at scrape time (storage growth). */
+    setGrowthSource(source: (() => Promise<StorageGrowth>) | undefined): void {
       growthSource = source
     },
   }
@@ -178,31 +148,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
     },
   })
   return metrics
-}
-
-// Latency and failures of one upstream service, named after the log's (`certus_trust_log_request_*`).
-function upstreamMetrics<K extends 'fulcio' | 'tsa'>(
-  registry: Registry,
-  key: K,
-  title: string,
-  buckets: number[],
-) {
-  return {
-    [`${key}RequestDuration`]: new Histogram({
-      name: `certus_trust_${key}_request_duration_seconds`,
-      help: `Latency of ${title} requests by operation (URL path).`,
-      labelNames: ['operation'],
-      buckets,
-      registers: [registry],
-    }),
-    [`${key}RequestErrors`]: new Counter({
-      name: `certus_trust_${key}_request_errors_total`,
-      help: `Failed ${title} requests (network errors, HTTP 4xx/5xx) by operation and code.`,
-      labelNames: ['operation', 'code'],
-      registers: [registry],
-    }),
-  } as Record<`${K}RequestDuration`, Histogram<'operation'>> &
-    Record<`${K}RequestErrors`, Counter<'operation' | 'code'>>
 }
 
 // Storage growth, read at scrape time; a gauge whose source has nothing to say is left out of the scrape.
@@ -268,5 +213,25 @@ async function observeCall<T>(
     throw error
   } finally {
     end?.()
+  }
+}
+
+/** Times one request to Fulcio or a TSA (see the service's `observeUpstreamCalls`); counts it when it fails. */
+export function observeUpstreamCall(
+  metrics: ServerMetrics,
+  call: { service: 'fulcio' | 'tsa'; operation: string },
+): (errorCode: string | undefined) => void {
+  const fulcio = call.service === 'fulcio'
+  const end = (fulcio ? metrics.fulcioRequestDuration : metrics.tsaRequestDuration).startTimer({
+    operation: call.operation,
+  })
+  return (code) => {
+    end()
+    if (code !== undefined) {
+      ;(fulcio ? metrics.fulcioRequestErrors : metrics.tsaRequestErrors).inc({
+        operation: call.operation,
+        code,
+      })
+    }
   }
 }

@@ -1,5 +1,6 @@
+import type { TrustService } from '@certus-trust/service'
 import { describe, expect, it } from 'vitest'
-import { createOpenApiDocument } from './openapi.js'
+import { createApp, createOpenApiDocument } from './app.js'
 
 type Node = Record<string, unknown>
 
@@ -73,5 +74,34 @@ describe('OpenAPI document', () => {
     // Requests describe what the client sends (input): the digest pattern is kept.
     const sign = schemas.SignRequest as { properties: { artifact: { pattern: string } } }
     expect(sign.properties.artifact.pattern).toBe('^sha256:[0-9a-fA-F]{64}$')
+  })
+})
+
+describe('OpenAPI drift', () => {
+  it('documents every route the app serves, and serves every documented route', () => {
+    const app = createApp({
+      service: {} as TrustService,
+      auth: {
+        apiKeys: [],
+        anonymousRoles: [],
+        anonymousLoopbackOnly: true,
+        publicReads: false,
+        publicMetrics: false,
+      },
+    })
+    // Middleware is registered as method ALL; every other entry is a route handler.
+    const served = new Set(
+      app.routes
+        .filter((route) => route.method !== 'ALL')
+        .map((route) => `${route.method} ${route.path.replaceAll(/:([^/]+)/g, '{$1}')}`),
+    )
+    const document = createOpenApiDocument() as { paths: Record<string, Record<string, unknown>> }
+    const documented = new Set(
+      Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    )
+    expect(served.size).toBeGreaterThanOrEqual(10)
+    expect([...served].sort()).toEqual([...documented].sort())
   })
 })

@@ -1,16 +1,15 @@
-import type { Context } from 'hono'
+import type { Hook } from '@hono/zod-openapi'
+import type { Env, MiddlewareHandler } from 'hono'
 import type { z } from 'zod'
 import { ServerError } from './errors.js'
 
-function issuesOf(error: z.ZodError): Array<{ path: string; message: string }> {
-  return error.issues.slice(0, 20).map((issue) => ({
+const WHERE = { json: 'request body', query: 'query', param: 'path', header: 'header' } as const
+
+function invalid(where: string, error: z.ZodError): ServerError {
+  const issues = error.issues.slice(0, 20).map((issue) => ({
     path: issue.path.map(String).join('.') || '(root)',
     message: issue.message,
   }))
-}
-
-function invalid(where: string, error: z.ZodError): ServerError {
-  const issues = issuesOf(error)
   return new ServerError({
     code: 'SERVER_BAD_REQUEST',
     message: `invalid ${where}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
@@ -19,18 +18,25 @@ function invalid(where: string, error: z.ZodError): ServerError {
 }
 
 /**
- * Reads a JSON body and parses it with `schema`.
- * @throws ServerError `SERVER_UNSUPPORTED_MEDIA_TYPE`, `SERVER_INVALID_JSON` or `SERVER_BAD_REQUEST` (all invalid input: 400).
+ * The routes' validation hook: a request that fails its route schema becomes `SERVER_BAD_REQUEST` (400) naming
+ * every issue. `pick` chooses the schema that explains a failure best (a union's variant by its distinguishing
+ * field), so errors name the actual problem instead of "no variant matched".
  */
-export async function parseJsonBody<Schema extends z.ZodType>(
-  c: Context,
-  schema: Schema,
-): Promise<z.output<Schema>> {
-  return (await parseJsonBodyWith(c, () => schema)) as z.output<Schema>
+export function rejectInvalid(pick?: (value: unknown) => z.ZodType): Hook<unknown, Env, string, undefined> {
+  return (result) => {
+    if (result.success) return
+    // On failure the validator passes the value it checked too.
+    const value = (result as { data?: unknown }).data
+    const error = pick?.(value).safeParse(value).error ?? result.error
+    throw invalid(WHERE[result.target as keyof typeof WHERE] ?? result.target, error)
+  }
 }
 
-/** Like {@link parseJsonBody}, with the schema picked from the parsed value (precise errors for variants). */
-export async function parseJsonBodyWith<T>(c: Context, pick: (value: unknown) => z.ZodType<T>): Promise<T> {
+/**
+ * Before a route's body schema runs: the body must be declared JSON and parse as JSON.
+ * @throws ServerError `SERVER_UNSUPPORTED_MEDIA_TYPE` or `SERVER_INVALID_JSON` (both invalid input: 400).
+ */
+export const jsonBody: MiddlewareHandler = async function requireJsonBody(c, next) {
   const type = c.req.header('content-type') ?? ''
   if (!/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new ServerError({
@@ -38,28 +44,11 @@ export async function parseJsonBodyWith<T>(c: Context, pick: (value: unknown) =>
       message: 'expected Content-Type: application/json',
     })
   }
-  const text = await c.req.text()
-  let value: unknown
   try {
-    value = JSON.parse(text)
+    // Hono caches the body: the validator that follows reads it again without touching the stream.
+    await c.req.json()
   } catch {
     throw new ServerError({ code: 'SERVER_INVALID_JSON', message: 'the request body is not valid JSON' })
   }
-  const parsed = pick(value).safeParse(value)
-  if (!parsed.success) throw invalid('request body', parsed.error)
-  return parsed.data
-}
-
-/** Parses the query string (single values only) with `schema`. @throws `SERVER_BAD_REQUEST` */
-export function parseQuery<Schema extends z.ZodType>(c: Context, schema: Schema): z.output<Schema> {
-  const parsed = schema.safeParse(c.req.query())
-  if (!parsed.success) throw invalid('query', parsed.error)
-  return parsed.data
-}
-
-/** Parses path parameters with `schema`. @throws `SERVER_BAD_REQUEST` */
-export function parseParams<Schema extends z.ZodType>(c: Context, schema: Schema): z.output<Schema> {
-  const parsed = schema.safeParse(c.req.param())
-  if (!parsed.success) throw invalid('path', parsed.error)
-  return parsed.data
+  await next()
 }

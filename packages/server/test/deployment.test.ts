@@ -175,15 +175,16 @@ function pnpmCommand(): { command: string; prefix: string[] } {
 }
 
 /**
- * The Dockerfile's own `pnpm deploy --prod` into `<app>/packages/server`, the image's layout (offline: the
- * store already holds every package). Throws, loudly, when pnpm cannot be run.
+ * The Dockerfile's own `pnpm deploy --prod` into `<app>/packages/server`, the image's layout. Not `--offline`, like
+ * the Dockerfile: the store holds every package, but pnpm's release-age check may still want registry metadata its
+ * cache lacks for a newly added dependency. Throws, loudly, when pnpm cannot be run.
  */
 function deployServer(app: string): string {
   const deployed = join(app, 'packages', 'server')
   const { command, prefix } = pnpmCommand()
   const result = spawnSync(
     command,
-    [...prefix, 'deploy', '--filter=@certus-trust/server', '--prod', '--offline', deployed],
+    [...prefix, 'deploy', '--filter=@certus-trust/server', '--prod', deployed],
     // spawnSync blocks the worker, so vitest's timeout cannot fire: the command carries its own bound.
     { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 170_000 },
   )

@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto'
-import { createRekorClient, hashLeaf, verifyCheckpoint, verifyInclusionProof } from '@certus-trust/rekor'
+import { hashLeaf, verifyCheckpoint, verifyInclusionProof } from '@certus-trust/log-protocol'
+import { createRekorClient } from '@certus-trust/rekor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../src/index.js'
 import {

@@ -1,10 +1,7 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
-import {
-  type LogEntry,
-  parseEntryBody,
-  toBundleTransparencyLogEntry,
-  verifyDigestSignature,
-} from '@certus-trust/rekor'
+import { verifyDigestSignature } from '@certus-trust/core/signature'
+import type { LogEntry } from '@certus-trust/log-protocol'
+import { parseEntryBody, toBundleTransparencyLogEntry } from '@certus-trust/log-protocol/entries'
 import { ServiceError } from './errors.js'
 import type { LogCallObserver, LogReader } from './log-backend.js'
 import { keyFingerprint } from './record-model.js'

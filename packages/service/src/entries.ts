@@ -1,4 +1,4 @@
-import { type LogEntry, RekorError } from '@certus-trust/rekor'
+import { type LogEntry, RekorError } from '@certus-trust/log-protocol'
 import type { SignedArtifact, Storage } from '@certus-trust/storage'
 import { ServiceError } from './errors.js'
 import type { LogCallObserver, LogReader } from './log-backend.js'

@@ -1,5 +1,5 @@
 import type { Logger } from '@certus-trust/core'
-import type { OwnSignatures } from '@certus-trust/rekor'
+import type { OwnSignatures } from '@certus-trust/log-protocol/entries'
 import type { Storage } from '@certus-trust/storage'
 import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
 import { type DataDir, exists, openDataDir } from './data-dir.js'

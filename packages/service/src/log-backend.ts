@@ -1,12 +1,7 @@
 import type { Logger } from '@certus-trust/core'
-import {
-  createRekorClient,
-  type EntryCreator,
-  type LogEntry,
-  OwnSignatures,
-  type RekorClient,
-  RekorError,
-} from '@certus-trust/rekor'
+import { type EntryCreator, type LogEntry, RekorError } from '@certus-trust/log-protocol'
+import { OwnSignatures } from '@certus-trust/log-protocol/entries'
+import { createRekorClient, type RekorClient } from '@certus-trust/rekor'
 import type { Storage } from '@certus-trust/storage'
 import {
   createTimestampAuthority,

@@ -12,8 +12,10 @@ import { observedStorage } from './observed-storage.js'
 import { type ReconcileResult, reconcileOrphans } from './reconcile.js'
 import { createConfiguredSigner } from './signing.js'
 import { type OpenedStorage, openStorage, type PoolStats, rekorV2StorageConfig } from './storage.js'
+import { type StorageGrowth, storageGrowth } from './storage-growth.js'
 import { createTrustService } from './trust-service.js'
 import type { TrustService } from './types.js'
+import { observeUpstreamCalls, type UpstreamCallObserver } from './upstream-calls.js'
 import { createVerifierSet, loadBaseTrustedRoot } from './verifiers.js'
 
 /** Options of {@link openTrustService}. */
@@ -28,6 +30,8 @@ export interface OpenTrustServiceOptions {
   onInclusionProof?: ((seconds: number) => void) | undefined
   /** Told how long each PostgreSQL pool acquisition waited, in seconds. @default ignored */
   onPoolWait?: ((seconds: number) => void) | undefined
+  /** Told of every request to the configured Fulcio and timestamp authority, until `close()`. @default none */
+  observeUpstreamCall?: UpstreamCallObserver | undefined
 }
 
 /** Options of {@link OpenedTrustService.reconcile}. */
@@ -47,8 +51,8 @@ export interface OpenedTrustService {
   storageBackend: string
   /** The PostgreSQL pool's usage, when storage is PostgreSQL. */
   poolStats?: (() => PoolStats) | undefined
-  /** The PostgreSQL database's size in bytes, when storage is PostgreSQL. */
-  databaseBytes?: (() => Promise<number>) | undefined
+  /** How much is stored now (log entries, database bytes), e.g. for growth gauges. */
+  storageGrowth(): Promise<StorageGrowth>
   /** The embedded log, when transparency is embedded. */
   log?: TransparencyLog | undefined
   /** The embedded Rekor v2 log, beside the embedded log (when `rekorV2KeyPath` is configured). */
@@ -142,6 +146,13 @@ export async function openTrustService(
   const { logger } = options
   const closer = createCloser(logger)
   try {
+    if (options.observeUpstreamCall) {
+      const stop = observeUpstreamCalls(
+        { fulcioUrl: config.keyless.fulcioUrl, tsaUrl: config.tsaUrl },
+        options.observeUpstreamCall,
+      )
+      closer.push(async () => stop())
+    }
     if (usesDataDir(config)) await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     if (config.storage.kind === 'pglite') {
       // The embedded database is single-process: hold the same lock `certus` takes on its data directory.
@@ -201,7 +212,7 @@ export async function openTrustService(
       storage,
       storageBackend: opened.storage.backend,
       poolStats: opened.poolStats,
-      databaseBytes: opened.databaseBytes,
+      storageGrowth: () => storageGrowth(config.storage, backend.log, opened.databaseBytes),
       log: backend.log,
       rekorV2: backend.rekorV2,
       tsa: backend.tsa,

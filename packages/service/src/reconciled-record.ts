@@ -1,13 +1,13 @@
 import { X509Certificate } from 'node:crypto'
 import { PROTOBUF_HASH_NAMES, type SigstoreHash } from '@certus-trust/core'
+import type { LogEntry } from '@certus-trust/log-protocol'
 import {
   type EntryBody,
-  entryFieldsForRecord,
-  type LogEntry,
   parseEntryBody,
   toBundleTransparencyLogEntry,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol/entries'
 import type { JsonValue, NewSignedArtifact } from '@certus-trust/storage'
+import { entryFieldsForRecord } from './entry-record-fields.js'
 
 /** `artifactType` of a record rebuilt from its log entry: what the caller asked for is not in the log. */
 export const RECONCILED_ARTIFACT_TYPE = 'reconciled'

@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto'
 import { identityNames, parseCertificate, subjectAltNames } from '@certus-trust/core/x509'
-import { entryFieldsForRecord, type LogEntry, parseEntryBody } from '@certus-trust/rekor'
+import type { LogEntry } from '@certus-trust/log-protocol'
+import { parseEntryBody } from '@certus-trust/log-protocol/entries'
 import type { SignResult } from '@certus-trust/signer'
 import type {
   JsonValue,
@@ -8,6 +9,7 @@ import type {
   NewVerificationRecord,
   SignedArtifact,
 } from '@certus-trust/storage'
+import { entryFieldsForRecord } from './entry-record-fields.js'
 import type { SignRequest, SignResponse, TransparencyEntry, VerifyRequest, VerifyResponse } from './types.js'
 
 /*

@@ -1,5 +1,5 @@
 import { KeyedMutex } from '@certus-trust/core'
-import type { LogEntry } from '@certus-trust/rekor'
+import type { LogEntry } from '@certus-trust/log-protocol'
 import type { Signer, SignResult } from '@certus-trust/signer'
 import type { SignedArtifact, Storage } from '@certus-trust/storage'
 import { ServiceError } from './errors.js'

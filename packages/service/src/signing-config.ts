@@ -1,5 +1,4 @@
-/** Media type of a Sigstore SigningConfig v0.2 (protobuf-specs `dev.sigstore.trustroot.v1.SigningConfig`). */
-export const SIGNING_CONFIG_MEDIA_TYPE = 'application/vnd.dev.sigstore.signingconfig.v0.2+json'
+import { SIGNING_CONFIG_MEDIA_TYPE } from '@certus-trust/signer/signing-config'
 
 /** One service of a SigningConfig (`Service` in protobuf-specs, JSON form). */
 export interface SigningConfigService {

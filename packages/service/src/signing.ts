@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from '@certus-trust/core'
-import type { EntryCreator, OwnSignatures } from '@certus-trust/rekor'
+import type { EntryCreator } from '@certus-trust/log-protocol'
+import type { OwnSignatures } from '@certus-trust/log-protocol/entries'
 import {
   createLocalKeyProvider,
   createSigner,

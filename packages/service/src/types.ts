@@ -1,113 +1,56 @@
-import type { SignatureEncoding } from './signature-encoding.js'
+import type { z } from 'zod'
+import type {
+  PredicateSchema,
+  ProofSchema,
+  SignRequestSchema,
+  SignResponseSchema,
+  TransparencyEntrySchema,
+  TransparencyListSchema,
+  VerifyBundleRequestSchema,
+  VerifyPolicySchema,
+  VerifyResponseSchema,
+  VerifySignatureRequestSchema,
+} from './schemas.js'
 /*
  * The service's operations speak the HTTP API's JSON shapes (snake_case), so the server only validates and
- * forwards. These are plain TypeScript types; the server's zod schemas are the runtime check at the edge.
+ * forwards. The shapes are inferred from the zod schemas in schemas.ts, the runtime check at the edge.
  */
 
 /** One in-toto predicate to attest instead of a plain message signature. */
-export interface Predicate {
-  /** Predicate type URI. */
-  type: string
-  predicate: Record<string, unknown>
-}
+export type Predicate = z.output<typeof PredicateSchema>
 
-/** What to sign: a digest, or (with `predicates`) an in-toto statement about it. */
-export interface SignRequest {
-  /** `sha256:<64 lower-case hex>`. */
-  artifact: string
-  artifact_type: string
-  subject: string
-  predicates?: Predicate[] | undefined
-  /** A retry with the same key returns the first result instead of signing twice. */
-  idempotency_key?: string | undefined
-}
+/**
+ * What to sign: a digest (`sha256:<64 lower-case hex>`), or (with `predicates`) an in-toto statement about it. How
+ * the answer is written (`signature_encoding`) is the server's business, not part of the request signed.
+ */
+export type SignRequest = Omit<z.output<typeof SignRequestSchema>, 'signature_encoding'>
 
-/** The stored result of a signature. */
-export interface SignResponse {
-  /** Transparency entry ID, or the record ID when transparency is off. */
-  entry_id: string
-  /** Base64 message or DSSE signature. */
-  signature: string
-  certificate?: string | undefined
-  public_key?: string | undefined
-  transparency_entry?: { uuid: string; index: number; timestamp: string } | undefined
-  /** Sigstore bundle v0.3 JSON. */
-  bundle: Record<string, unknown>
-}
+/** A signature, its bundle and where it was logged. */
+export type SignResponse = z.output<typeof SignResponseSchema>
 
 /** Identity or key requirements of a verification. */
-export interface VerifyPolicy {
-  certificate_identity?: string | undefined
-  certificate_identity_regexp?: string | undefined
-  certificate_oidc_issuer?: string | undefined
-  public_key?: string | undefined
-}
+export type VerifyPolicy = z.output<typeof VerifyPolicySchema>
 
-/** Verify a Sigstore bundle (v0.1–v0.3) over an artifact digest. */
-export interface VerifyBundleRequest {
-  artifact: string
-  bundle: Record<string, unknown>
-  policy?: VerifyPolicy | undefined
-}
+/** Verify a Sigstore bundle against an artifact digest. */
+export type VerifyBundleRequest = z.output<typeof VerifyBundleRequestSchema>
 
-/** Verify a bare signature over an artifact digest, with a key or certificate. */
-export interface VerifySignatureRequest {
-  artifact: string
-  /** The signature, base64 or hex (see `signature_encoding`). */
-  signature: string
-  /** How `signature` is written. @default 'auto': every reading the text allows is tried (see signatureReadings) */
-  signature_encoding?: SignatureEncoding | undefined
-  certificate?: string | undefined
-  public_key?: string | undefined
-  policy?: VerifyPolicy | undefined
-}
+/** Verify a bare signature over an artifact digest, with a key or certificate (`signature_encoding` @default 'auto'). */
+export type VerifySignatureRequest = z.output<typeof VerifySignatureRequestSchema>
 
 /** A bundle or a bare signature to verify. */
 export type VerifyRequest = VerifyBundleRequest | VerifySignatureRequest
 
 /** The outcome of a verification; `valid: false` comes with `failure`. */
-export interface VerifyResponse {
-  valid: boolean
-  verified_at: string
-  /** Certificate identity or key fingerprint (`sha256:…`). */
-  signer: string | null
-  issuer?: string | undefined
-  transparency_index: number | null
-  /** PEM certificates the verifier validated, leaf first up to the trusted root. */
-  certificate_chain?: string[] | undefined
-  failure?: { code: string; message: string } | undefined
-}
+export type VerifyResponse = z.output<typeof VerifyResponseSchema>
 
-/** An inclusion proof, checkable offline. */
-export interface TransparencyProof {
-  log_index: number
-  tree_size: number
-  root_hash: string
-  hashes: string[]
-  checkpoint: string
-}
+/** An inclusion proof, checkable offline with `@certus-trust/rekor`'s `verifyInclusionProof`. */
+export type TransparencyProof = z.output<typeof ProofSchema>
 
-/** One transparency entry as the API shows it. */
-export interface TransparencyEntry {
-  entry_id: string
-  uuid: string
-  artifact: string | null
-  timestamp: string
-  signer: string | null
-  signature: string | null
-  log_index: number
-  kind: string
-  /** Base64 canonical entry body (the Merkle leaf). */
-  body: string
-  signed_entry_timestamp?: string | undefined
-  proof?: TransparencyProof | undefined
-}
+/** One transparency-log entry as the API returns it. */
+export type TransparencyEntry = z.output<typeof TransparencyEntrySchema>
 
 /** One page of entries for an artifact. */
-export interface TransparencyList {
-  entries: TransparencyEntry[]
-  next_cursor?: string | undefined
-}
+export type TransparencyList = z.output<typeof TransparencyListSchema>
 
 /** Who asked and under which request id; passed to every operation for audit records and cancellation. */
 export interface OperationContext {

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadOrCreateSigningKey, openDataDir, ServiceError } from '../src/index.js'
+import { loadOrCreateSigningKey, openDataDir } from '../src/entries/data-dir.js'
+import { ServiceError } from '../src/index.js'
 
 let root: string
 beforeAll(async () => {

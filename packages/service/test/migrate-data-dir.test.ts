@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StorageError } from '@certus-trust/storage'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migrateCommandFor, migrateDataDirToSqlite, ServiceError } from '../src/index.js'
+import { migrateCommandFor, migrateDataDirToSqlite } from '../src/entries/data-dir.js'
+import { ServiceError } from '../src/index.js'
 import { explainMissingPGlite } from '../src/legacy-pglite.js'
 
 // The copy itself (PGlite → SQLite) is exercised end to end by packages/cli/test/migrate-sqlite.test.ts; these

@@ -2,11 +2,11 @@ import { createHash, generateKeyPairSync } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseEntryBody, verifyEntryBodySignature } from '@certus-trust/rekor'
+import { parseEntryBody, verifyEntryBodySignature } from '@certus-trust/log-protocol/entries'
 import { createSigner } from '@certus-trust/signer'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { type LogBackend, openLogBackend } from '../src/index.js'
+import { type LogBackend, openLogBackend } from '../src/log-backend.js'
 
 // The embedded backend shares one OwnSignatures ledger between the log and the service's signer: a bare-digest
 // signing is recorded by the signer and taken by the log (no second check), and the entry is still a valid one.

@@ -2,17 +2,17 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildHashedRekordProposedEntry } from '@certus-trust/rekor'
+import { buildHashedRekordProposedEntry } from '@certus-trust/log-protocol/entries'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { defaultStorageConfig } from '../src/entries/storage.js'
 import {
-  dataDirLayout,
-  defaultStorageConfig,
   type OpenedTrustService,
   openTrustService,
   RECONCILED_ARTIFACT_TYPE,
   RECORD_DUE_SEARCH_KEY,
   type ServiceConfig,
 } from '../src/index.js'
+import { dataDirLayout } from '../src/layout.js'
 
 const context = { requestId: 'test', caller: 'anonymous' }
 const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}` as const
@@ -123,7 +123,7 @@ for (const backend of ['memory', 'sqlite'] as const) {
 
 describe('openDataDirLog (the certus command) reconciles what a killed server left', () => {
   it('an orphan of the server gets its record when the CLI opens the data directory', async () => {
-    const { openDataDirLog } = await import('../src/index.js')
+    const { openDataDirLog } = await import('../src/entries/data-dir.js')
     const dataDir = await mkdtemp(join(tmpdir(), 'certus-reconcile-cli-'))
     try {
       const server = await openTrustService(configFor(dataDir, defaultStorageConfig(dataDir)))

@@ -2,18 +2,18 @@ import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign } f
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SIGNING_CONFIG_MEDIA_TYPE } from '@certus-trust/signer/signing-config'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
+import { openDataDirLog } from '../src/entries/data-dir.js'
+import { rekorV2StorageConfig } from '../src/entries/storage.js'
 import {
-  dataDirLayout,
   embeddedSigningConfig,
   exportEmbeddedTrustedRoot,
-  openDataDirLog,
   openTrustService,
-  rekorV2StorageConfig,
   type ServiceConfig,
-  SIGNING_CONFIG_MEDIA_TYPE,
 } from '../src/index.js'
+import { dataDirLayout } from '../src/layout.js'
 
 const REKOR_V2_SCHEMA = 'certus_rekor_v2'
 const DATABASE_URL = process.env.CERTUS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'

@@ -11,7 +11,8 @@ import {
   type TransparencyLog,
 } from '@certus-trust/tlog'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dataDirLayout, type OpenedTrustService, openTrustService } from '../src/index.js'
+import { type OpenedTrustService, openTrustService } from '../src/index.js'
+import { dataDirLayout } from '../src/layout.js'
 
 // ServiceConfig.signingConfigPath: the service signs through the Rekor v2 log and TSA a SigningConfig names (real
 // servers on a local port), and records the v2 entry.

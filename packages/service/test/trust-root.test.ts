@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { buildTufRepository, type ServedTufRepository, serveTufRepository } from '@certus-trust/test-utils'
 import { PUBLIC_GOOD_TRUSTED_ROOT_JSON } from '@certus-trust/verifier'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { embeddedSnapshotDate, loadPublicGoodTrustedRoot, ServiceError } from '../src/index.js'
+import { ServiceError } from '../src/index.js'
+import { embeddedSnapshotDate, loadPublicGoodTrustedRoot } from '../src/trust-root.js'
 
 /*
  * A real TUF repository (signed metadata, test-utils' buildTufRepository) served on 127.0.0.1 and read by

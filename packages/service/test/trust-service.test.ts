@@ -4,14 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSigner, type SignResult } from '@certus-trust/signer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  dataDirLayout,
-  defaultStorageConfig,
-  type OpenedTrustService,
-  openTrustService,
-  type ServiceConfig,
-  ServiceError,
-} from '../src/index.js'
+import { defaultStorageConfig } from '../src/entries/storage.js'
+import { type OpenedTrustService, openTrustService, type ServiceConfig, ServiceError } from '../src/index.js'
+import { dataDirLayout } from '../src/layout.js'
 
 const context = { requestId: 'test', caller: 'anonymous' }
 const signatureOf = (result: SignResult) =>

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process'
 import { createHash, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto'
 import { cpus } from 'node:os'
-import { buildHashedRekordProposedEntry } from '@certus-trust/rekor'
+import { buildHashedRekordProposedEntry } from '@certus-trust/log-protocol/entries'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { createPostgresStorage } from '@certus-trust/storage-postgres'
 import { createTransparencyLog } from '@certus-trust/tlog'

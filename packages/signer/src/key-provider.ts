@@ -1,13 +1,5 @@
-import {
-  constants,
-  createHash,
-  createPrivateKey,
-  type KeyObject,
-  sign as nodeSign,
-  privateEncrypt,
-  randomBytes,
-} from 'node:crypto'
-import { signEcdsaDigest } from './ecdsa-digest-sign.js'
+import { sign as nodeSign } from 'node:crypto'
+import { signEcdsaDigest, signRsaDigest } from '@certus-trust/core/signature'
 import { SignerError } from './errors.js'
 import {
   describeKey,
@@ -63,13 +55,11 @@ export function isLocalKeyProvider(provider: unknown): provider is LocalKeyProvi
 }
 
 // DER DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1).
-const SHA256_DIGEST_INFO_PREFIX = Buffer.from('3031300d060960864801650304020105000420', 'hex')
-
 /**
  * A {@link KeyProvider} for a private key in memory (PEM, encrypted PEM, JWK or KeyObject).
  * Signing runs on OpenSSL (node:crypto) when the message is at hand; bare ECDSA digests use OpenSSL for the
- * scalar multiplication and a few field operations around it (`ecdsa-digest-sign.ts`: node cannot sign a
- * prehashed ECDSA input), RSA digests raw RSA with our own PKCS#1 v1.5 / PSS encoding.
+ * scalar multiplication and a few field operations around it (core's `signEcdsaDigest`: node cannot sign a
+ * prehashed ECDSA input), RSA digests use core's `signRsaDigest` (PKCS#1 v1.5 / PSS encoding, raw RSA in OpenSSL).
  *
  * @example
  * const provider = createLocalKeyProvider(await readFile('signing.pem', 'utf8'), { passphrase })
@@ -82,7 +72,6 @@ export function createLocalKeyProvider(
   const privateKey = loadPrivateKey(key, options)
   const info = describeKey(privateKey)
   let ecScalar: Uint8Array | undefined
-  let rawRsaKey: KeyObject | undefined
 
   const signMessage = async (data: Uint8Array): Promise<Uint8Array> => {
     try {
@@ -110,19 +99,10 @@ export function createLocalKeyProvider(
           : signEcdsaDigest(info.algorithm, ecScalar, digest)
       }
       case 'rsa-pkcs1v15':
-        return new Uint8Array(
-          privateEncrypt(
-            { key: privateKey, padding: constants.RSA_PKCS1_PADDING },
-            Buffer.concat([SHA256_DIGEST_INFO_PREFIX, digest]),
-          ),
-        )
+        return signRsa(() => signRsaDigest(privateKey, 'sha256', digest))
       case 'rsa-pss':
-        rawRsaKey ??= plainRsaKey(privateKey)
-        return new Uint8Array(
-          privateEncrypt(
-            { key: rawRsaKey, padding: constants.RSA_NO_PADDING },
-            emsaPssEncode(digest, info.bits, info.pssSaltLength ?? 32),
-          ),
+        return signRsa(() =>
+          signRsaDigest(privateKey, 'sha256', digest, { pss: { saltLength: info.pssSaltLength ?? 32 } }),
         )
       case 'ed25519':
         throw new SignerError({
@@ -144,76 +124,14 @@ export function createLocalKeyProvider(
   return provider
 }
 
-/** EMSA-PSS-ENCODE (RFC 8017 §9.1.1) with SHA-256 and MGF1-SHA-256, left-padded to the modulus length. */
-function emsaPssEncode(mHash: Uint8Array, modulusBits: number, saltLength: number): Buffer {
-  const hashLength = 32
-  const emBits = modulusBits - 1
-  const emLength = Math.ceil(emBits / 8)
-  if (emLength < hashLength + saltLength + 2) {
+function signRsa(run: () => Uint8Array): Uint8Array {
+  try {
+    return run()
+  } catch (error) {
     throw new SignerError({
       code: 'SIGNER_SIGNING_FAILED',
-      message: 'RSA-PSS encoding error: key too small for salt',
+      message: 'RSA signing over the digest failed',
+      cause: error,
     })
   }
-  const salt = randomBytes(saltLength)
-  const h = createHash('sha256').update(Buffer.alloc(8)).update(mHash).update(salt).digest()
-  const db = Buffer.alloc(emLength - hashLength - 1)
-  db[emLength - saltLength - hashLength - 2] = 0x01
-  salt.copy(db, db.length - saltLength)
-  const mask = mgf1(h, db.length)
-  for (let index = 0; index < db.length; index++) db[index]! ^= mask[index]!
-  db[0]! &= 0xff >>> (8 * emLength - emBits)
-  const encoded = Buffer.concat([db, h, Buffer.from([0xbc])])
-  const modulusBytes = Math.ceil(modulusBits / 8)
-  return encoded.length === modulusBytes
-    ? encoded
-    : Buffer.concat([Buffer.alloc(modulusBytes - encoded.length), encoded])
-}
-
-function mgf1(seed: Buffer, length: number): Buffer {
-  const chunks: Buffer[] = []
-  for (let counter = 0; chunks.length * 32 < length; counter++) {
-    const c = Buffer.alloc(4)
-    c.writeUInt32BE(counter)
-    chunks.push(createHash('sha256').update(seed).update(c).digest())
-  }
-  return Buffer.concat(chunks).subarray(0, length)
-}
-
-/**
- * OpenSSL refuses raw RSA operations on keys restricted to RSASSA-PSS, so the digest path uses the same key as a
- * plain RSA key: the PKCS#8 wrapper's inner RSAPrivateKey (PKCS#1) is identical for both key types.
- */
-function plainRsaKey(key: KeyObject): KeyObject {
-  if (key.asymmetricKeyType === 'rsa') return key
-  const der = key.export({ type: 'pkcs8', format: 'der' })
-  // PrivateKeyInfo ::= SEQUENCE { version INTEGER, algorithm AlgorithmIdentifier, privateKey OCTET STRING, … }
-  let offset = readHeader(der, 0, 0x30).contentStart
-  for (const tag of [0x02, 0x30]) {
-    const element = readHeader(der, offset, tag)
-    offset = element.contentStart + element.length
-  }
-  const inner = readHeader(der, offset, 0x04)
-  return createPrivateKey({
-    key: der.subarray(inner.contentStart, inner.contentStart + inner.length),
-    format: 'der',
-    type: 'pkcs1',
-  })
-}
-
-function readHeader(der: Buffer, offset: number, tag: number): { contentStart: number; length: number } {
-  if (der[offset] !== tag)
-    throw new SignerError({
-      code: 'SIGNER_KEY_INVALID',
-      message: 'unexpected PKCS#8 structure in the RSA-PSS key',
-    })
-  let length = der[offset + 1]!
-  let contentStart = offset + 2
-  if (length & 0x80) {
-    const count = length & 0x7f
-    length = 0
-    for (let index = 0; index < count; index++) length = length * 256 + der[contentStart + index]!
-    contentStart += count
-  }
-  return { contentStart, length }
 }

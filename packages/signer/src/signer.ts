@@ -1,14 +1,14 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto'
 import { type Logger, noopLogger, preAuthEncoding } from '@certus-trust/core'
+import { verifyDigestSignature } from '@certus-trust/core/signature'
+import type { LogEntry } from '@certus-trust/log-protocol'
 import {
   buildDsseProposedEntry,
   buildDsseRequestV002,
   buildHashedRekordProposedEntry,
   buildHashedRekordRequestV002,
-  type LogEntry,
   type OwnSignatures,
-  verifyDigestSignature,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol/entries'
 import { BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, type SerializedBundle } from '@sigstore/bundle'
 import { type ArtifactInput, abortError, type ResolvedArtifact, resolveArtifact } from './artifact.js'
 import { witnessesFromSigningConfig } from './config-witnesses.js'

@@ -2,7 +2,7 @@
 // batch with one message. Nothing here is reachable from a request: the thread only ever sees what its pool,
 // inside this process, posts to it.
 import { parentPort } from 'node:worker_threads'
-import { signEcdsaDigest } from './ecdsa-digest-sign.js'
+import { signEcdsaDigest } from '@certus-trust/core/signature'
 import type { SigningReply, SigningRequest } from './signing-threads.js'
 
 function signOne(request: SigningRequest): SigningReply {

@@ -9,7 +9,7 @@ import {
   derOid,
   derSequence,
   readNode,
-} from '@certus-trust/core'
+} from '@certus-trust/core/der'
 import type { RFC3161Timestamp } from '@sigstore/core'
 import { SignerError } from './errors.js'
 import type { SignatureBundle, SigstoreWitness } from './witness.js'

@@ -1,20 +1,22 @@
 import {
   type EntryCreator,
-  fromBundleTransparencyLogEntry,
   hashLeaf,
   type LogEntry,
+  parseCheckpoint,
+  verifyInclusionProof,
+} from '@certus-trust/log-protocol'
+import {
+  fromBundleTransparencyLogEntry,
   type OwnSignatures,
   type ProposedEntry,
-  parseCheckpoint,
   parseEntryBody,
   type RekorV2EntryRequest,
   type TransparencyLogEntryJson,
   toBundleTransparencyLogEntry,
-  type V2EntryCreator,
   verifyEntryBodyMatches,
-  verifyInclusionProof,
   verifyV2BodyMatchesRequest,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol/entries'
+import type { V2EntryCreator } from '@certus-trust/rekor'
 import type { Bundle, RFC3161SignedTimestamp, TransparencyLogEntry } from '@sigstore/bundle'
 import { abortError } from './artifact.js'
 import { SignerError } from './errors.js'

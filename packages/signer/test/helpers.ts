@@ -1,16 +1,15 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createRequire } from 'node:module'
 import {
-  canonicalizeProposedEntry,
   type EntryCreator,
   hashChildren,
   hashLeaf,
   type LogEntry,
   logIdFromPublicKey,
-  type ProposedEntry,
   signCheckpoint,
   signSignedEntryTimestamp,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol'
+import { canonicalizeProposedEntry, type ProposedEntry } from '@certus-trust/log-protocol/entries'
 import { bundleFromJSON, type SerializedBundle } from '@sigstore/bundle'
 import { toSignedEntity, toTrustMaterial, Verifier, type VerifierOptions } from '@sigstore/verify'
 
@@ -120,7 +119,7 @@ export interface TestLog extends EntryCreator {
 
 /**
  * A minimal in-process Rekor v1 log for tests: real canonical bodies, RFC 6962 tree, signed checkpoint and SET
- * (built from @certus-trust/rekor's offline functions), so bundles verify upstream.
+ * (built from @certus-trust/log-protocol's functions), so bundles verify upstream.
  */
 export function createTestLog(options: { baseUrl?: string; keyType?: 'ec' | 'ed25519' } = {}): TestLog {
   const baseUrl = options.baseUrl ?? 'https://log.certus.test'

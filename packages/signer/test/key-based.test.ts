@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import type { EntryCreator, ProposedEntry } from '@certus-trust/rekor'
+import type { EntryCreator } from '@certus-trust/log-protocol'
+import type { ProposedEntry } from '@certus-trust/log-protocol/entries'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { createTransparencyLog, type TransparencyLog } from '@certus-trust/tlog'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -10,7 +10,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { type LogEntry, RekorError } from '@certus-trust/rekor'
+import { type LogEntry, RekorError } from '@certus-trust/log-protocol'
 import { describe, expect, it } from 'vitest'
 import {
   attest,

@@ -4,13 +4,12 @@
  * byte-for-byte alike. Application code does not need this entry point.
  */
 
-// Kept for backends written against this entry point; the primitive lives in @certus-trust/core.
-export { KeyedMutex } from '@certus-trust/core'
+// Kept for backends written against this entry point; the primitives live in @certus-trust/core.
+export { bytesEqual, KeyedMutex } from '@certus-trust/core'
 export { parseBackendOptions } from './backend-options.js'
 export {
   assertIndex,
   assertNodeKeys,
-  bytesEqual,
   checkLeafBatch,
   copyBytes,
   dedupeNodes,

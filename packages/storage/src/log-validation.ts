@@ -1,3 +1,4 @@
+import { bytesEqual } from '@certus-trust/core'
 import { z } from 'zod'
 import { StorageError } from './errors.js'
 import type { LogLeaf, LogNode, LogTree, LogTreeHead } from './log-storage.js'
@@ -350,13 +351,6 @@ export function dedupeNodes(treeId: string, nodes: ReadonlyArray<LogNode>): LogN
     byKey.set(key, node)
   }
   return [...byKey.values()]
-}
-
-/** Constant-shape byte comparison (not secret data, so no timing concerns). */
-export function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
-  if (left.length !== right.length) return false
-  for (let i = 0; i < left.length; i++) if (left[i] !== right[i]) return false
-  return true
 }
 
 /** Largest `limit` of `findUnrecordedLeaves`. */

@@ -1,9 +1,8 @@
-import { KeyedMutex } from '@certus-trust/core'
+import { bytesEqual, KeyedMutex } from '@certus-trust/core'
 import type { LogLeaf, LogStorage, LogTree, LogTreeHead, LogWriteTransaction } from './log-storage.js'
 import {
   assertIndex,
   assertNodeKeys,
-  bytesEqual,
   checkLeafBatch,
   copyBytes,
   dedupeNodes,

@@ -1,3 +1,4 @@
+import { bytesEqual } from '@certus-trust/core'
 import type { StorageError } from './errors.js'
 import type {
   LogLeaf,
@@ -10,7 +11,6 @@ import type {
 import {
   assertIndex,
   assertNodeKeys,
-  bytesEqual,
   checkLeafBatch,
   dedupeNodes,
   isStorableText,

@@ -14,13 +14,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
-import {
-  canonicalJson,
-  hashChildren,
-  hashLeaf,
-  signCheckpoint,
-  signSignedEntryTimestamp,
-} from '@certus-trust/rekor'
+import { canonicalJson } from '@certus-trust/core'
+import { hashChildren, hashLeaf, signCheckpoint, signSignedEntryTimestamp } from '@certus-trust/log-protocol'
 import { createMemoryStorage, type LogStorage } from '@certus-trust/storage'
 import type { ValidatedEntry } from '../src/entry-validation.js'
 import { createTransparencyLog, openTransparencyLog, type TransparencyLog } from '../src/transparency-log.js'

@@ -1,7 +1,7 @@
-import { type LogEntry, signSignedEntryTimestampOffThread } from '@certus-trust/rekor'
+import { bytesEqual, toBase64, toHex } from '@certus-trust/core'
+import { type LogEntry, signSignedEntryTimestampOffThread } from '@certus-trust/log-protocol'
 import type { LogLeaf, LogNode, LogTreeHead, LogWriteTransaction } from '@certus-trust/storage'
 import type { BatchResult } from './batcher.js'
-import { bytesEqual, toBase64, toHex } from './encoding.js'
 import { fail, TlogError } from './errors.js'
 import {
   type ActiveState,

@@ -1,5 +1,5 @@
 import { constants, createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
-import { buildHashedRekordProposedEntry, parseEntryBody } from '@certus-trust/rekor'
+import { buildHashedRekordProposedEntry, parseEntryBody } from '@certus-trust/log-protocol/entries'
 import { ed25519ph } from '@noble/curves/ed25519.js'
 import { describe, expect, it } from 'vitest'
 import { validateProposedEntry } from './entry-validation.js'

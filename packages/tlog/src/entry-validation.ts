@@ -1,13 +1,13 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
+import { fromAnyBase64, fromBase64, toHex } from '@certus-trust/core'
+import { hashLeaf, RekorError } from '@certus-trust/log-protocol'
 import {
   canonicalizeProposedEntry,
-  hashLeaf,
   type OwnSignatures,
   type ProposedEntry,
-  RekorError,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol/entries'
 import { z } from 'zod'
-import { digestOf, fromAnyBase64, fromBase64, toHex } from './encoding.js'
+import { digestOf } from './encoding.js'
 import { fail } from './errors.js'
 
 const DIGEST_HEX_LENGTHS = { sha256: 64, sha384: 96, sha512: 128 } as const
@@ -164,7 +164,7 @@ function parseKeyMaterialUncached(base64Pem: string, field: string): ParsedKey {
 
 function canonicalize(input: unknown, options: ValidateEntryOptions): Uint8Array {
   try {
-    // One copy of Rekor's canonicalisation and signature rules, in @certus-trust/rekor.
+    // One copy of Rekor's canonicalisation and signature rules, in @certus-trust/log-protocol.
     return canonicalizeProposedEntry(input as ProposedEntry, {
       ...(options.artifact === undefined ? {} : { artifact: options.artifact }),
       ...(options.ownSignatures === undefined ? {} : { ownSignatures: options.ownSignatures }),
@@ -260,7 +260,7 @@ function validateDsse(input: unknown): ValidatedEntry {
  * Validates a proposed Rekor entry as Rekor does before accepting it and returns the canonical body to store.
  * Accepts hashedrekord 0.0.1 (signature over the digest; pure Ed25519 over `options.artifact` when given, else
  * Ed25519ph over a sha512 digest) and dsse 0.0.1 (every envelope signature must verify over the PAE with one of the
- * verifiers). Canonicalisation and signature checks are @certus-trust/rekor's `canonicalizeProposedEntry`.
+ * verifiers). Canonicalisation and signature checks are @certus-trust/log-protocol's `canonicalizeProposedEntry`.
  * @throws TlogError `TLOG_ENTRY_INVALID`, `TLOG_ENTRY_UNSUPPORTED`, `TLOG_SIGNATURE_INVALID`.
  */
 export function validateProposedEntry(input: unknown, options: ValidateEntryOptions = {}): ValidatedEntry {

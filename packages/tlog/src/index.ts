@@ -8,7 +8,7 @@ export type { RekorApiOptions } from './rekor-api.js'
 export { createRekorApi, DEFAULT_MAX_BODY_BYTES } from './rekor-api.js'
 export { validateRekorV2Request } from './rekor-v2/entry-v2.js'
 export type { RekorV2ApiOptions } from './rekor-v2/rekor-v2-api.js'
-export { createRekorV2Api, TILES_PATH_PREFIX } from './rekor-v2/rekor-v2-api.js'
+export { createRekorV2Api } from './rekor-v2/rekor-v2-api.js'
 export type {
   ConsistencyProof,
   GetEntryOptions,

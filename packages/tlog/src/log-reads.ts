@@ -1,6 +1,6 @@
-import type { LogEntry } from '@certus-trust/rekor'
+import { toHex } from '@certus-trust/core'
+import type { LogEntry } from '@certus-trust/log-protocol'
 import type { LogLeaf, LogTreeHead } from '@certus-trust/storage'
-import { toHex } from './encoding.js'
 import { validateProposedEntry } from './entry-validation.js'
 import { fail } from './errors.js'
 import { assertOpen, checkSize, findShard, type LogState, refreshShards, toLogEntry } from './log-state.js'

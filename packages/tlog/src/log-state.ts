@@ -1,14 +1,13 @@
-import { type Logger, noopLogger } from '@certus-trust/core'
+import { type Logger, noopLogger, toBase64, toHex } from '@certus-trust/core'
 import {
   EMPTY_TREE_ROOT,
   type LogEntry,
   logIdFromPublicKey,
-  type OwnSignatures,
   signCheckpoint,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol'
+import type { OwnSignatures } from '@certus-trust/log-protocol/entries'
 import type { LogLeaf, LogStorage, LogTree, LogTreeHead } from '@certus-trust/storage'
 import type { SerialQueue } from './batcher.js'
-import { toBase64, toHex } from './encoding.js'
 import { type ValidatedEntry, validateProposedEntry } from './entry-validation.js'
 import { fail, TlogError } from './errors.js'
 import { DEFAULT_LOG_KEY_ALGORITHM, type LogKeyAlgorithm, type LogKeyPair } from './log-key.js'

@@ -1,12 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import type { Logger } from '@certus-trust/core'
-import type {
-  CreateEntryOptions,
-  EntryCreator,
-  LogEntry,
-  OwnSignatures,
-  ProposedEntry,
-} from '@certus-trust/rekor'
+import type { CreateEntryOptions, EntryCreator, LogEntry } from '@certus-trust/log-protocol'
+import type { OwnSignatures, ProposedEntry } from '@certus-trust/log-protocol/entries'
 import type { LogStorage } from '@certus-trust/storage'
 import type { ValidatedEntry } from './entry-validation.js'
 import type { LogKeyAlgorithm, LogKeySource } from './log-key.js'
@@ -63,7 +58,7 @@ export interface TransparencyLogOptions {
    */
   apiVersion?: 1 | 2
   /**
-   * The ledger of signatures this process's own signer has just made (`OwnSignatures` from `@certus-trust/rekor`).
+   * The ledger of signatures this process's own signer has just made (`OwnSignatures` from `@certus-trust/log-protocol/entries`).
    * `createEntry` skips its second check of such a signature only when the call hands over this same ledger
    * object (the signer's internal path); entries from the Rekor API or any other caller are always verified.
    */

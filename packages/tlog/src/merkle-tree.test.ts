@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto'
-import { hashChildren, hashLeaf, verifyConsistencyProof, verifyInclusionProof } from '@certus-trust/rekor'
+import {
+  hashChildren,
+  hashLeaf,
+  verifyConsistencyProof,
+  verifyInclusionProof,
+} from '@certus-trust/log-protocol'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {

@@ -1,4 +1,4 @@
-import { EMPTY_TREE_ROOT, hashChildren } from '@certus-trust/rekor'
+import { EMPTY_TREE_ROOT, hashChildren } from '@certus-trust/log-protocol'
 
 /**
  * Tree arithmetic for an RFC 6962 log stored as perfect subtrees.

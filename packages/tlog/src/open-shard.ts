@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto'
 import { readFile, rename } from 'node:fs/promises'
-import { logIdFromPublicKey } from '@certus-trust/rekor'
+import { logIdFromPublicKey } from '@certus-trust/log-protocol'
 import type { LogStorage } from '@certus-trust/storage'
 import { fail } from './errors.js'
 import { type LogKeyPair, toLogKeyPair } from './log-key.js'

@@ -1,4 +1,4 @@
-import type { LogEntry } from '@certus-trust/rekor'
+import type { LogEntry } from '@certus-trust/log-protocol'
 import { type Context, Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'

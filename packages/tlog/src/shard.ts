@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
+import { toHex } from '@certus-trust/core'
 import type { LogStorage, LogTree, LogTreeHead } from '@certus-trust/storage'
-import { toHex } from './encoding.js'
 import { fail, TlogError } from './errors.js'
 import {
   consistencySegments,

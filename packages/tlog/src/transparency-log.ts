@@ -1,4 +1,4 @@
-import type { LogEntry } from '@certus-trust/rekor'
+import type { LogEntry } from '@certus-trust/log-protocol'
 import { appendBatch } from './append-batch.js'
 import { Batcher, SerialQueue } from './batcher.js'
 import { fail } from './errors.js'

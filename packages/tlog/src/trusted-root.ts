@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto'
+import { toBase64 } from '@certus-trust/core'
 import type { LogTree } from '@certus-trust/storage'
-import { toBase64 } from './encoding.js'
 
 /** Sigstore TrustedRoot media type (protobuf-specs `dev.sigstore.trustedroot.v1.TrustedRoot`, JSON form). */
 export const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot+json;version=0.1'

@@ -3,7 +3,7 @@ import {
   buildDsseProposedEntry,
   buildHashedRekordProposedEntry,
   type ProposedEntry,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol/entries'
 
 // Test entry builders with no vitest import, so child processes can use them too.
 

@@ -4,14 +4,14 @@ import {
   verifyCheckpoint,
   verifyInclusionProof,
   verifySignedEntryTimestamp,
-} from '@certus-trust/rekor'
+} from '@certus-trust/log-protocol'
 import { expect } from 'vitest'
 
 export type { TestSigner } from './entries.js'
 export { dsseEntry, ed25519Signer, hashedRekordEntry, p256Signer, rsaSigner } from './entries.js'
 
 /**
- * Checks an entry with rekor's offline functions only: SET, checkpoint signature (with the log's key name),
+ * Checks an entry with log-protocol's functions only: SET, checkpoint signature (with the log's key name),
  * inclusion of SHA-256(0x00 ‖ body) under the checkpoint's root and size.
  */
 export function verifyEntryOffline(entry: LogEntry, publicKeyPem: string, keyName?: string): void {

@@ -1,4 +1,5 @@
-import { parseEntryBody, verifyCheckpoint, verifyConsistencyProof } from '@certus-trust/rekor'
+import { verifyCheckpoint, verifyConsistencyProof } from '@certus-trust/log-protocol'
+import { parseEntryBody } from '@certus-trust/log-protocol/entries'
 import type { LogStorage } from '@certus-trust/storage'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTransparencyLog, TlogError, type TransparencyLog } from '../src/index.js'
@@ -38,7 +39,7 @@ export function runLogSuite(backend: LogSuiteBackend): void {
       else await storage.close?.()
     })
 
-    it('appends entries of every supported kind and proves them with rekor offline checks', async () => {
+    it('appends entries of every supported kind and proves them with the log-protocol offline checks', async () => {
       const publicKey = await log.getPublicKey()
       const made = [
         hashedRekordEntry(p256Signer()),

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, sign } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildHashedRekordProposedEntry, parseEntryBody } from '@certus-trust/rekor'
+import { buildHashedRekordProposedEntry, parseEntryBody } from '@certus-trust/log-protocol/entries'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { describe, expect, it } from 'vitest'
 import { createTransparencyLog } from '../src/index.js'

@@ -1,10 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
-import {
-  buildHashedRekordProposedEntry,
-  createRekorClient,
-  OwnSignatures,
-  RekorError,
-} from '@certus-trust/rekor'
+import { RekorError } from '@certus-trust/log-protocol'
+import { buildHashedRekordProposedEntry, OwnSignatures } from '@certus-trust/log-protocol/entries'
+import { createRekorClient } from '@certus-trust/rekor'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTransparencyLog, TlogError, type TransparencyLog } from '../src/index.js'

@@ -1,10 +1,5 @@
-import {
-  createRekorClient,
-  type RekorClient,
-  RekorError,
-  verifyCheckpoint,
-  verifyConsistencyProof,
-} from '@certus-trust/rekor'
+import { RekorError, verifyCheckpoint, verifyConsistencyProof } from '@certus-trust/log-protocol'
+import { createRekorClient, type RekorClient } from '@certus-trust/rekor'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTransparencyLog, type TransparencyLog } from '../src/index.js'

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { hashChildren, hashLeaf, verifyCheckpoint, verifyInclusionProof } from '@certus-trust/rekor'
+import { hashChildren, hashLeaf, verifyCheckpoint, verifyInclusionProof } from '@certus-trust/log-protocol'
 import type { LogStorage } from '@certus-trust/storage'
 import type { Hono } from 'hono'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { tilePath } from '@certus-trust/rekor'
+import { tilePath } from '@certus-trust/log-protocol'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { bundleFromJSON } from '@sigstore/bundle'
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify'

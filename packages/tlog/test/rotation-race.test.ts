@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
-import type { LogEntry } from '@certus-trust/rekor'
+import type { LogEntry } from '@certus-trust/log-protocol'
 import type { LogStorage } from '@certus-trust/storage'
 import { createPostgresStorage } from '@certus-trust/storage-postgres'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, sign } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { toBundleTransparencyLogEntry } from '@certus-trust/rekor'
+import { toBundleTransparencyLogEntry } from '@certus-trust/log-protocol/entries'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { bundleFromJSON } from '@sigstore/bundle'
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify'

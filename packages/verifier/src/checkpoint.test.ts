@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto'
-import { RekorError } from '@certus-trust/rekor/offline'
+import { RekorError } from '@certus-trust/log-protocol'
 import { describe, expect, it } from 'vitest'
 import {
   MAX_CHECKPOINT_LENGTH,
@@ -81,7 +81,7 @@ describe('checkpoints (C2SP signed notes, Rekor v2 style)', () => {
       thrown = error
     }
     expect(thrown).toMatchObject({ name: 'VerifierError', code: 'VERIFIER_CHECKPOINT_SIGNATURE_INVALID' })
-    // Parsing is @certus-trust/rekor's: its error is kept as the cause.
+    // Parsing is @certus-trust/log-protocol's: its error is kept as the cause.
     expect(RekorError.is((thrown as Error).cause, 'REKOR_CHECKPOINT_INVALID')).toBe(true)
   })
 

@@ -4,11 +4,11 @@ import {
   parseCheckpoint,
   RekorError,
   verifyCheckpoint,
-} from '@certus-trust/rekor/offline'
+} from '@certus-trust/log-protocol'
 import { fail, viaRekor } from './errors.js'
 import type { TrustedLog } from './trust-root.js'
 
-// Parsing and signature checking are @certus-trust/rekor's (one copy of the protocol code); this module adds what
+// Parsing and signature checking are @certus-trust/log-protocol's (one copy of the protocol code); this module adds what
 // only a verifier knows: resource limits for untrusted bundles and which trusted-root log may sign which note.
 
 /** Upper bound on signature lines (log signature plus witness cosignatures). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
+import { bytesEqual } from '@certus-trust/core'
 import type { ResolvedArtifact } from './artifact.js'
-import { bytesEqual } from './encoding.js'
 import { fail } from './errors.js'
 import type { VerificationResult } from './verifier.js'
 

@@ -28,11 +28,6 @@ export function decodeHex(value: unknown, field: string): Buffer {
   return Buffer.from(value, 'hex')
 }
 
-/** Constant-time-irrelevant byte equality (all compared values are public). */
-export function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
-  return left.length === right.length && Buffer.compare(left, right) === 0
-}
-
 /** Extracts the DER bytes of the first PEM block, or undefined when `text` holds no PEM. */
 export function pemToDer(text: string): { label: string; der: Buffer } | undefined {
   const match = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(text)

@@ -1,5 +1,5 @@
 import { defineErrorClass } from '@certus-trust/core'
-import { RekorError } from '@certus-trust/rekor/offline'
+import { RekorError } from '@certus-trust/log-protocol'
 
 /**
  * Stable codes of {@link VerifierError}. Each names the check that failed. Codes are API: adding one is a
@@ -100,7 +100,7 @@ export function fail(
 }
 
 /**
- * Runs a `@certus-trust/rekor` protocol check and turns its {@link RekorError} into a {@link VerifierError} with
+ * Runs a `@certus-trust/log-protocol` check and turns its {@link RekorError} into a {@link VerifierError} with
  * `code` (Rekor's message, the RekorError as `cause`), so callers only ever see verifier codes. Anything else
  * (a bug, not a verdict) propagates unchanged.
  */

@@ -1,5 +1,5 @@
 import { createHash, verify as cryptoVerify } from 'node:crypto'
-import { children, content, encodeTlv, readNode } from '@certus-trust/core'
+import { children, content, encodeTlv, readNode } from '@certus-trust/core/der'
 import type { ParsedCertificate } from '@certus-trust/core/x509'
 import { fail } from './errors.js'
 import { type TrustedLog, within } from './trust-root.js'

@@ -1,4 +1,4 @@
-import { constants, verify as cryptoVerify, type KeyObject, publicDecrypt } from 'node:crypto'
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import type { ResolvedArtifact } from './artifact.js'
 import { fail } from './errors.js'
 
@@ -35,19 +35,13 @@ export function verifyOverData(
   return safeVerify(hash, data, key, signature)
 }
 
-const DIGEST_INFO_PREFIX: Record<string, string> = {
-  sha256: '3031300d060960864801650304020105000420',
-  sha384: '3041300d060960864801650304020205000430',
-  sha512: '3051300d060960864801650304020305000440',
-}
-
-type NobleCurves = typeof import('@noble/curves/nist.js')
-let noble: Promise<NobleCurves> | undefined
+type SignatureModule = typeof import('@certus-trust/core/signature')
+let signatureModule: Promise<SignatureModule> | undefined
 
 /**
- * Verifies a signature given only the message digest. node:crypto cannot verify ECDSA over a
- * pre-computed digest, so ECDSA goes through @noble/curves (loaded on first use); RSA PKCS#1 v1.5
- * is checked by recovering the DigestInfo. Pure Ed25519 needs the message itself.
+ * Verifies a signature given only the message digest, with core's digest-signature primitive (ECDSA, RSA PKCS#1
+ * v1.5 and PSS), loaded on first use: it pulls in @noble/curves, which a verification over the artifact's bytes never
+ * needs. Pure Ed25519 needs the message itself.
  */
 async function verifyOverDigest(
   key: KeyObject,
@@ -61,37 +55,16 @@ async function verifyOverDigest(
       'Ed25519 message signatures cover the artifact itself: pass the artifact, not only its digest',
     )
   }
-  if (key.asymmetricKeyType === 'ec') {
-    noble ??= import('@noble/curves/nist.js')
-    const curves = await noble
-    const curve = { prime256v1: curves.p256, secp384r1: curves.p384, secp521r1: curves.p521 }[
-      key.asymmetricKeyDetails?.namedCurve ?? ''
-    ]
-    if (!curve) return false
-    const jwk = key.export({ format: 'jwk' })
-    const point = Buffer.concat([
-      Uint8Array.of(4),
-      Buffer.from(jwk.x!, 'base64url'),
-      Buffer.from(jwk.y!, 'base64url'),
-    ])
-    try {
-      return curve.verify(signature, digest, point, { prehash: false, lowS: false, format: 'der' })
-    } catch {
-      return false
-    }
+  if (key.asymmetricKeyType !== 'ec' && key.asymmetricKeyType !== 'rsa') {
+    fail(
+      'VERIFIER_UNSUPPORTED',
+      `digest-only verification is not supported for ${key.asymmetricKeyType} keys`,
+    )
   }
-  if (key.asymmetricKeyType === 'rsa') {
-    try {
-      const recovered = publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, signature)
-      return recovered.equals(Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[hash] ?? '', 'hex'), digest]))
-    } catch {
-      return false
-    }
-  }
-  return fail(
-    'VERIFIER_UNSUPPORTED',
-    `digest-only verification is not supported for ${key.asymmetricKeyType} keys`,
-  )
+  signatureModule ??= import('@certus-trust/core/signature')
+  const { DIGEST_LENGTH, verifyDigestSignature } = await signatureModule
+  if (!Object.hasOwn(DIGEST_LENGTH, hash)) return false
+  return verifyDigestSignature(key, hash as keyof typeof DIGEST_LENGTH, digest, signature)
 }
 
 /**

@@ -1,6 +1,6 @@
-import { hashFromProtobufName } from '@certus-trust/core'
+import { bytesEqual, hashFromProtobufName } from '@certus-trust/core'
 import type { TlogEntry } from './bundle.js'
-import { bytesEqual, pemToDer } from './encoding.js'
+import { pemToDer } from './encoding.js'
 import { fail } from './errors.js'
 
 /** What the bundle says, for comparison with the log entry body. */

@@ -4,7 +4,7 @@ import {
   rootFromInclusionProof,
   signCheckpoint,
   signSignedEntryTimestamp,
-} from '@certus-trust/rekor/offline'
+} from '@certus-trust/log-protocol'
 import { describe, expect, it } from 'vitest'
 import type { TlogEntry } from './bundle.js'
 import { verifyInclusion, verifyTlogEntry } from './tlog-entry.js'

@@ -3,7 +3,7 @@ import {
   signedEntryTimestampPayload,
   verifyInclusionProof,
   verifyLogSignature,
-} from '@certus-trust/rekor/offline'
+} from '@certus-trust/log-protocol'
 import type { TlogEntry } from './bundle.js'
 import { parseCheckpointEnvelope, verifyCheckpointSignature } from './checkpoint.js'
 import { fail, viaRekor } from './errors.js'

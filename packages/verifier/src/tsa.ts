@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { content, readNode } from '@certus-trust/core'
+import { content, readNode } from '@certus-trust/core/der'
 import { TSA_LEAF_PROFILE, validateCertificatePath } from '@certus-trust/core/x509'
 import { fail, VerifierError, type VerifierErrorCode } from './errors.js'
 import { type CertificateAuthority, checkAuthorityChain, within } from './trust-root.js'

@@ -2,13 +2,12 @@
 // what later steps need or fails with the VerifierError code of its check, and appends the names of the checks it
 // ran to `checks`.
 import { createHash, type KeyObject } from 'node:crypto'
-import { hashFromProtobufName, preAuthEncoding } from '@certus-trust/core'
+import { bytesEqual, hashFromProtobufName, preAuthEncoding } from '@certus-trust/core'
 import { fulcioExtensions, identityNames, subjectAltNames } from '@certus-trust/core/x509'
 import type { ResolvedArtifact } from './artifact.js'
 import type { ParsedBundle } from './bundle.js'
 import { type ChainCache, verifyCertificateChain } from './chain.js'
 import { matchDsseSubject } from './dsse-subject.js'
-import { bytesEqual } from './encoding.js'
 import { fail } from './errors.js'
 import {
   checkIdentity,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { LogEntry, RekorClient } from '@certus-trust/rekor'
+import type { LogEntry } from '@certus-trust/log-protocol'
+import type { RekorClient } from '@certus-trust/rekor'
 import type { TransparencyLog } from '@certus-trust/tlog'
 import { openEmbeddedLog } from '../data-dir.js'
 import { CliError } from '../errors.js'
@@ -113,7 +114,7 @@ function parseHexRoot(value: string, flag: string): Uint8Array {
 export async function runLogInfo(options: LogOptions, out: Output): Promise<number> {
   return withReader(options, out, async (reader) => {
     const [info, publicKey] = await Promise.all([reader.info(), reader.publicKey()])
-    const { verifyCheckpoint } = await import('@certus-trust/rekor')
+    const { verifyCheckpoint } = await import('@certus-trust/log-protocol')
     const checkpoint = verifyCheckpoint(info.signedTreeHead, { publicKey })
     if (
       checkpoint.treeSize !== BigInt(info.treeSize) ||
@@ -206,7 +207,7 @@ export async function runLogGet(
 ): Promise<number> {
   return withReader(options, out, async (reader) => {
     const entry = await findEntry(reader, uuid, options.index)
-    const { verifyEntry } = await import('@certus-trust/rekor')
+    const { verifyEntry } = await import('@certus-trust/log-protocol/entries')
     const verified = verifyEntry(entry, { logKey: await reader.publicKey() })
     const body = describeBody(entry)
     out.result(
@@ -277,7 +278,7 @@ export async function runLogProof(
         code: 'CLI_NOT_FOUND',
         message: `${reader.name} returned no inclusion proof for entry ${entry.uuid}`,
       })
-    const { verifyEntry } = await import('@certus-trust/rekor')
+    const { verifyEntry } = await import('@certus-trust/log-protocol/entries')
     const verified = verifyEntry(entry, { logKey: await reader.publicKey() })
     if (!verified.passed.includes('inclusionProof') || !verified.passed.includes('checkpoint')) {
       throw new CliError({
@@ -327,7 +328,7 @@ export async function runLogConsistency(options: LogConsistencyOptions, out: Out
     })
   }
   return withReader(options, out, async (reader) => {
-    const { verifyCheckpoint, verifyConsistencyProof } = await import('@certus-trust/rekor')
+    const { verifyCheckpoint, verifyConsistencyProof } = await import('@certus-trust/log-protocol')
     let to: number
     let toRoot: Uint8Array
     if (options.to !== undefined) {

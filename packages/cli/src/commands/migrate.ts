@@ -1,4 +1,4 @@
-import type { MigrateDataDirResult, MigratedLogName } from '@certus-trust/service'
+import type { MigrateDataDirResult, MigratedLogName } from '@certus-trust/service/data-dir'
 import type { CopyProgress } from '@certus-trust/storage'
 import { CliError } from '../errors.js'
 import { resolvePath } from '../files.js'
@@ -66,7 +66,10 @@ async function runMigrateToSqlite(options: MigrateOptions, out: Output): Promise
     out.io.cwd,
     options.dataDir ?? (out.io.env.CERTUS_TRUST_DATA_DIR?.trim() || DEFAULT_DATA_DIR),
   )
-  const { migrateDataDirToSqlite, ServiceError } = await import('@certus-trust/service')
+  const [{ migrateDataDirToSqlite }, { ServiceError }] = await Promise.all([
+    import('@certus-trust/service/data-dir'),
+    import('@certus-trust/service'),
+  ])
   out.note(`migrating ${path} from PGlite to SQLite`)
   let result: MigrateDataDirResult
   try {

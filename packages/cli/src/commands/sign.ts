@@ -130,7 +130,7 @@ export async function withWitness<T>(
     witness: import('@certus-trust/signer').WitnessOption,
     defaultKeyPath: string | undefined,
     /** With the embedded log: its ledger of this process's own signatures, for the signer (the internal path). */
-    ownSignatures?: import('@certus-trust/rekor').OwnSignatures,
+    ownSignatures?: import('@certus-trust/log-protocol/entries').OwnSignatures,
   ) => Promise<T>,
 ): Promise<T> {
   const remote = await openRemoteWitnesses(out.io.cwd, options)

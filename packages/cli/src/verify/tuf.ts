@@ -1,4 +1,5 @@
 import type { TufConfig } from '@certus-trust/service'
+import type { TrustRootEnv } from '@certus-trust/service/env'
 import type { LoadedTrustedRoot } from '@certus-trust/service/trust-root'
 import { CliError } from '../errors.js'
 import { resolvePath } from '../files.js'
@@ -18,10 +19,9 @@ export interface TufFlags {
  * @throws CliError `CLI_USAGE` for a mirror that is not an http(s) URL.
  */
 export async function tufSettings(io: CliIo, flags: TufFlags): Promise<TufConfig | undefined> {
-  const fromEnv = (name: string) => io.env[name]?.trim() || undefined
-  const envMirror = fromEnv('CERTUS_TRUST_TUF_MIRROR')
+  const env = await trustRootEnv(io)
   const asked = flags.tuf !== undefined && flags.tuf !== false
-  let mirror = typeof flags.tuf === 'string' ? flags.tuf : envMirror
+  let mirror = typeof flags.tuf === 'string' ? flags.tuf : env.mirror
   if (mirror === undefined && (asked || flags.tufRoot !== undefined)) {
     const { PUBLIC_GOOD_TUF_MIRROR } = await import('@certus-trust/service/trust-root')
     mirror = PUBLIC_GOOD_TUF_MIRROR
@@ -30,35 +30,27 @@ export async function tufSettings(io: CliIo, flags: TufFlags): Promise<TufConfig
   if (!/^https?:\/\/[^/\s]+/i.test(mirror)) {
     throw new CliError({
       code: 'CLI_USAGE',
-      message:
-        typeof flags.tuf === 'string'
-          ? `the TUF mirror must be an http(s) URL (got ${mirror} from --tuf: write --tuf=MIRROR, or --tuf after the files)`
-          : `CERTUS_TRUST_TUF_MIRROR must be an http(s) URL (got ${mirror})`,
+      message: `the TUF mirror must be an http(s) URL (got ${mirror} from --tuf: write --tuf=MIRROR, or --tuf after the files)`,
     })
   }
-  const tufRoot = flags.tufRoot ?? fromEnv('CERTUS_TRUST_TUF_ROOT')
-  const cacheDir = fromEnv('CERTUS_TRUST_TUF_CACHE_DIR')
+  const tufRoot = flags.tufRoot === undefined ? env.tufRootPath : resolvePath(io.cwd, flags.tufRoot)
   return {
     mirror,
-    ...(tufRoot === undefined ? {} : { rootPath: resolvePath(io.cwd, tufRoot) }),
-    ...(cacheDir === undefined ? {} : { cacheDir: resolvePath(io.cwd, cacheDir) }),
+    ...(tufRoot === undefined ? {} : { rootPath: tufRoot }),
+    ...(env.cacheDir === undefined ? {} : { cacheDir: env.cacheDir }),
   }
 }
 
 /**
- * `$CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS`: days after which using the embedded snapshot is warned about (0 never).
- * @throws CliError `CLI_USAGE` when it is not a whole number >= 0.
+ * The trust-root variables (`$CERTUS_TRUST_TUF_*`, `$CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS`), read by the service's
+ * parser — the one the server uses.
+ * @throws CliError `CLI_USAGE` naming each bad variable.
  */
-export function maxAgeDays(io: CliIo): number | undefined {
-  const value = io.env.CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS?.trim()
-  if (!value) return undefined
-  if (!/^\d{1,6}$/.test(value)) {
-    throw new CliError({
-      code: 'CLI_USAGE',
-      message: `CERTUS_TRUST_TRUST_ROOT_MAX_AGE_DAYS must be a whole number of days (got ${value})`,
-    })
-  }
-  return Number(value)
+async function trustRootEnv(io: CliIo): Promise<TrustRootEnv> {
+  const { readTrustRootEnv } = await import('@certus-trust/service/env')
+  const result = readTrustRootEnv(io.env, { cwd: io.cwd })
+  if (result.ok) return result.value
+  throw new CliError({ code: 'CLI_USAGE', message: result.problems.join('; ') })
 }
 
 /** Loads the public-good trusted root as the flags and environment ask (see `loadPublicGoodTrustedRoot`). */
@@ -73,7 +65,7 @@ export async function loadPublicGood(
     mirror: settings?.mirror,
     tufRoot: settings?.rootPath,
     cacheDir: settings?.cacheDir,
-    maxAgeDays: maxAgeDays(io),
+    maxAgeDays: (await trustRootEnv(io)).maxAgeDays,
     ...options,
   })
 }

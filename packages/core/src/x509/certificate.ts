@@ -9,7 +9,7 @@ import {
   encoding,
   readDer,
   readNode,
-} from '../der.js'
+} from '../der/reader.js'
 import { bitStringBytes, decodeBoolean, decodeSmallInteger, integerContent } from './der-values.js'
 import { x509Fail } from './errors.js'
 import {

@@ -1,4 +1,4 @@
-import { content, DerError, type DerNode } from '../der.js'
+import { content, DerError, type DerNode } from '../der/reader.js'
 
 // Strict decoders for the primitive values certificates carry. DER allows exactly one encoding of each.
 

@@ -1,4 +1,4 @@
-import { children, DerError, type DerNode, decodeOid, readDer } from '../der.js'
+import { children, DerError, type DerNode, decodeOid, readDer } from '../der/reader.js'
 import { bitStringBytes, decodeBoolean, decodeSmallInteger } from './der-values.js'
 import { x509Fail } from './errors.js'
 

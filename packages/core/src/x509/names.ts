@@ -1,4 +1,4 @@
-import { bufferView, DerError, readDer } from '../der.js'
+import { bufferView, DerError, readDer } from '../der/reader.js'
 import type { ParsedCertificate } from './certificate.js'
 import { x509Fail } from './errors.js'
 import type { SubjectAltNames } from './san.js'

@@ -1,4 +1,4 @@
-import { children, DerError, type DerNode, decodeOid, readDer } from '../der.js'
+import { children, DerError, type DerNode, decodeOid, readDer } from '../der/reader.js'
 import { x509Fail } from './errors.js'
 import { OID } from './extensions.js'
 import { ia5String, utf8String } from './strings.js'

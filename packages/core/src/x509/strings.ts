@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer'
-import { bufferView, content, DerError, type DerNode } from '../der.js'
+import { bufferView, content, DerError, type DerNode } from '../der/reader.js'
 
 /** UTF8String content; invalid UTF-8 is a DerError, never a replacement character. */
 export function utf8String(node: DerNode): string {

@@ -13,7 +13,7 @@ import {
   derUtf8String,
   derValidityTime,
   encodeTlv,
-} from '../../src/index.js'
+} from '../../src/der.js'
 
 export const OIDS = {
   keyUsage: '2.5.29.15',

@@ -1,8 +1,17 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
-import { keyMatchesKeyDetails, PROTOBUF_HASH_NAMES, preAuthEncoding } from '@certus-trust/core'
-import { canonicalJson, hashLeaf, verifyDigestSignature } from '@certus-trust/rekor'
+import {
+  canonicalJson,
+  fromAnyBase64,
+  keyMatchesKeyDetails,
+  PROTOBUF_HASH_NAMES,
+  preAuthEncoding,
+  toBase64,
+  toHex,
+} from '@certus-trust/core'
+import { verifyDigestSignature } from '@certus-trust/core/signature'
+import { hashLeaf } from '@certus-trust/log-protocol'
 import { z } from 'zod'
-import { digestOf, fromAnyBase64, toBase64, toHex } from '../encoding.js'
+import { digestOf } from '../encoding.js'
 import { certificateSearchKeys, publicKeySearchKey, type ValidatedEntry } from '../entry-validation.js'
 import { fail } from '../errors.js'
 import { type AcceptedKeyDetails, acceptedKeyDetails, KEY_DETAILS } from './key-details.js'

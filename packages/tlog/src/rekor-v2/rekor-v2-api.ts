@@ -1,4 +1,4 @@
-import type { LogEntry } from '@certus-trust/rekor'
+import { type LogEntry, TILES_PATH_PREFIX } from '@certus-trust/log-protocol'
 import { type Context, Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { closingBodyLimit } from '../body-limit.js'
@@ -12,9 +12,6 @@ export interface RekorV2ApiOptions {
   /** Largest accepted request body in bytes; larger bodies get 413. @default 4 MiB */
   maxBodyBytes?: number
 }
-
-/** Where the C2SP tlog-tiles read endpoints live, below the log's base URL. */
-export const TILES_PATH_PREFIX = '/api/v2'
 
 /** Full tiles and bundles never change: cache them for a year. */
 const IMMUTABLE = 'public, max-age=31536000, immutable'

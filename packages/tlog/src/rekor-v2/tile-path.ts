@@ -1,5 +1,5 @@
-// The server half of C2SP tlog-tiles paths: parsing. The encoder is the client's, in @certus-trust/rekor.
-import { tilePath } from '@certus-trust/rekor'
+// The server half of C2SP tlog-tiles paths: parsing. The encoder is @certus-trust/log-protocol's.
+import { tilePath } from '@certus-trust/log-protocol'
 
 /** A parsed C2SP tlog-tiles path below `tile/`. */
 export interface TilePath {

@@ -1,9 +1,7 @@
+import { TILE_WIDTH } from '@certus-trust/log-protocol'
 import { fail } from '../errors.js'
 import { assertOpen, type LogState } from '../log-state.js'
 import { latestHead, read } from '../shard.js'
-
-/** Hashes per full tile and entries per full entry bundle (C2SP tlog-tiles). */
-export const TILE_WIDTH = 256
 
 /** Highest tile level served: level 6 tiles cover 2^56 leaves, beyond any safe integer index. */
 export const MAX_TILE_LEVEL = 6

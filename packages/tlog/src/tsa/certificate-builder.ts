@@ -11,7 +11,7 @@ import {
   derSetOf,
   derUtf8String,
   derValidityTime,
-} from '@certus-trust/core'
+} from '@certus-trust/core/der'
 import { OID } from './oids.js'
 
 /** A distinguished name with the two attributes our certificates use. */

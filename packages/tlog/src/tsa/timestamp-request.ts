@@ -1,6 +1,14 @@
-import { children, content, DerError, type DerNode, decodeOid, encoding, readNode } from '@certus-trust/core'
+import { fromBase64 } from '@certus-trust/core'
+import {
+  children,
+  content,
+  DerError,
+  type DerNode,
+  decodeOid,
+  encoding,
+  readNode,
+} from '@certus-trust/core/der'
 import { z } from 'zod'
-import { fromBase64 } from '../encoding.js'
 import { fail } from '../errors.js'
 import { TIMESTAMP_HASHES, type TimestampHashAlgorithm, timestampHashByOid } from './oids.js'
 

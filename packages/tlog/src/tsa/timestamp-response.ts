@@ -8,7 +8,7 @@ import {
   derOid,
   derSequence,
   derSetOf,
-} from '@certus-trust/core'
+} from '@certus-trust/core/der'
 import { randomSerial } from './certificate-builder.js'
 import { OID, TIMESTAMP_HASHES } from './oids.js'
 import type { TimestampRequest } from './timestamp-request.js'

@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto'
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { children, encoding, readNode } from '@certus-trust/core'
+import { children, encoding, readNode } from '@certus-trust/core/der'
 import { z } from 'zod'
 import { fail, TlogError } from '../errors.js'
 import { buildCertificate, type CertificateName } from './certificate-builder.js'

@@ -4,7 +4,7 @@
 // 7-leaf tree. SETs and checkpoints are signed with @certus-trust/rekor, so this also checks that the
 // verifier accepts exactly what our rekor package produces.
 import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
-import { hashChildren, hashLeaf, signCheckpoint, signSignedEntryTimestamp } from '@certus-trust/rekor'
+import { hashChildren, hashLeaf, signCheckpoint, signSignedEntryTimestamp } from '@certus-trust/log-protocol'
 
 function length(n: number): Buffer {
   if (n < 0x80) return Buffer.of(n)
