@@ -33,6 +33,32 @@ describe('signing threads', () => {
     },
   )
 
+  it('one turn with several keys and curves and a failing item: each answer is its own, in order', async () => {
+    const p256Secret = scalarOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)
+    const p384Secret = scalarOf(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey)
+    const zero = Buffer.alloc(32)
+    const items = Array.from({ length: 60 }, (_, index) => {
+      const algorithm = index % 2 === 0 ? ('ecdsa-p256' as const) : ('ecdsa-p384' as const)
+      const secret = index === 31 ? zero : algorithm === 'ecdsa-p256' ? p256Secret : p384Secret
+      return { algorithm, secret, digest: randomBytes(32) }
+    })
+    const outcomes = await Promise.allSettled(
+      items.map((item) => threads.signEcdsaDigest(item.algorithm, item.secret, item.digest)),
+    )
+    outcomes.forEach((outcome, index) => {
+      const item = items[index]!
+      if (index === 31) {
+        expect(outcome.status).toBe('rejected')
+        return
+      }
+      expect(outcome.status).toBe('fulfilled')
+      const expected = signEcdsaDigest(item.algorithm, item.secret, item.digest)
+      expect(Buffer.from((outcome as PromiseFulfilledResult<Uint8Array>).value)).toEqual(
+        Buffer.from(expected),
+      )
+    })
+  })
+
   it('a local key provider signs digests on the threads with the same result', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const inline = createLocalKeyProvider(privateKey)

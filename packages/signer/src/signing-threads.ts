@@ -2,16 +2,27 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { SignerError } from './errors.js'
 
-/** @internal One digest to sign, as posted to a signing thread. */
-export interface SigningRequest {
-  id: number
-  algorithm: 'ecdsa-p256' | 'ecdsa-p384'
-  secret: Uint8Array
-  digest: Uint8Array
+/**
+ * @internal A batch as posted to a signing thread: its keys once each, then per item the key's position and the
+ * digest, packed into one buffer that is transferred, not copied.
+ */
+export interface SigningBatch {
+  keys: Array<{ algorithm: 'ecdsa-p256' | 'ecdsa-p384'; secret: Uint8Array }>
+  /** Per item: index into `keys`. */
+  keyIndex: Uint8Array<ArrayBuffer>
+  /** Per item: the start of its digest in `digests` (item i's digest ends where item i+1's starts). */
+  offsets: Uint32Array<ArrayBuffer>
+  digests: Uint8Array<ArrayBuffer>
 }
 
-/** @internal A signing thread's answer to one request. */
-export type SigningReply = { id: number; signature: Uint8Array } | { id: number; error: string }
+/** @internal A signing thread's answer to a batch, items in the batch's order. */
+export interface SigningBatchReply {
+  /** DER signatures, packed; item i's is `signatures[offsets[i], offsets[i + 1])`. */
+  signatures: Uint8Array<ArrayBuffer>
+  offsets: Uint32Array<ArrayBuffer>
+  /** Per item: why it failed (never key material), or null. Absent when every item was signed. */
+  errors?: Array<string | null>
+}
 
 /**
  * Worker threads that sign bare ECDSA digests off the main thread, so a busy signing process uses more than one
@@ -33,6 +44,30 @@ export interface SigningThreads {
   close(): Promise<void>
 }
 
+/** One message for a thread: each distinct key once, the digests packed into one transferable buffer. */
+function packBatch(items: Queued[]): SigningBatch {
+  const keys: SigningBatch['keys'] = []
+  const keyPositions = new Map<Uint8Array, number>()
+  const keyIndex = new Uint8Array(items.length)
+  const offsets = new Uint32Array(items.length + 1)
+  let total = 0
+  items.forEach((item, index) => {
+    let position = keyPositions.get(item.secret)
+    if (position === undefined) {
+      position = keys.length
+      keys.push({ algorithm: item.algorithm, secret: item.secret })
+      keyPositions.set(item.secret, position)
+    }
+    keyIndex[index] = position
+    offsets[index] = total
+    total += item.digest.length
+  })
+  offsets[items.length] = total
+  const digests = new Uint8Array(total)
+  items.forEach((item, index) => digests.set(item.digest, offsets[index]))
+  return { keys, keyIndex, offsets, digests }
+}
+
 /** A sensible default thread count: one fewer than the cores, none on a single core. */
 export function defaultSigningThreadCount(): number {
   return Math.max(0, Math.min(4, availableParallelism() - 1))
@@ -43,9 +78,18 @@ interface Pending {
   reject: (error: unknown) => void
 }
 
+interface Queued extends Pending {
+  algorithm: 'ecdsa-p256' | 'ecdsa-p384'
+  secret: Uint8Array
+  digest: Uint8Array
+}
+
 interface Thread {
   worker: Worker
-  inFlight: Map<number, Pending>
+  /** Batches posted and not yet answered, oldest first (a thread answers its batches in order). */
+  inFlight: Pending[][]
+  /** Items in those batches. */
+  items: number
 }
 
 function signingFailed(message: string, cause?: unknown): SignerError {
@@ -75,34 +119,34 @@ export function createSigningThreads(size: number): SigningThreads {
     })
   }
   const threads: Thread[] = []
-  const queued: Array<{ request: SigningRequest; pending: Pending }> = []
-  let nextId = 0
+  const queued: Queued[] = []
   let flushScheduled = false
   let closed = false
 
-  const settle = (thread: Thread, replies: SigningReply[]) => {
-    for (const reply of replies) {
-      const pending = thread.inFlight.get(reply.id)
-      if (!pending) continue
-      thread.inFlight.delete(reply.id)
-      if ('signature' in reply) pending.resolve(new Uint8Array(reply.signature))
-      else pending.reject(signingFailed(`signing on a signing thread failed: ${reply.error}`))
-    }
+  const settle = (thread: Thread, reply: SigningBatchReply) => {
+    const batch = thread.inFlight.shift() ?? []
+    thread.items -= batch.length
+    batch.forEach((pending, index) => {
+      const error = reply.errors?.[index]
+      if (error) pending.reject(signingFailed(`signing on a signing thread failed: ${error}`))
+      else pending.resolve(reply.signatures.slice(reply.offsets[index], reply.offsets[index + 1]))
+    })
     // An idle thread must not keep the process alive; a busy one must, or its answer could be lost at exit.
-    if (thread.inFlight.size === 0) thread.worker.unref()
+    if (thread.items === 0) thread.worker.unref()
   }
 
   const failThread = (thread: Thread, cause: unknown) => {
     const index = threads.indexOf(thread)
     if (index >= 0) threads.splice(index, 1) // the next flush starts a fresh one
-    for (const pending of thread.inFlight.values())
+    for (const pending of thread.inFlight.flat())
       pending.reject(signingFailed('a signing thread stopped', cause))
-    thread.inFlight.clear()
+    thread.inFlight = []
+    thread.items = 0
   }
 
   const startThread = (): Thread => {
-    const thread: Thread = { worker: spawnWorker(), inFlight: new Map() }
-    thread.worker.on('message', (replies: SigningReply[]) => settle(thread, replies))
+    const thread: Thread = { worker: spawnWorker(), inFlight: [], items: 0 }
+    thread.worker.on('message', (reply: SigningBatchReply) => settle(thread, reply))
     thread.worker.on('error', (error) => failThread(thread, error))
     thread.worker.on('exit', (code) => failThread(thread, new Error(`exit code ${code}`)))
     thread.worker.unref()
@@ -110,20 +154,29 @@ export function createSigningThreads(size: number): SigningThreads {
     return thread
   }
 
+  const post = (thread: Thread, share: Queued[]) => {
+    const message = packBatch(share)
+    thread.inFlight.push(share)
+    thread.items += share.length
+    thread.worker.ref()
+    thread.worker.postMessage(message, [
+      message.digests.buffer,
+      message.offsets.buffer,
+      message.keyIndex.buffer,
+    ])
+  }
+
   const flush = () => {
     flushScheduled = false
     if (queued.length === 0) return
     while (!closed && threads.length < size) startThread()
-    // Spread this tick's requests over the threads, fewest in flight first.
+    // Spread this turn's requests over the threads, fewest in flight first.
     const batch = queued.splice(0)
     const perThread = Math.ceil(batch.length / threads.length)
-    const byLoad = [...threads].sort((a, b) => a.inFlight.size - b.inFlight.size)
+    const byLoad = [...threads].sort((a, b) => a.items - b.items)
     for (const [position, thread] of byLoad.entries()) {
       const share = batch.slice(position * perThread, (position + 1) * perThread)
-      if (share.length === 0) break
-      for (const { request, pending } of share) thread.inFlight.set(request.id, pending)
-      thread.worker.ref()
-      thread.worker.postMessage(share.map(({ request }) => request))
+      if (share.length > 0) post(thread, share)
     }
   }
 
@@ -132,7 +185,7 @@ export function createSigningThreads(size: number): SigningThreads {
     signEcdsaDigest(algorithm, secret, digest) {
       if (closed) return Promise.reject(signingFailed('the signing threads are closed'))
       return new Promise<Uint8Array>((resolve, reject) => {
-        queued.push({ request: { id: nextId++, algorithm, secret, digest }, pending: { resolve, reject } })
+        queued.push({ algorithm, secret, digest, resolve, reject })
         if (!flushScheduled) {
           flushScheduled = true
           // After this round of I/O callbacks, so concurrent callers share one message per thread.
@@ -142,8 +195,7 @@ export function createSigningThreads(size: number): SigningThreads {
     },
     async close() {
       closed = true
-      for (const { pending } of queued.splice(0))
-        pending.reject(signingFailed('the signing threads are closed'))
+      for (const pending of queued.splice(0)) pending.reject(signingFailed('the signing threads are closed'))
       await Promise.all(threads.splice(0).map((thread) => thread.worker.terminate()))
     },
   }

@@ -1,19 +1,39 @@
-// The body of a signing thread (see signing-threads.ts): signs batches of bare ECDSA digests and answers each
-// batch with one message. Nothing here is reachable from a request: the thread only ever sees what its pool,
-// inside this process, posts to it.
+// The body of a signing thread (see signing-threads.ts): signs a batch of bare ECDSA digests and answers with one
+// message, in the batch's order. Nothing here is reachable from a request: the thread only ever sees what its
+// pool, inside this process, posts to it.
 import { parentPort } from 'node:worker_threads'
 import { signEcdsaDigest } from '@certus-trust/core/signature'
-import type { SigningReply, SigningRequest } from './signing-threads.js'
+import type { SigningBatch, SigningBatchReply } from './signing-threads.js'
 
-function signOne(request: SigningRequest): SigningReply {
-  try {
-    return { id: request.id, signature: signEcdsaDigest(request.algorithm, request.secret, request.digest) }
-  } catch (error) {
-    // Only the message crosses back: never the request (it holds the private scalar).
-    return { id: request.id, error: error instanceof Error ? error.message : 'signing failed' }
+function signBatch(batch: SigningBatch): SigningBatchReply {
+  const count = batch.keyIndex.length
+  const signatures: Uint8Array[] = []
+  let errors: Array<string | null> | undefined
+  for (let index = 0; index < count; index++) {
+    const key = batch.keys[batch.keyIndex[index]!]!
+    const digest = batch.digests.subarray(batch.offsets[index], batch.offsets[index + 1])
+    try {
+      signatures.push(signEcdsaDigest(key.algorithm, key.secret, digest))
+    } catch (error) {
+      // Only the message crosses back: never the request (it holds the private scalar).
+      errors ??= new Array<string | null>(count).fill(null)
+      errors[index] = error instanceof Error ? error.message : 'signing failed'
+      signatures.push(new Uint8Array(0))
+    }
   }
+  const offsets = new Uint32Array(count + 1)
+  let total = 0
+  signatures.forEach((signature, index) => {
+    offsets[index] = total
+    total += signature.length
+  })
+  offsets[count] = total
+  const packed = new Uint8Array(total)
+  signatures.forEach((signature, index) => packed.set(signature, offsets[index]))
+  return { signatures: packed, offsets, ...(errors ? { errors } : {}) }
 }
 
-parentPort?.on('message', (batch: SigningRequest[]) => {
-  parentPort?.postMessage(batch.map(signOne))
+parentPort?.on('message', (batch: SigningBatch) => {
+  const reply = signBatch(batch)
+  parentPort?.postMessage(reply, [reply.signatures.buffer, reply.offsets.buffer])
 })
