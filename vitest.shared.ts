@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Alias } from 'vite'
+import { defineConfig, type ViteUserConfig } from 'vitest/config'
 
 const root = dirname(fileURLToPath(import.meta.url))
 
@@ -71,3 +72,32 @@ export function workspaceAliases(configUrl: string): Alias[] {
 }
 
 export const repoRoot = root
+
+/** Per-package test settings that differ from the shared ones. */
+export interface PackageTestOptions {
+  /** Default 30 s. */
+  testTimeout?: number
+  /** vitest's default (10 s) when unset. */
+  hookTimeout?: number
+}
+
+/**
+ * The vitest config every package and example uses: sources aliased to the workspace ({@link workspaceAliases}),
+ * tests in `src/**\/*.test.ts` and `test/**\/*.test.ts`, and a JSON report in `test-results/vitest.json` that
+ * scripts/test-summary.mjs adds up after `pnpm test`.
+ *
+ * @param configUrl the calling vitest.config.ts's `import.meta.url`
+ * @example
+ * export default packageTestConfig(import.meta.url, { testTimeout: 60_000 })
+ */
+export function packageTestConfig(configUrl: string, options: PackageTestOptions = {}): ViteUserConfig {
+  return defineConfig({
+    resolve: { alias: workspaceAliases(configUrl) },
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: options.testTimeout ?? 30_000,
+      ...(options.hookTimeout === undefined ? {} : { hookTimeout: options.hookTimeout }),
+      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    },
+  })
+}

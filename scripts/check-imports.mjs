@@ -57,7 +57,15 @@ export const LAYERS = [
   { layer: 'server', packages: ['@certus-trust/server'] },
   // The CLI sits above the server: `certus serve` starts it through the exported `startServer(config)`.
   { layer: 'cli', packages: ['@certus-trust/cli'] },
-  { layer: 'private', packages: ['@certus-trust/test-utils', '@certus-trust/kms-testing', '@example/*'] },
+  {
+    layer: 'private',
+    packages: [
+      '@certus-trust/conformance',
+      '@certus-trust/test-utils',
+      '@certus-trust/kms-testing',
+      '@example/*',
+    ],
+  },
 ]
 
 /** Private packages that exist for tests: only test code imports them (through devDependencies). */

@@ -41,21 +41,14 @@ mkdir -p "$dir/src" "$dir/test"
 JSON
 [ -f "$dir/tsup.config.ts" ] || cat > "$dir/tsup.config.ts" <<'TS'
 import { defineConfig } from 'tsup'
+import { packageBuild } from '../../tsup.base.ts'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node22',
-  tsconfig: 'tsconfig.build.json',
-})
+export default defineConfig(packageBuild({ entry: ['src/index.ts'] }))
 TS
 [ -f "$dir/tsconfig.json" ] || cat > "$dir/tsconfig.json" <<'TS'
 {
   "extends": "../../tsconfig.base.json",
-  "include": ["src", "test", "bench", "*.ts"]
+  "include": ["src", "test", "bench"]
 }
 TS
 [ -f "$dir/tsconfig.build.json" ] || cat > "$dir/tsconfig.build.json" <<'TS'
@@ -67,16 +60,8 @@ TS
 }
 TS
 [ -f "$dir/vitest.config.ts" ] || cat > "$dir/vitest.config.ts" <<'TS'
-import { defineConfig } from 'vitest/config'
-import { workspaceAliases } from '../../vitest.shared.ts'
+import { packageTestConfig } from '../../vitest.shared.ts'
 
-export default defineConfig({
-  resolve: { alias: workspaceAliases() },
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
-  },
-})
+export default packageTestConfig(import.meta.url)
 TS
 echo "scaffolded $dir"

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { defineConfig } from 'tsup'
+import { packageBuild } from '../../tsup.base.ts'
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string
@@ -12,21 +13,12 @@ const define = { __CERTUS_CLI_VERSION__: JSON.stringify(version) }
 const signerDir = dirname(createRequire(import.meta.url).resolve('@certus-trust/signer/package.json'))
 
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    // No source maps: the published JavaScript is unminified and readable, and maps were ~60 % of each tarball.
-    sourcemap: false,
-    clean: true,
-    target: 'node22',
-    tsconfig: 'tsconfig.build.json',
-    define,
-  },
-  {
+  packageBuild({ entry: ['src/index.ts'], define }),
+  packageBuild({
     // The executable: ESM only, with a shebang; subcommands stay separate chunks loaded on demand.
     entry: { bin: 'src/bin.ts', 'signing-worker': join(signerDir, 'dist', 'signing-worker.js') },
     format: ['esm'],
+    dts: false,
     splitting: true,
     // Start-up (issue 11): the executable bundles the workspace packages and their ESM dependencies, so a
     // command loads a few chunks instead of ~200 files (no per-file resolution; one compile-cache entry each).
@@ -36,14 +28,10 @@ export default defineConfig([
     // The few CommonJS packages that stay bundled call `require`, which the banner provides.
     removeNodeProtocol: false,
     noExternal: [/^(?!@certus-trust\/kms-|@certus-trust\/storage-postgres$|@sigstore\/|pg$|cli-progress$)/],
-    // No source maps: the published JavaScript is unminified and readable, and maps were ~60 % of each tarball.
-    sourcemap: false,
     clean: false,
-    target: 'node22',
-    tsconfig: 'tsconfig.build.json',
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as __certusRequire } from 'node:module';\nconst require = __certusRequire(import.meta.url);",
     },
     define,
-  },
+  }),
 ])

@@ -1,13 +1,9 @@
 import { defineConfig } from 'tsup'
+import { packageBuild } from '../../tsup.base.ts'
 
-export default defineConfig({
-  // entries.ts: the `./entries` subpath (loads zod and core's digest signatures; the main entry loads neither).
-  entry: ['src/index.ts', 'src/entries.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  // No source maps: the published JavaScript is unminified and readable, and maps were ~60 % of each tarball.
-  sourcemap: false,
-  clean: true,
-  target: 'node22',
-  tsconfig: 'tsconfig.build.json',
-})
+export default defineConfig(
+  packageBuild({
+    // entries.ts: the `./entries` subpath (loads zod and core's digest signatures; the main entry loads neither).
+    entry: ['src/index.ts', 'src/entries.ts'],
+  }),
+)

@@ -1,13 +1,10 @@
 import { defineConfig } from 'tsup'
+import { packageBuild } from '../../tsup.base.ts'
 
-export default defineConfig({
-  // index: the library; main: the process entry point (`node dist/main.js`, the container CMD).
-  entry: ['src/index.ts', 'src/main.ts'],
-  format: ['esm', 'cjs'],
-  dts: { entry: 'src/index.ts' },
-  // No source maps: the published JavaScript is unminified and readable, and maps were ~60 % of each tarball.
-  sourcemap: false,
-  clean: true,
-  target: 'node22',
-  tsconfig: 'tsconfig.build.json',
-})
+export default defineConfig(
+  packageBuild({
+    // index: the library; main: the process entry point (`node dist/main.js`, the container CMD).
+    entry: ['src/index.ts', 'src/main.ts'],
+    dts: { entry: 'src/index.ts' },
+  }),
+)

@@ -1,15 +1,12 @@
 import { defineConfig } from 'tsup'
+import { packageBuild } from '../../tsup.base.ts'
 
-export default defineConfig({
-  // signing-worker: the body of the signing threads, loaded by path beside index.js (signing-threads.ts).
-  entry: ['src/index.ts', 'src/signing-worker.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  // No source maps: the published JavaScript is unminified and readable, and maps were ~60 % of each tarball.
-  sourcemap: false,
-  clean: true,
-  target: 'node22',
-  // `import.meta.url` locates dist/signing-worker.js in the CJS build too.
-  shims: true,
-  tsconfig: 'tsconfig.build.json',
-})
+export default defineConfig(
+  packageBuild({
+    // Subpaths: in-toto statement builders and the full SigningConfig API, loaded only by their users.
+    // signing-worker: the body of the signing threads, loaded by path beside index.js (signing-threads.ts).
+    entry: ['src/index.ts', 'src/in-toto.ts', 'src/signing-config.ts', 'src/signing-worker.ts'],
+    // `import.meta.url` locates dist/signing-worker.js in the CJS build too.
+    shims: true,
+  }),
+)

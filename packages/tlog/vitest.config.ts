@@ -1,13 +1,4 @@
-import { defineConfig } from 'vitest/config'
-import { workspaceAliases } from '../../vitest.shared.ts'
+import { packageTestConfig } from '../../vitest.shared.ts'
 
-export default defineConfig({
-  resolve: { alias: workspaceAliases(import.meta.url) },
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    // The PGlite backend starts a database in beforeEach: give a cold start room on a busy 2-core machine.
-    hookTimeout: 60_000,
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
-  },
-})
+// The PGlite backend starts a database in beforeEach: give a cold start room on a busy 2-core machine.
+export default packageTestConfig(import.meta.url, { hookTimeout: 60_000 })

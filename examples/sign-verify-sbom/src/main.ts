@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
-import { createSigner, cycloneDxStatement, generateKeyPair } from '@certus-trust/signer'
+import { createSigner, generateKeyPair } from '@certus-trust/signer'
+import { cycloneDxStatement } from '@certus-trust/signer/in-toto'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { createTransparencyLog } from '@certus-trust/tlog'
 import { createVerifier, VerifierError } from '@certus-trust/verifier'

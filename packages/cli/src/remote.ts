@@ -80,7 +80,9 @@ export async function openRemoteWitnesses(
           '--signing-config names the logs and timestamp authorities: leave out --rekor-url and --tsa-url',
       })
     }
-    const { loadSigningConfig, witnessesFromSigningConfig } = await import('@certus-trust/signer')
+    const { loadSigningConfig, witnessesFromSigningConfig } = await import(
+      '@certus-trust/signer/signing-config'
+    )
     const { resolve } = await import('node:path')
     const config = await loadSigningConfig({ path: resolve(cwd, flags.signingConfig) })
     const trustedRoot = await readTrustedRoot(cwd, flags.trustedRoot)
@@ -111,7 +113,7 @@ export async function openRemoteWitnesses(
         message: '--rekor-version 2 needs --tsa-url: Rekor v2 entries carry no time',
       })
     }
-    const { witnessesFromSigningConfig } = await import('@certus-trust/signer')
+    const { witnessesFromSigningConfig } = await import('@certus-trust/signer/signing-config')
     // One code path with --signing-config: a one-log, one-TSA config.
     const service = (url: string, majorApiVersion: number) => ({
       url,

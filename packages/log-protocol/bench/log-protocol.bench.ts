@@ -6,6 +6,7 @@ import { constants, createHash, generateKeyPairSync, randomBytes, sign, verify }
 import os from 'node:os'
 import { verifyDigestSignature } from '@certus-trust/core/signature'
 import { p256 } from '@noble/curves/nist.js'
+import { Bench } from 'tinybench'
 import {
   hashLeaf,
   type LogEntry,
@@ -19,19 +20,21 @@ import {
   verifySignedEntryTimestamp,
 } from '../src/index.js'
 
-// The machine is shared, so each operation is measured in short interleaved rounds and the best round is kept:
-// transient load from other processes only ever lowers a round's rate.
-function measure(name: string, run: () => void, seconds = 0.25): { name: string; opsPerSecond: number } {
-  let operations = 0
-  const started = process.hrtime.bigint()
-  const budget = BigInt(Math.round(seconds * 1e9))
-  let elapsed = 0n
-  while (elapsed < budget) {
-    for (let index = 0; index < 100; index++) run()
-    operations += 100
-    elapsed = process.hrtime.bigint() - started
+// The machine is shared, so the operations are measured in five short interleaved rounds (tinybench times each
+// operation for ROUND_MS per round) and each one's best round is kept: transient load from other processes only ever
+// lowers a round's rate.
+const ROUND_MS = 250
+
+async function measureRound(cases: Array<[string, () => void]>): Promise<Map<string, number>> {
+  const bench = new Bench({ time: ROUND_MS, warmup: false, throws: true })
+  for (const [name, run] of cases) bench.add(name, run)
+  await bench.run()
+  const rates = new Map<string, number>()
+  for (const task of bench.tasks) {
+    if (task.result.state !== 'completed') throw new Error(`${task.name}: ${task.result.state}`)
+    rates.set(task.name, 1000 / task.result.period)
   }
-  return { name, opsPerSecond: operations / (Number(elapsed) / 1e9) }
+  return rates
 }
 
 const log = generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -170,10 +173,8 @@ const NODE = new Uint8Array([1])
 for (const [, run] of cases) for (let index = 0; index < 200; index++) run() // warm-up
 const best = new Map<string, number>()
 for (let round = 0; round < 5; round++) {
-  for (const [name, run] of cases) {
-    const { opsPerSecond } = measure(name, run)
+  for (const [name, opsPerSecond] of await measureRound(cases))
     best.set(name, Math.max(best.get(name) ?? 0, opsPerSecond))
-  }
 }
 const results = cases.map(([name]) => ({ name, opsPerSecond: best.get(name)! }))
 

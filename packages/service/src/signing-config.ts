@@ -1,4 +1,4 @@
-import { SIGNING_CONFIG_MEDIA_TYPE } from '@certus-trust/signer'
+import { SIGNING_CONFIG_MEDIA_TYPE } from '@certus-trust/signer/signing-config'
 
 /** One service of a SigningConfig (`Service` in protobuf-specs, JSON form). */
 export interface SigningConfigService {

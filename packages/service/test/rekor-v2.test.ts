@@ -2,7 +2,7 @@ import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign } f
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SIGNING_CONFIG_MEDIA_TYPE } from '@certus-trust/signer'
+import { SIGNING_CONFIG_MEDIA_TYPE } from '@certus-trust/signer/signing-config'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDataDirLog } from '../src/entries/data-dir.js'

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { RekorClient, RekorV2Client } from '@certus-trust/rekor'
 import { SignerError } from './errors.js'
-import { parseSigningConfig, type SigningConfig, selectServices } from './signing-config.js'
+import { parseSigningConfig, type SigningConfig, selectServices } from './signing-config/config.js'
 import { createTimestampAuthorityWitness } from './timestamp-witness.js'
 import type { Witness } from './witness.js'
 

@@ -4,7 +4,8 @@ import type { ProposedEntry } from '@certus-trust/log-protocol/entries'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { createTransparencyLog, type TransparencyLog } from '@certus-trust/tlog'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSigner, type KeyAlgorithm, SignerError } from '../src/index.js'
+import { createSigner, SignerError } from '../src/index.js'
+import type { KeyAlgorithm } from '../src/keys.js'
 import { clone, createTestLog, flipBase64, type Loose, trustedRootJson, verifyUpstream } from './helpers.js'
 
 const keys: Record<KeyAlgorithm, KeyObject> = {

@@ -17,12 +17,8 @@ import {
 } from '@certus-trust/tlog'
 import { RFC3161Timestamp } from '@sigstore/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createSigner,
-  createTimestampAuthorityWitness,
-  generateKeyPair,
-  SIGNING_CONFIG_MEDIA_TYPE,
-} from '../src/index.js'
+import { createSigner, createTimestampAuthorityWitness, generateKeyPair } from '../src/index.js'
+import { SIGNING_CONFIG_MEDIA_TYPE } from '../src/signing-config.js'
 import { verifyUpstream } from './helpers.js'
 
 // Integration against real servers on 127.0.0.1: the embedded log in Rekor v1 and Rekor v2 mode

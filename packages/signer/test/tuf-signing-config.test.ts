@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { buildTufRepository, serveTufRepository, type TufRepository } from '@certus-trust/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadSigningConfig } from '../src/index.js'
-import { SIGNING_CONFIG_TUF_TARGET } from '../src/signing-config.js'
+import { SIGNING_CONFIG_TUF_TARGET } from '../src/signing-config/config.js'
 
 /*
  * A real TUF repository (test-utils' buildTufRepository: signed root, timestamp, snapshot and targets metadata)

@@ -1,4 +1,4 @@
-export type { ValidatedEntry, ValidateEntryOptions } from './entry-validation.js'
+export type { ValidateEntryOptions } from './entry-validation.js'
 export { validateProposedEntry } from './entry-validation.js'
 export type { TlogErrorCode } from './errors.js'
 export { TlogError } from './errors.js'
@@ -29,23 +29,16 @@ export {
   MAX_RETRIEVE_QUERIES,
   MAX_SEARCH_RESULTS,
 } from './transparency-log.js'
-export type {
-  ExportTrustedRootOptions,
-  TransparencyLogInstanceJson,
-  TrustedRootJson,
-} from './trusted-root.js'
+export type { ExportTrustedRootOptions, TrustedRootJson } from './trusted-root.js'
 export { TRUSTED_ROOT_MEDIA_TYPE } from './trusted-root.js'
 export type { TimestampHashAlgorithm } from './tsa/oids.js'
 export { DEFAULT_TSA_POLICY_OID } from './tsa/oids.js'
 export { createTimestampApi } from './tsa/timestamp-api.js'
 export type {
-  CertificateAuthorityJson,
   TimestampAuthority,
   TimestampAuthorityOptions,
   TsaMaterialSource,
 } from './tsa/timestamp-authority.js'
 export { createTimestampAuthority } from './tsa/timestamp-authority.js'
-export type { TimestampRequest } from './tsa/timestamp-request.js'
-export { parseTimestampRequest } from './tsa/timestamp-request.js'
 export type { GenerateTsaMaterialOptions, TsaMaterial } from './tsa/tsa-material.js'
 export { generateTsaMaterial } from './tsa/tsa-material.js'

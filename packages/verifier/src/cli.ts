@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
 import { isSha256Digest } from '@certus-trust/core'
 import { VerifierError } from './errors.js'
 import type { VerificationPolicy } from './policy.js'
@@ -19,47 +20,60 @@ const USAGE = `usage:
 
 interface ParsedArgs {
   staging: boolean
-  bundle?: string
+  bundle: string
   identity?: string
   identityRegex?: string
   issuer?: string
   key?: string
   trustedRoot?: string
-  input?: string
+  input: string
 }
 
-class UsageError extends Error {}
+/** A bad command line: exit status 2 with the usage text. */
+class UsageError extends Error {
+  readonly code = 'VERIFY_BUNDLE_USAGE'
+}
 
-function parseArgs(argv: string[]): ParsedArgs {
-  const args = argv[0] === 'verify-bundle' ? argv.slice(1) : argv
-  const parsed: ParsedArgs = { staging: false }
-  const options: Record<string, keyof ParsedArgs> = {
-    '--bundle': 'bundle',
-    '--certificate-identity': 'identity',
-    '--certificate-identity-regexp': 'identityRegex',
-    '--certificate-oidc-issuer': 'issuer',
-    '--key': 'key',
-    '--trusted-root': 'trustedRoot',
-  }
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index]!
-    if (arg === '--staging') {
-      parsed.staging = true
-      continue
+/** Every flag the conformance protocol (and our `--staging`) passes; values are strings. */
+const OPTIONS = {
+  staging: { type: 'boolean' },
+  bundle: { type: 'string' },
+  'certificate-identity': { type: 'string' },
+  'certificate-identity-regexp': { type: 'string' },
+  'certificate-oidc-issuer': { type: 'string' },
+  key: { type: 'string' },
+  'trusted-root': { type: 'string' },
+} as const satisfies ParseArgsOptionsConfig
+
+/** node:util's parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes; they are usage errors here. */
+function parseCommandLine(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+      throw new UsageError((error as Error).message, { cause: error })
     }
-    const name = options[arg]
-    if (name) {
-      const value = args[++index]
-      if (value === undefined) throw new UsageError(`${arg} needs a value`)
-      ;(parsed as unknown as Record<string, string>)[name] = value
-      continue
-    }
-    if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`)
-    if (parsed.input !== undefined) throw new UsageError('only one FILE_OR_DIGEST may be given')
-    parsed.input = arg
+    throw error
   }
-  if (!parsed.bundle) throw new UsageError('--bundle is required')
-  if (parsed.input === undefined) throw new UsageError('FILE_OR_DIGEST is required')
+}
+
+function parseVerifyBundleArgs(argv: string[]): ParsedArgs {
+  const { values, positionals } = parseCommandLine(argv[0] === 'verify-bundle' ? argv.slice(1) : argv)
+  if (positionals.length > 1) throw new UsageError('only one FILE_OR_DIGEST may be given')
+  const [input] = positionals
+  if (!values.bundle) throw new UsageError('--bundle is required')
+  if (input === undefined) throw new UsageError('FILE_OR_DIGEST is required')
+  const parsed: ParsedArgs = {
+    staging: values.staging ?? false,
+    bundle: values.bundle,
+    identity: values['certificate-identity'],
+    identityRegex: values['certificate-identity-regexp'],
+    issuer: values['certificate-oidc-issuer'],
+    key: values.key,
+    trustedRoot: values['trusted-root'],
+    input,
+  }
   const identityGiven = parsed.identity !== undefined || parsed.identityRegex !== undefined
   if (parsed.key !== undefined && (identityGiven || parsed.issuer !== undefined)) {
     throw new UsageError('give either --key or --certificate-identity/--certificate-oidc-issuer, not both')
@@ -87,7 +101,7 @@ async function trustFor(args: ParsedArgs): Promise<TrustMaterial> {
 export async function runVerifyBundle(argv: string[], io: CommandIo = process): Promise<number> {
   let args: ParsedArgs
   try {
-    args = parseArgs(argv)
+    args = parseVerifyBundleArgs(argv)
   } catch (error) {
     io.stderr.write(`error: ${(error as Error).message}\n${USAGE}`)
     return 2
@@ -95,7 +109,7 @@ export async function runVerifyBundle(argv: string[], io: CommandIo = process): 
   try {
     let bundleText: string
     try {
-      bundleText = await readFile(args.bundle!, 'utf8')
+      bundleText = await readFile(args.bundle, 'utf8')
     } catch (error) {
       throw new VerifierError({
         code: 'VERIFIER_MALFORMED_BUNDLE',
@@ -121,7 +135,7 @@ export async function runVerifyBundle(argv: string[], io: CommandIo = process): 
     }
     const verifier = createVerifier({ trustedRoot: await trustFor(args) })
     // The conformance protocol's FILE_OR_DIGEST: a `sha256:<hex>` argument is a digest, anything else a path.
-    const input = args.input!
+    const input = args.input
     const artifact = isSha256Digest(input) ? input : { path: input }
     const result = await verifier.verify(bundleText, artifact, policy)
     const who =

@@ -462,6 +462,47 @@ describe('runVerifyBundle (the conformance command)', () => {
       expect(out.stderr).toContain('usage:')
     }
   })
+
+  it('exits 2 naming the problem on bad flags (unknown, missing value, value on a switch, extra operand)', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--bundle', 'b', '--key', 'k', '--bogus', 'f'], /Unknown option '--bogus'/],
+      [['--bundle', 'b', '--key', 'k', '-x', 'f'], /Unknown option '-x'/],
+      [['--bundle', 'b', '--key'], /--key <value>' argument missing/],
+      [['--staging=yes', '--bundle', 'b', '--key', 'k', 'f'], /--staging' does not take an argument/],
+      [['--bundle', 'b', '--key', 'k', 'f', 'g'], /only one FILE_OR_DIGEST/],
+      [['--key', 'k', 'f'], /--bundle is required/],
+      [['--bundle', 'b', '--key', 'k'], /FILE_OR_DIGEST is required/],
+    ]
+    for (const [argv, message] of cases) {
+      const { io, out } = capture()
+      expect(await runVerifyBundle(argv, io), argv.join(' ')).toBe(2)
+      expect(out.stderr).toMatch(message)
+      expect(out.stderr).toContain('usage:')
+      expect(out.stdout).toBe('')
+    }
+  })
+
+  it('accepts --flag=value and a `--` before the operand', async () => {
+    const bundle = join(dir, 'eq-bundle.json')
+    const root = join(dir, 'eq-root.json')
+    const key = join(dir, 'eq-key.pem')
+    const artifact = join(dir, 'eq-artifact.txt')
+    writeFileSync(bundle, JSON.stringify(fixture.keyBundle))
+    writeFileSync(root, JSON.stringify(fixture.trustedRoot))
+    writeFileSync(key, fixture.keyPem)
+    writeFileSync(artifact, fixture.artifact)
+    const { io, out } = capture()
+    const argv = [
+      'verify-bundle',
+      `--bundle=${bundle}`,
+      `--key=${key}`,
+      `--trusted-root=${root}`,
+      '--',
+      artifact,
+    ]
+    expect(await runVerifyBundle(argv, io), out.stderr).toBe(0)
+    expect(out.stdout).toMatch(/^OK: /)
+  })
 })
 
 warnSkipped('verifier library on public-good conformance bundles')

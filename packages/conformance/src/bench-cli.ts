@@ -4,13 +4,15 @@ import { createHash, verify as cryptoVerify } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isIssuedBy } from '@certus-trust/core/x509'
+import {
+  createVerifier,
+  PUBLIC_GOOD_TRUSTED_ROOT_JSON,
+  parseBundle,
+  publicGoodTrustMaterial,
+} from '@certus-trust/verifier'
 import { bundleFromJSON } from '@sigstore/bundle'
 import { TrustedRoot } from '@sigstore/protobuf-specs'
 import { toSignedEntity, toTrustMaterial, Verifier as UpstreamVerifier } from '@sigstore/verify'
-import { parseBundle } from './bundle.js'
-import { PUBLIC_GOOD_TRUSTED_ROOT_JSON } from './public-good-root.js'
-import { publicGoodTrustMaterial } from './trust.js'
-import { createVerifier } from './verifier.js'
 
 const IDENTITY =
   'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main'

@@ -2,12 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  loadSigningConfig,
-  parseSigningConfig,
-  SIGNING_CONFIG_MEDIA_TYPE,
-  selectServices,
-} from './signing-config.js'
+import { loadSigningConfig, parseSigningConfig, SIGNING_CONFIG_MEDIA_TYPE, selectServices } from './config.js'
 
 const service = (url: string, majorApiVersion: number, extra: Record<string, unknown> = {}) => ({
   url,
