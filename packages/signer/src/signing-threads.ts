@@ -44,13 +44,25 @@ export interface SigningThreads {
   close(): Promise<void>
 }
 
+/** @internal Byte strings packed into one transferable buffer; part i is `bytes[offsets[i], offsets[i + 1])`. */
+export function packBytes(parts: Uint8Array[]): {
+  bytes: Uint8Array<ArrayBuffer>
+  offsets: Uint32Array<ArrayBuffer>
+} {
+  const offsets = new Uint32Array(parts.length + 1)
+  for (let index = 0; index < parts.length; index++) {
+    offsets[index + 1] = offsets[index]! + parts[index]!.length
+  }
+  const bytes = new Uint8Array(offsets[parts.length]!)
+  for (let index = 0; index < parts.length; index++) bytes.set(parts[index]!, offsets[index])
+  return { bytes, offsets }
+}
+
 /** One message for a thread: each distinct key once, the digests packed into one transferable buffer. */
 function packBatch(items: Queued[]): SigningBatch {
   const keys: SigningBatch['keys'] = []
   const keyPositions = new Map<Uint8Array, number>()
   const keyIndex = new Uint8Array(items.length)
-  const offsets = new Uint32Array(items.length + 1)
-  let total = 0
   items.forEach((item, index) => {
     let position = keyPositions.get(item.secret)
     if (position === undefined) {
@@ -59,12 +71,8 @@ function packBatch(items: Queued[]): SigningBatch {
       keyPositions.set(item.secret, position)
     }
     keyIndex[index] = position
-    offsets[index] = total
-    total += item.digest.length
   })
-  offsets[items.length] = total
-  const digests = new Uint8Array(total)
-  items.forEach((item, index) => digests.set(item.digest, offsets[index]))
+  const { bytes: digests, offsets } = packBytes(items.map((item) => item.digest))
   return { keys, keyIndex, offsets, digests }
 }
 

@@ -3,7 +3,7 @@
 // pool, inside this process, posts to it.
 import { parentPort } from 'node:worker_threads'
 import { signEcdsaDigest } from '@certus-trust/core/signature'
-import type { SigningBatch, SigningBatchReply } from './signing-threads.js'
+import { packBytes, type SigningBatch, type SigningBatchReply } from './signing-threads.js'
 
 function signBatch(batch: SigningBatch): SigningBatchReply {
   const count = batch.keyIndex.length
@@ -21,15 +21,7 @@ function signBatch(batch: SigningBatch): SigningBatchReply {
       signatures.push(new Uint8Array(0))
     }
   }
-  const offsets = new Uint32Array(count + 1)
-  let total = 0
-  signatures.forEach((signature, index) => {
-    offsets[index] = total
-    total += signature.length
-  })
-  offsets[count] = total
-  const packed = new Uint8Array(total)
-  signatures.forEach((signature, index) => packed.set(signature, offsets[index]))
+  const { bytes: packed, offsets } = packBytes(signatures)
   return { signatures: packed, offsets, ...(errors ? { errors } : {}) }
 }
 
