@@ -1,4 +1,4 @@
-import { KmsError } from '@certus-trust/kms'
+import { isNetworkErrorCode, KmsError } from '@certus-trust/kms'
 
 const BY_NAME: Record<string, KmsError['code']> = {
   NotFoundException: 'KMS_NOT_FOUND',
@@ -19,15 +19,6 @@ const BY_NAME: Record<string, KmsError['code']> = {
   AlreadyExistsException: 'KMS_INVALID_INPUT',
   ValidationException: 'KMS_INVALID_INPUT',
 }
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-])
 
 /** Maps an AWS SDK error to a {@link KmsError} (once, at this package's boundary). */
 export function classifyAwsError(keyName: string, what: string, error: unknown, timedOut: boolean): KmsError {
@@ -56,7 +47,7 @@ export function classifyAwsError(keyName: string, what: string, error: unknown, 
   if (code) {
     return new KmsError({ code, message: `${what} ${keyName} failed: ${name}`, cause: error, details })
   }
-  if (NETWORK_CODES.has(failure?.code ?? '') || NETWORK_CODES.has(name)) {
+  if (isNetworkErrorCode(failure?.code) || isNetworkErrorCode(name)) {
     return new KmsError({
       code: 'KMS_UNREACHABLE',
       message: `${what} ${keyName}: AWS KMS is unreachable`,

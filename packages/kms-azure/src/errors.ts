@@ -1,13 +1,4 @@
-import { KmsError } from '@certus-trust/kms'
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-])
+import { isNetworkErrorCode, KmsError } from '@certus-trust/kms'
 
 /** Maps an Azure SDK (`RestError`, identity) error to a {@link KmsError} (once, at this package's boundary). */
 export function classifyAzureError(
@@ -50,10 +41,7 @@ export function classifyAzureError(
       'no Azure credentials (environment, managed identity, workload identity, az login)',
     )
   }
-  if (
-    status === undefined &&
-    (NETWORK_CODES.has(failure?.code ?? '') || failure?.code === 'REQUEST_SEND_ERROR')
-  ) {
+  if (status === undefined && (isNetworkErrorCode(failure?.code) || failure?.code === 'REQUEST_SEND_ERROR')) {
     return wrap('KMS_UNREACHABLE', 'Key Vault is unreachable')
   }
   return wrap('KMS_REQUEST_FAILED', `the request failed${status ? ` (${status})` : ''}`)

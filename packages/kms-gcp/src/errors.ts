@@ -1,4 +1,4 @@
-import { KmsError } from '@certus-trust/kms'
+import { isNetworkErrorCode, KmsError } from '@certus-trust/kms'
 
 // gRPC status codes, as google-gax reports them over both transports.
 const BY_GRPC_CODE: Record<number, KmsError['code']> = {
@@ -12,15 +12,6 @@ const BY_GRPC_CODE: Record<number, KmsError['code']> = {
   14: 'KMS_UNREACHABLE', // UNAVAILABLE
   16: 'KMS_PERMISSION_DENIED', // UNAUTHENTICATED
 }
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-])
 
 /** Maps a google-gax / google-auth-library error to a {@link KmsError} (once, at this package's boundary). */
 export function classifyGcpError(keyName: string, what: string, error: unknown, timedOut: boolean): KmsError {
@@ -45,10 +36,7 @@ export function classifyGcpError(keyName: string, what: string, error: unknown, 
     })
   }
   const systemCode = typeof failure?.code === 'string' ? failure.code : failure?.cause?.code
-  if (
-    NETWORK_CODES.has(systemCode ?? '') ||
-    /ECONNREFUSED|ENOTFOUND|fetch failed/.test(failure?.message ?? '')
-  ) {
+  if (isNetworkErrorCode(systemCode) || /ECONNREFUSED|ENOTFOUND|fetch failed/.test(failure?.message ?? '')) {
     return new KmsError({
       code: 'KMS_UNREACHABLE',
       message: `${what} ${keyName}: Cloud KMS is unreachable`,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { KmsError } from '@certus-trust/kms'
+import { isNetworkErrorCode, KmsError } from '@certus-trust/kms'
 import { z } from 'zod'
 
 /** Where and how to reach Vault. Unset fields follow the Vault CLI's conventions (see {@link resolveVaultSettings}). */
@@ -138,15 +138,6 @@ export async function vaultRequest(
   }
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-])
-
 /** Maps a failed Vault call to a {@link KmsError} (once, at this package's boundary). */
 export function classifyVaultError(keyName: string, error: unknown, timedOut: boolean): KmsError {
   const what = `Vault transit key ${keyName}`
@@ -178,10 +169,7 @@ export function classifyVaultError(keyName: string, error: unknown, timedOut: bo
     return new KmsError({ code, message: `${what}: ${error.message}`, cause: error, details })
   }
   const cause = (error as { cause?: { code?: string } } | null)?.cause
-  if (
-    NETWORK_CODES.has(cause?.code ?? '') ||
-    (error instanceof TypeError && /fetch failed/.test(error.message))
-  ) {
+  if (isNetworkErrorCode(cause?.code) || (error instanceof TypeError && /fetch failed/.test(error.message))) {
     return new KmsError({ code: 'KMS_UNREACHABLE', message: `${what}: Vault is unreachable`, cause: error })
   }
   return new KmsError({ code: 'KMS_REQUEST_FAILED', message: `${what}: the request failed`, cause: error })

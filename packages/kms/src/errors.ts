@@ -77,3 +77,18 @@ function requestFailureCategory(options: CertusErrorOptions<KmsErrorCode>): Erro
   if (status === 408 || status === 429 || status === 503 || status === 504) return 'unavailable'
   return undefined
 }
+
+// Socket-level failures (Node's system error codes): the KMS could not be reached, whatever the vendor SDK.
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+])
+
+/** True for a Node system error code that means the service could not be reached (providers map it to `KMS_UNREACHABLE`). */
+export function isNetworkErrorCode(code: string | undefined): boolean {
+  return code !== undefined && NETWORK_ERROR_CODES.has(code)
+}

@@ -1,5 +1,5 @@
 export type { KmsErrorCode } from './errors.js'
-export { KmsError } from './errors.js'
+export { isNetworkErrorCode, KmsError } from './errors.js'
 export type {
   CreateKmsKeyOptions,
   KmsProviderModule,
