@@ -21,7 +21,7 @@ export type PublicKeyDetails =
   | 'PKIX_ED25519'
   | 'PKIX_ED25519_PH'
 
-/** The signing schemes our keys (local and KMS) have; ECDSA and RSA sign SHA-256 digests (docs/decisions/signer.md). */
+/** The signing schemes our keys (local and KMS) have; ECDSA and RSA sign SHA-256 digests (docs/decisions/0010-signer-design.md). */
 export type SigningKeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519' | 'rsa-pkcs1v15' | 'rsa-pss'
 
 /** The key details a signing key of ours (local or KMS) has: one per key algorithm and size. */

@@ -54,7 +54,7 @@ export async function signAndVerifyUpstream(
     )
     if (createPublicKey(publicKeyPem).asymmetricKeyType === 'ed25519') {
       // @sigstore/verify 4.x passes 'sha256' to crypto.verify for message signatures, which OpenSSL refuses for
-      // Ed25519 (docs/decisions/signer.md): check the pure signature over the artifact with node instead.
+      // Ed25519 (docs/decisions/0010-signer-design.md): check the pure signature over the artifact with node instead.
       const signature = Buffer.from(message.bundle.messageSignature?.signature ?? '', 'base64')
       if (!nodeVerify(null, artifact, createPublicKey(publicKeyPem), signature)) {
         throw new Error('the Ed25519 message signature does not verify')

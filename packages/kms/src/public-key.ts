@@ -16,7 +16,7 @@ export type KmsKeyAlgorithm = SigningKeyAlgorithm
 
 /**
  * Sigstore `PublicKeyDetails` names a KMS key has: the same set as `@certus-trust/signer`'s keys (core's one table).
- * Every ECDSA and RSA signature is over a SHA-256 digest (P-384 included, see docs/decisions/signer.md); Ed25519
+ * Every ECDSA and RSA signature is over a SHA-256 digest (P-384 included, see docs/decisions/0010-signer-design.md); Ed25519
  * signs the message itself.
  */
 export type KmsKeyDetails = SigningKeyDetails

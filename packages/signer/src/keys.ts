@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, KeyObje
 import type { SigningKeyAlgorithm, SigningKeyDetails } from '@certus-trust/core'
 import { SignerError } from './errors.js'
 
-/** The signing algorithms we support. ECDSA keys sign with SHA-256 on both curves (see docs/decisions/signer.md). */
+/** The signing algorithms we support. ECDSA keys sign with SHA-256 on both curves (see docs/decisions/0010-signer-design.md). */
 export type KeyAlgorithm = SigningKeyAlgorithm
 
 /** Sigstore `PublicKeyDetails` names a signing key of ours has (core's one table). */

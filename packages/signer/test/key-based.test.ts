@@ -152,7 +152,7 @@ describe.each(Object.keys(keys) as KeyAlgorithm[])('key-based %s', (algorithm) =
       expect(verify(null, artifact, createPublicKey(result.publicKeyPem!), signature)).toBe(true)
       // The log received the artifact so it could check the pure signature.
       expect(Buffer.from(requests.at(-1)!.artifact!).equals(artifact)).toBe(true)
-      // Documented limitation (docs/decisions/signer.md): @sigstore/verify passes 'sha256' to crypto.verify for
+      // Documented limitation (docs/decisions/0010-signer-design.md): @sigstore/verify passes 'sha256' to crypto.verify for
       // message signatures, which OpenSSL refuses for Ed25519. If upstream fixes it, this assertion tells us.
       expect(() =>
         verifyUpstream(result.bundle, artifact, {
