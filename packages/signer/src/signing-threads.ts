@@ -76,9 +76,14 @@ function packBatch(items: Queued[]): SigningBatch {
   return { keys, keyIndex, offsets, digests }
 }
 
-/** A sensible default thread count: one fewer than the cores, none on a single core. */
+/**
+ * A sensible default thread count: one per core (at most 4), none on a single core. Not one fewer than the cores:
+ * a turn's requests are split over the threads, so more threads shorten each batch's wait even when the main thread
+ * shares a core with one of them (2 cores: 2 threads signed ~13 % faster in memory and ~20 % on PostgreSQL than 1).
+ */
 export function defaultSigningThreadCount(): number {
-  return Math.max(0, Math.min(4, availableParallelism() - 1))
+  const cores = availableParallelism()
+  return cores < 2 ? 0 : Math.min(4, cores)
 }
 
 interface Pending {
