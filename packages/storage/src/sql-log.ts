@@ -68,7 +68,6 @@ function sharedStatements(dialect: SqlDialect) {
   const p = dialect.param
   const { tree, leaf, head } = LOG_COLUMNS
   return {
-    treeExists: `SELECT 1 FROM certus_log_trees WHERE tree_id = ${p(1)}`,
     tree: `SELECT ${tree} FROM certus_log_trees WHERE tree_id = ${p(1)}`,
     trees: `SELECT ${tree} FROM certus_log_trees ORDER BY seq`,
     lastLeaf: `SELECT leaf_index FROM certus_log_leaves WHERE tree_id = ${p(1)} ORDER BY leaf_index DESC LIMIT 1`,
@@ -252,8 +251,12 @@ function writeTransaction<C>(
   log: Log<C>,
   connection: C,
   treeId: string,
+  lockedTreeRow: SqlRow,
   isFinished: () => boolean,
 ): LogWriteTransaction {
+  // The locked tree's row was read under the lock; nothing but this transaction's own rotation can change it before
+  // COMMIT (rotations take the same lock), so `getTree` of that tree answers from it and saves a round trip.
+  let lockedTree: SqlRow | undefined = lockedTreeRow
   // Every operation: finished and closed checks, then driver errors wrapped (the transaction stays usable after
   // our own rejections: every write checks before it writes).
   const step = <T>(operation: () => MaybePromise<T>): Promise<T> =>
@@ -263,12 +266,18 @@ function writeTransaction<C>(
     getLatestTreeHead: (id) => step(() => latestHead(log, connection, String(id))),
     getNodes: (id, keys) => step(() => readNodes(log, connection, String(id), keys)),
     getLeavesByHash: (id, hashes) => step(() => leavesByHash(log, connection, String(id), hashes)),
-    getTree: (id) => step(() => readTree(log, connection, String(id))),
+    getTree: (id) =>
+      step(() =>
+        String(id) === treeId && lockedTree
+          ? log.rows.toTree(lockedTree)
+          : readTree(log, connection, String(id)),
+      ),
     appendLeaves: (leaves) => step(() => appendLeaves(log, connection, treeId, leaves)),
     putNodes: (id, nodes) => step(() => putNodes(log, connection, treeId, String(id), nodes)),
     putTreeHead: (head) => step(() => putTreeHead(log, connection, treeId, head)),
     rotateTree: (frozenAt, nextTree) =>
       step(() => {
+        lockedTree = undefined
         const next = normalizeLogTree({ ...nextTree, active: true, frozenAt: undefined })
         return log.backend.statements.rotate(connection, treeId, normalizeDate('frozenAt', frozenAt), next)
       }),
@@ -288,9 +297,10 @@ async function withTreeLock<C, T>(
   let callbackError: { error: unknown } | undefined
   try {
     return await backend.transaction(treeId, async (connection) => {
-      if (!(await log.first(connection, log.sql.treeExists, [treeId]))) throw logErrors.treeNotFound(treeId)
+      const lockedTree = await log.first(connection, log.sql.tree, [treeId])
+      if (!lockedTree) throw logErrors.treeNotFound(treeId)
       try {
-        const result = await fn(writeTransaction(log, connection, treeId, () => finished))
+        const result = await fn(writeTransaction(log, connection, treeId, lockedTree, () => finished))
         backend.assertOpen()
         return result
       } catch (error) {
