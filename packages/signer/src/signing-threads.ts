@@ -27,8 +27,8 @@ export interface SigningBatchReply {
 /**
  * Worker threads that sign bare ECDSA digests off the main thread, so a busy signing process uses more than one
  * core: the main thread keeps the log, the records and HTTP, the threads do the signer's elliptic-curve work.
- * Requests made in the same event-loop turn travel as one message per thread. Signatures are the same bytes the main thread
- * would make (RFC 6979 nonces). Hand one pool to {@link createLocalKeyProvider} via `signingThreads`; whoever
+ * Requests made in the same event-loop turn travel as one message per thread. Signatures are the same bytes the
+ * main thread would make (RFC 6979 nonces). Hand one pool to {@link createLocalKeyProvider} via `signingThreads`; whoever
  * creates it closes it.
  */
 export interface SigningThreads {
@@ -67,7 +67,9 @@ function packBatch(items: Queued[]): SigningBatch {
     let position = keyPositions.get(item.secret)
     if (position === undefined) {
       position = keys.length
-      keys.push({ algorithm: item.algorithm, secret: item.secret })
+      // A copy in its own buffer: a Buffer view may sit in Node's shared pool, and posting a view clones the whole
+      // pool slab (other data included) into the thread.
+      keys.push({ algorithm: item.algorithm, secret: new Uint8Array(item.secret) })
       keyPositions.set(item.secret, position)
     }
     keyIndex[index] = position
