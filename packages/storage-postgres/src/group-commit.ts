@@ -3,10 +3,18 @@ import type { SqlDriver, SqlSession } from './driver.js'
 /** Largest number of calls one group transaction takes. */
 const MAX_GROUP = 256
 
-interface Call<T> {
-  run: (session: SqlSession) => Promise<T>
+interface Call<I, T> {
+  item: I
   resolve: (value: T) => void
   reject: (error: unknown) => void
+}
+
+/** How a group writes its items. */
+export interface GroupWriter<I, T> {
+  /** Writes one item (the isolated path: one savepoint per item). */
+  one(session: SqlSession, item: I): Promise<T>
+  /** Writes a whole group in one statement where it can (the fast path); results in the items' order. */
+  many?(session: SqlSession, items: I[]): Promise<T[]>
 }
 
 /**
@@ -16,15 +24,18 @@ interface Call<T> {
  * conflict) undoes only its own writes and gets its own error; the others commit. Every promise settles after the COMMIT (or with its error): a write
  * is durable when its promise resolves, exactly as alone.
  */
-export class GroupCommit<T> {
-  readonly #queue: Array<Call<T>> = []
+export class GroupCommit<I, T> {
+  readonly #queue: Array<Call<I, T>> = []
   #running = false
 
-  constructor(private readonly driver: SqlDriver) {}
+  constructor(
+    private readonly driver: SqlDriver,
+    private readonly writer: GroupWriter<I, T>,
+  ) {}
 
-  run(write: (session: SqlSession) => Promise<T>): Promise<T> {
+  run(item: I): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run: write, resolve, reject })
+      this.#queue.push({ item, resolve, reject })
       if (!this.#running) void this.#drain()
     })
   }
@@ -38,14 +49,18 @@ export class GroupCommit<T> {
     }
   }
 
-  async #commit(calls: Array<Call<T>>): Promise<void> {
-    // Fast path: the whole group in one transaction, one round trip per write. Conflicts are rare (a retried
-    // idempotency key, a duplicate entry); if any write fails, nothing of this attempt is kept and the group is
-    // written again with a savepoint per write, so only the failing writes fail.
+  async #commit(calls: Array<Call<I, T>>): Promise<void> {
+    // Fast path: the whole group in one transaction — one statement for all of it where the writer has one, else one
+    // round trip per write. Conflicts are rare (a retried idempotency key, a duplicate entry); if any write fails,
+    // nothing of this attempt is kept and the group is written again with a savepoint per write, so only the failing
+    // writes fail.
+    const { writer } = this
+    const items = calls.map((call) => call.item)
     try {
       const values = await this.driver.transaction(async (session) => {
+        if (writer.many && items.length > 1) return writer.many(session, items)
         const written: T[] = []
-        for (const call of calls) written.push(await call.run(session))
+        for (const item of items) written.push(await writer.one(session, item))
         return written
       })
       values.forEach((value, position) => {
@@ -57,7 +72,7 @@ export class GroupCommit<T> {
     }
   }
 
-  async #commitIsolated(calls: Array<Call<T>>): Promise<void> {
+  async #commitIsolated(calls: Array<Call<I, T>>): Promise<void> {
     let outcomes: Array<{ ok: true; value: T } | { ok: false; error: unknown }>
     try {
       outcomes = await this.driver.transaction(async (session) => {
@@ -65,7 +80,7 @@ export class GroupCommit<T> {
         for (const call of calls) {
           await session.exec('SAVEPOINT grouped_call')
           try {
-            const value = await call.run(session)
+            const value = await this.writer.one(session, call.item)
             await session.exec('RELEASE SAVEPOINT grouped_call')
             results.push({ ok: true, value })
           } catch (error) {

@@ -14,10 +14,19 @@ import { POSTGRES_DIALECT, rows } from './sql-rows.js'
 /** Runs one public operation: closed check, then driver errors wrapped into StorageError. */
 export type RunOperation = <T>(operation: () => T | Promise<T>, constraints?: ConstraintErrors) => Promise<T>
 
-const ARTIFACT_INSERT = `INSERT INTO certus_signed_artifacts (id, artifact_hash, artifact_type, subject, signature, certificate,
+const ARTIFACT_INSERT_INTO = `INSERT INTO certus_signed_artifacts (id, artifact_hash, artifact_type, subject, signature, certificate,
    public_key, bundle, transparency_entry_uuid, entry_uuid_key, log_index, integrated_time, log_id, predicates, created_at,
-   idempotency_key)
- VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::json, $9, $10, $11::bigint, $12::bigint, $13, $14::json, $15::timestamptz, $16)`
+   idempotency_key)`
+const ARTIFACT_PARAMETERS = 16
+
+/** `($k+1::uuid, …, $k+16)` for the row at `row` of a multi-row VALUES list. */
+function artifactPlaceholders(row: number): string {
+  const at = (position: number) => `$${row * ARTIFACT_PARAMETERS + position}`
+  return `(${at(1)}::uuid, ${at(2)}, ${at(3)}, ${at(4)}, ${at(5)}, ${at(6)}, ${at(7)}, ${at(8)}::json, ${at(9)}, ${at(10)},
+    ${at(11)}::bigint, ${at(12)}::bigint, ${at(13)}, ${at(14)}::json, ${at(15)}::timestamptz, ${at(16)})`
+}
+
+const ARTIFACT_INSERT = `${ARTIFACT_INSERT_INTO} VALUES ${artifactPlaceholders(0)}`
 
 /**
  * Inserts a signed artifact. Unlike SQLite's writer, PostgreSQL's transactions run concurrently, so unique keys are
@@ -39,10 +48,49 @@ async function insertArtifact(session: SqlSession, record: SignedArtifact): Prom
   return replayIdempotent(rows.toArtifact(existing), record)
 }
 
+/**
+ * Inserts a group of signed artifacts in one statement (one round trip), results in the records' order. A record
+ * whose idempotency key is already taken — by an earlier record or by a twin in this group — inserts nothing and is
+ * answered with the stored one (or `STORAGE_CONFLICT` when it differs), as {@link insertArtifact} does; any other
+ * unique-key clash fails the statement, and the group is then written again one savepoint per record.
+ */
+async function insertArtifacts(session: SqlSession, records: SignedArtifact[]): Promise<SignedArtifact[]> {
+  const inserted = await session.query(
+    `${ARTIFACT_INSERT_INTO} VALUES ${records.map((_, row) => artifactPlaceholders(row)).join(', ')}
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${POSTGRES_DIALECT.artifactColumns}`,
+    records.flatMap((record) => rows.artifactValues(record)),
+  )
+  const byId = new Map(inserted.map((row) => [String(row.id), rows.toArtifact(row)]))
+  const missingKeys = records.filter((record) => !byId.has(record.id)).map((record) => record.idempotencyKey)
+  const existingByKey = new Map<string, SignedArtifact>()
+  if (missingKeys.length > 0) {
+    const found = await session.query(
+      `SELECT ${POSTGRES_DIALECT.artifactColumns} FROM certus_signed_artifacts WHERE idempotency_key = ANY($1::text[])`,
+      [missingKeys.filter((key) => key !== undefined)],
+    )
+    for (const row of found) {
+      const artifact = rows.toArtifact(row)
+      if (artifact.idempotencyKey !== undefined) existingByKey.set(artifact.idempotencyKey, artifact)
+    }
+  }
+  return records.map((record) => {
+    const stored = byId.get(record.id)
+    if (stored) return stored
+    const existing =
+      record.idempotencyKey === undefined ? undefined : existingByKey.get(record.idempotencyKey)
+    if (!existing) throw recordErrors.artifactNotFound()
+    return replayIdempotent(existing, record)
+  })
+}
+
 /** The signed-artifact and verification records of a SQL backend. */
 export function createSqlRecordStorage(driver: SqlDriver, run: RunOperation): RecordStorage {
-  // Concurrent signings share one transaction (one commit) for their records, each insert in its own savepoint.
-  const artifacts = new GroupCommit<SignedArtifact>(driver)
+  // Concurrent signings share one transaction (one commit) and one INSERT for their records; after a conflict, the
+  // group is written again with each insert in its own savepoint.
+  const artifacts = new GroupCommit<SignedArtifact, SignedArtifact>(driver, {
+    one: insertArtifact,
+    many: insertArtifacts,
+  })
   return createSqlRecords({
     dialect: POSTGRES_DIALECT,
     run,
@@ -51,7 +99,7 @@ export function createSqlRecordStorage(driver: SqlDriver, run: RunOperation): Re
       run(
         () => {
           const record = normalizeNewSignedArtifact(input)
-          return artifacts.run((session) => insertArtifact(session, record))
+          return artifacts.run(record)
         },
         {
           certus_signed_artifacts_pkey: recordErrors.duplicateArtifactId,

@@ -50,4 +50,39 @@ describe.skipIf(!reachable)('PostgreSQL records: group commit of concurrent save
     expect((await reopened.getSignedArtifactByEntryUuid(uuid(3))).subject).toBe('item 3')
     await reopened.close()
   })
+
+  it('a group with no clash is written in one go: twins share a record, a differing twin is refused alone', async () => {
+    const storage = await createPostgresStorage({ connectionString: database.url })
+    // 40 saves at once, entries 100–139: #110 and #111 are same-content twins (key "same"); #120 reuses key "same"
+    // with other content (a conflict, after which the group is written again record by record).
+    const twins = Array.from({ length: 40 }, (_, offset) => {
+      const index = 100 + offset
+      if (index === 111) return storage.saveSignedArtifact(record(110, 110, 'same'))
+      if (index === 120) return storage.saveSignedArtifact(record(120, 120, 'same'))
+      return storage.saveSignedArtifact(record(index, index, index === 110 ? 'same' : undefined))
+    })
+    const outcomes = await Promise.allSettled(twins)
+    const differing = outcomes[20] as PromiseRejectedResult
+    expect(differing.status).toBe('rejected')
+    expect((differing.reason as { code?: string }).code).toBe('STORAGE_CONFLICT')
+    const [first, second] = [outcomes[10], outcomes[11]] as Array<PromiseFulfilledResult<{ id: string }>>
+    expect(first?.status).toBe('fulfilled')
+    expect(second?.value.id).toBe(first?.value.id)
+    // Without a differing twin the fast path keeps every record, each answered with its own row.
+    const clean = await Promise.all(
+      Array.from({ length: 30 }, (_, offset) => storage.saveSignedArtifact(record(200 + offset))),
+    )
+    expect(new Set(clean.map((saved) => saved.id)).size).toBe(30)
+    clean.forEach((saved, offset) => expect(saved.subject).toBe(`item ${200 + offset}`))
+    const again = await Promise.all([
+      storage.saveSignedArtifact(record(300, 300, 'k300')),
+      storage.saveSignedArtifact(record(300, 300, 'k300')),
+      storage.saveSignedArtifact(record(301)),
+    ])
+    expect(again[0].id).toBe(again[1].id)
+    expect(
+      (await storage.listSignedArtifactsByHash(record(300).artifactHash, { limit: 10 })).items,
+    ).toHaveLength(1)
+    await storage.close()
+  })
 })
