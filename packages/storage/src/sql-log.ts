@@ -78,9 +78,10 @@ function sharedStatements(dialect: SqlDialect) {
       WHERE s.search_key = ${p(1)} ORDER BY t.start_index, t.seq, s.leaf_index LIMIT ${p(2)}`,
     latestHead: `SELECT ${head} FROM certus_log_tree_heads WHERE tree_id = ${p(1)} ORDER BY tree_size DESC LIMIT 1`,
     treeHead: `SELECT ${head} FROM certus_log_tree_heads WHERE tree_id = ${p(1)} AND tree_size = ${p(2, 'bigint')}`,
-    treeHeadExists: `SELECT 1 FROM certus_log_tree_heads WHERE tree_id = ${p(1)} AND tree_size = ${p(2, 'bigint')}`,
+    // A head that exists already inserts nothing and returns no row: one round trip for the write and its check.
     insertTreeHead: `INSERT INTO certus_log_tree_heads (${head})
-      VALUES (${p(1)}, ${p(2, 'bigint')}, ${p(3, 'bytea')}, ${p(4)}, ${p(5, 'timestamptz')})`,
+      VALUES (${p(1)}, ${p(2, 'bigint')}, ${p(3, 'bytea')}, ${p(4)}, ${p(5, 'timestamptz')})
+      ON CONFLICT (tree_id, tree_size) DO NOTHING RETURNING tree_size`,
   }
 }
 
@@ -235,15 +236,14 @@ async function putNodes<C>(
 
 async function putTreeHead<C>(log: Log<C>, connection: C, treeId: string, head: LogTreeHead): Promise<void> {
   const value = normalizeLogTreeHead(treeId, head)
-  if (await log.first(connection, log.sql.treeHeadExists, [treeId, value.treeSize]))
-    throw logErrors.duplicateTreeHead(treeId, value.treeSize)
-  await log.all(connection, log.sql.insertTreeHead, [
+  const inserted = await log.first(connection, log.sql.insertTreeHead, [
     treeId,
     value.treeSize,
     value.rootHash,
     value.checkpoint,
     log.backend.dialect.bindDate(value.createdAt),
   ])
+  if (!inserted) throw logErrors.duplicateTreeHead(treeId, value.treeSize)
 }
 
 /** The operations of one `withTreeLock` callback, on the connection that holds the tree's lock. */
