@@ -39,6 +39,7 @@ export {
   keyDetailsRule,
   keyMatchesKeyDetails,
 } from './key-details.js'
+export { publicKeyFingerprint } from './key-fingerprint.js'
 export { KeyedMutex } from './keyed-mutex.js'
 export type { Logger } from './logger.js'
 export { noopLogger } from './logger.js'

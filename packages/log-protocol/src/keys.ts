@@ -5,7 +5,7 @@ import {
   type KeyObject,
   X509Certificate,
 } from 'node:crypto'
-import { sha256, toHex } from '@certus-trust/core'
+import { publicKeyFingerprint, toHex } from '@certus-trust/core'
 import { fail } from './errors.js'
 
 /** A public key as accepted by this package: a Node `KeyObject` or PEM text (SPKI public key or X.509 certificate). */
@@ -39,18 +39,9 @@ export function spkiDer(key: PublicKeyInput): Uint8Array {
  * @throws RekorError `REKOR_KEY_INVALID`.
  */
 export function logIdFromPublicKey(publicKey: PublicKeyInput): string {
-  // KeyObjects are immutable, so their log ID can be memoised (SPKI export + hash dominate SET checks otherwise).
-  if (typeof publicKey !== 'string') {
-    const known = logIdCache.get(publicKey)
-    if (known) return known
-    const logId = toHex(sha256(spkiDer(publicKey)))
-    logIdCache.set(publicKey, logId)
-    return logId
-  }
-  return toHex(sha256(spkiDer(publicKey)))
+  // A KeyObject's fingerprint is memoised in core (SPKI export + hash would dominate SET checks otherwise).
+  return toHex(publicKeyFingerprint(toPublicKey(publicKey)))
 }
-
-const logIdCache = new WeakMap<KeyObject, string>()
 
 /**
  * Verifies a log signature (SET, checkpoint) the way Rekor v1 makes them: ECDSA with SHA-256 and a DER signature

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto'
-import { fromBase64, hashFromProtobufName, sha256, toHex } from '@certus-trust/core'
+import { fromBase64, hashFromProtobufName, publicKeyFingerprint, toHex } from '@certus-trust/core'
 import {
   fulcioExtensions,
   identityNames,
@@ -90,7 +90,7 @@ function signerFromBase64PemUncached(encoded: string | undefined): EntrySigner {
   if (!bytes) return fail('REKOR_BODY_INVALID', 'entry body names no readable key or certificate')
   const pem = Buffer.from(bytes).toString('utf8')
   const key = toPublicKey(pem)
-  const keyFingerprint = `sha256:${toHex(sha256(new Uint8Array(key.export({ type: 'spki', format: 'der' }))))}`
+  const keyFingerprint = `sha256:${toHex(publicKeyFingerprint(key))}`
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) return { type: 'publicKey', keyFingerprint }
   return { type: 'certificate', keyFingerprint, ...certificateIdentity(new X509Certificate(pem).raw) }
 }

@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, X509Certificate } from 'node:crypto'
+import { createPublicKey, X509Certificate } from 'node:crypto'
+import { publicKeyFingerprint, toHex } from '@certus-trust/core'
 import { identityNames, parseCertificate, subjectAltNames } from '@certus-trust/core/x509'
 import type { LogEntry } from '@certus-trust/log-protocol'
 import { parseEntryBody } from '@certus-trust/log-protocol/entries'
@@ -23,9 +24,7 @@ export const isoSeconds = (seconds: number | undefined) => new Date((seconds ?? 
 /** `sha256:<hex>` of a PEM key's (or certificate's key's) DER SPKI. */
 export function keyFingerprint(pem: string): string {
   const key = pem.includes('CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem)
-  return `sha256:${createHash('sha256')
-    .update(key.export({ type: 'spki', format: 'der' }))
-    .digest('hex')}`
+  return `sha256:${toHex(publicKeyFingerprint(key))}`
 }
 
 // The signer's name as the verifier reads it (core's strict parser): the first identity SAN — URI, email or

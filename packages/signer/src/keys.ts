@@ -1,5 +1,6 @@
-import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type JsonWebKey, KeyObject } from 'node:crypto'
 import type { SigningKeyAlgorithm, SigningKeyDetails } from '@certus-trust/core'
+import { publicKeyFingerprint, toHex } from '@certus-trust/core'
 import { SignerError } from './errors.js'
 
 /** The signing algorithms we support. ECDSA keys sign with SHA-256 on both curves (see docs/decisions/0010-signer-design.md). */
@@ -188,10 +189,9 @@ export function describeKey(key: KeyObject): KeyInfo {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key
   const type = publicKey.asymmetricKeyType
   const details = publicKey.asymmetricKeyDetails ?? {}
-  const der = publicKey.export({ type: 'spki', format: 'der' })
   const base = {
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    keyId: createHash('sha256').update(der).digest('hex'),
+    keyId: toHex(publicKeyFingerprint(publicKey)),
   }
   if (type === 'ec') {
     if (details.namedCurve === 'prime256v1')

@@ -73,7 +73,7 @@ describe.skipIf(!reachable)('PostgreSQL records: group commit of concurrent save
       Array.from({ length: 30 }, (_, offset) => storage.saveSignedArtifact(record(200 + offset))),
     )
     expect(new Set(clean.map((saved) => saved.id)).size).toBe(30)
-    clean.forEach((saved, offset) => expect(saved.subject).toBe(`item ${200 + offset}`))
+    expect(clean.map((saved) => saved.subject)).toEqual(clean.map((_, offset) => `item ${200 + offset}`))
     const again = await Promise.all([
       storage.saveSignedArtifact(record(300, 300, 'k300')),
       storage.saveSignedArtifact(record(300, 300, 'k300')),

@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto'
+import { createPublicKey, type KeyObject } from 'node:crypto'
+import { publicKeyFingerprint } from '@certus-trust/core'
 import { isIssuedBy, type ParsedCertificate, parseCertificate } from '@certus-trust/core/x509'
 import { fail, VerifierError } from './errors.js'
 import { viaX509 } from './x509.js'
@@ -111,9 +112,7 @@ function parseLog(value: unknown, field: string): TrustedLog {
   const key = importKey(rawBytes, keyDetails, `${field}.publicKey`)
   const logId =
     log.logId === undefined
-      ? createHash('sha256')
-          .update(key.export({ type: 'spki', format: 'der' }))
-          .digest()
+      ? Buffer.from(publicKeyFingerprint(key))
       : base64(object(log.logId, `${field}.logId`).keyId, `${field}.logId.keyId`)
   const checkpointKeyId =
     log.checkpointKeyId === undefined || log.checkpointKeyId === null

@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync } from 'node:crypto'
+import { publicKeyFingerprint, toHex } from '@certus-trust/core'
 import type { KmsKeyAlgorithm } from '@certus-trust/kms'
 import { CliError } from '../errors.js'
 import { resolvePath, writeOutputFile } from '../files.js'
@@ -68,8 +69,7 @@ export async function runKeygen(options: KeygenOptions, out: Output): Promise<vo
     what: 'private key',
   })
   await writeOutputFile(publicPath, pair.publicKey, { overwrite: options.force === true, what: 'public key' })
-  const der = createPublicKey(pair.publicKey).export({ type: 'spki', format: 'der' })
-  const keyId = createHash('sha256').update(der).digest('hex')
+  const keyId = toHex(publicKeyFingerprint(createPublicKey(pair.publicKey)))
   out.result(
     [
       `generated ${algorithm} key pair`,

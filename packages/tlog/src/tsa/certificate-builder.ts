@@ -1,4 +1,5 @@
-import { createHash, type KeyObject, randomBytes, sign } from 'node:crypto'
+import { type KeyObject, randomBytes, sign } from 'node:crypto'
+import { publicKeyFingerprint } from '@certus-trust/core'
 import {
   derBitString,
   derBoolean,
@@ -45,8 +46,7 @@ export function encodeName(name: CertificateName): Uint8Array {
 
 /** Key identifier: SHA-256 of the DER SubjectPublicKeyInfo, cut to 20 bytes (RFC 7093 §2 method 1 style). */
 export function keyIdentifier(publicKey: KeyObject): Uint8Array {
-  const spki = publicKey.export({ type: 'spki', format: 'der' })
-  return new Uint8Array(createHash('sha256').update(spki).digest().subarray(0, 20))
+  return publicKeyFingerprint(publicKey).subarray(0, 20)
 }
 
 function extension(oid: string, critical: boolean, value: Uint8Array): Uint8Array {
