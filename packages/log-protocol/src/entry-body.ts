@@ -5,10 +5,12 @@ import {
   fromAnyBase64,
   fromBase64,
   fromHex,
+  fromPem,
   preAuthEncoding,
   sha256,
   toBase64,
   toHex,
+  toPem,
   utf8,
 } from '@certus-trust/core'
 import {
@@ -68,22 +70,11 @@ export function parseDigest(digest: string): { algorithm: HashAlgorithm; hex: st
   return { algorithm, hex }
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/
-
-/** Reads the first PEM block: its label and DER bytes. */
-function readPem(pem: string): { label: string; der: Uint8Array } | undefined {
-  const match = typeof pem === 'string' ? PEM_BLOCK.exec(pem) : null
-  if (!match) return undefined
-  const der = fromBase64(match[2]!.replace(/\s+/g, ''))
-  return der ? { label: match[1]!, der } : undefined
-}
-
 /** Re-encodes PEM the way Go's `pem.Encode` does (64-character lines, trailing newline), as Rekor stores it. */
 export function normalizePem(pem: string): string {
-  const block = readPem(pem)
+  const block = fromPem(pem)
   if (!block) return fail('REKOR_INVALID_INPUT', 'expected PEM text')
-  const lines = toBase64(block.der).match(/.{1,64}/g) ?? []
-  return `-----BEGIN ${block.label}-----\n${lines.join('\n')}\n-----END ${block.label}-----\n`
+  return toPem(block.label, block.der)
 }
 
 // Parsed keys by PEM text: a log or signer sees the same few keys over and over, and parsing (plus the point
@@ -296,7 +287,7 @@ export interface ExpectedEntryContent {
 }
 
 function pemDer(pemOrBase64Pem: string): Uint8Array | undefined {
-  return readPem(pemOrBase64Pem)?.der
+  return fromPem(pemOrBase64Pem)?.der
 }
 
 function mismatch(message: string, field: string): never {

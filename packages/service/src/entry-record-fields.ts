@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto'
-import { fromBase64, hashFromProtobufName, publicKeyFingerprint, toHex } from '@certus-trust/core'
+import { fromBase64, hashFromProtobufName, publicKeyFingerprint, toHex, toPem } from '@certus-trust/core'
 import {
   fulcioExtensions,
   identityNames,
@@ -98,13 +98,8 @@ function signerFromBase64PemUncached(encoded: string | undefined): EntrySigner {
 function signerFromDer(rawBase64: string | undefined, certificate: boolean): EntrySigner {
   const der = rawBase64 === undefined ? undefined : fromBase64(rawBase64)
   if (!der) return fail('REKOR_BODY_INVALID', 'entry body names no readable key or certificate')
-  const body = Buffer.from(der)
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-  const label = certificate ? 'CERTIFICATE' : 'PUBLIC KEY'
-  return signerFromBase64Pem(
-    Buffer.from(`-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`).toString('base64'),
-  )
+  const pem = toPem(certificate ? 'CERTIFICATE' : 'PUBLIC KEY', der)
+  return signerFromBase64Pem(Buffer.from(pem).toString('base64'))
 }
 
 type V2Verifier = { publicKey?: { rawBytes?: string }; x509Certificate?: { rawBytes?: string } }

@@ -1,3 +1,4 @@
+import { toPem } from '@certus-trust/core'
 import type { VerificationPolicy, VerificationResult, Verifier } from '@certus-trust/verifier'
 import { VerifierError } from '@certus-trust/verifier'
 import { ServiceError } from './errors.js'
@@ -79,11 +80,6 @@ function verifierFor(verifiers: VerifierSet, bundle: Record<string, unknown>): V
   return isLocal ? verifiers.local : verifiers.external
 }
 
-function toPem(der: Uint8Array): string {
-  const base64 = Buffer.from(der).toString('base64')
-  return `-----BEGIN CERTIFICATE-----\n${base64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`
-}
-
 function verifiedResponse(result: VerificationResult): VerifyResponse {
   const entry = result.tlogEntries[0]
   const signer = result.signer
@@ -101,7 +97,7 @@ function verifiedResponse(result: VerificationResult): VerifyResponse {
     signer: signer.identity,
     ...(signer.issuer ? { issuer: signer.issuer } : {}),
     transparency_index: entry ? Number(entry.logIndex) : null,
-    certificate_chain: signer.certificateChain.map(toPem),
+    certificate_chain: signer.certificateChain.map((der) => toPem('CERTIFICATE', der)),
   }
 }
 
