@@ -39,8 +39,11 @@ export function spkiDer(key: PublicKeyInput): Uint8Array {
  * @throws RekorError `REKOR_KEY_INVALID`.
  */
 export function logIdFromPublicKey(publicKey: PublicKeyInput): string {
-  // A KeyObject's fingerprint is memoised in core (SPKI export + hash would dominate SET checks otherwise).
-  return toHex(publicKeyFingerprint(toPublicKey(publicKey)))
+  // A KeyObject's fingerprint is memoised in core by the object itself (a private key too: core derives its public
+  // key once), so SPKI export + hash do not dominate SET checks; text is parsed (and checked) first.
+  const key =
+    typeof publicKey !== 'string' && publicKey.type !== 'secret' ? publicKey : toPublicKey(publicKey)
+  return toHex(publicKeyFingerprint(key))
 }
 
 /**

@@ -27,10 +27,3 @@ export function decodeHex(value: unknown, field: string): Buffer {
   }
   return Buffer.from(value, 'hex')
 }
-
-/** Extracts the DER bytes of the first PEM block, or undefined when `text` holds no PEM. */
-export function pemToDer(text: string): { label: string; der: Buffer } | undefined {
-  const match = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(text)
-  if (!match) return undefined
-  return { label: match[1]!, der: Buffer.from(match[2]!.replace(/\s+/g, ''), 'base64') }
-}

@@ -1,6 +1,5 @@
-import { bytesEqual, hashFromProtobufName } from '@certus-trust/core'
+import { bytesEqual, fromPem, hashFromProtobufName } from '@certus-trust/core'
 import type { TlogEntry } from './bundle.js'
-import { pemToDer } from './encoding.js'
 import { fail } from './errors.js'
 
 /** What the bundle says, for comparison with the log entry body. */
@@ -67,7 +66,7 @@ function checkVerifier(
 /** A v1 body's verifier: base64 of a PEM certificate or PEM public key. */
 function pemVerifier(value: unknown): BodyVerifier | undefined {
   if (typeof value !== 'string') return undefined
-  const pem = pemToDer(Buffer.from(value, 'base64').toString('utf8'))
+  const pem = fromPem(Buffer.from(value, 'base64').toString('utf8'))
   if (!pem) return undefined
   if (pem.label === 'CERTIFICATE') return { kind: 'certificate', der: pem.der }
   if (pem.label === 'PUBLIC KEY') return { kind: 'publicKey', der: pem.der }
