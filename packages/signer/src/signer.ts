@@ -9,7 +9,7 @@ import {
   buildHashedRekordRequestV002,
   type OwnSignatures,
 } from '@certus-trust/log-protocol/entries'
-import { BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, type SerializedBundle } from '@sigstore/bundle'
+import type { SerializedBundle } from '@sigstore/bundle'
 import { type ArtifactInput, abortError, type ResolvedArtifact, resolveArtifact } from './artifact.js'
 import { witnessesFromSigningConfig } from './config-witnesses.js'
 import { SignerError } from './errors.js'
@@ -32,6 +32,9 @@ import {
   type WitnessOption,
   type WitnessResult,
 } from './witness.js'
+
+/** `mediaType` of the bundles we write (`@sigstore/bundle`'s `BUNDLE_V03_MEDIA_TYPE`). */
+const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json'
 
 /** The default limit for holding an artifact in memory (pure Ed25519 over a stream or file). */
 export const DEFAULT_MAX_IN_MEMORY_BYTES = 256 * 1024 * 1024
@@ -375,7 +378,7 @@ async function signArtifact(
         verifier: v2Verifier(signed),
       }),
     expected: { digest: `sha256:${digestHex}`, signature: signed.signature, publicKeyOrCertPem: keyPem },
-    content: () => bundleFromJSON(assembleBundle(signed, content, emptyWitness())).content,
+    content: async () => (await checkedBundle(assembleBundle(signed, content, emptyWitness()))).content,
     publicKeyOrCertPem: keyPem,
     ...(resolved.bytes ? { artifact: resolved.bytes } : {}),
     ...(signal ? { signal } : {}),
@@ -388,7 +391,9 @@ async function signArtifact(
     },
     'signed artifact',
   )
-  return result(assembleBundle(signed, content, witnessed), `sha256:${digestHex}`, signed, witnessed)
+  const bundle = assembleBundle(signed, content, witnessed)
+  if (!context.ownSignatures) await checkedBundle(bundle)
+  return result(bundle, `sha256:${digestHex}`, signed, witnessed)
 }
 
 async function attestStatement(
@@ -419,7 +424,7 @@ async function attestStatement(
     proposedEntry: () => buildDsseProposedEntry({ envelope: envelopeText, verifiers: [keyPem] }),
     v2Request: () => buildDsseRequestV002({ envelope: envelopeText, verifiers: [v2Verifier(signed)] }),
     expected: { signature: signed.signature, publicKeyOrCertPem: keyPem, envelope: envelopeText },
-    content: () => bundleFromJSON(assembleBundle(signed, content, emptyWitness())).content,
+    content: async () => (await checkedBundle(assembleBundle(signed, content, emptyWitness()))).content,
     publicKeyOrCertPem: keyPem,
     ...(signal ? { signal } : {}),
   })
@@ -428,7 +433,9 @@ async function attestStatement(
     { digest, predicateType: statement.predicateType, entries: witnessed.logEntries.length },
     'signed attestation',
   )
-  return result(assembleBundle(signed, content, witnessed), digest, signed, witnessed)
+  const bundle = assembleBundle(signed, content, witnessed)
+  if (!context.ownSignatures) await checkedBundle(bundle)
+  return result(bundle, digest, signed, witnessed)
 }
 
 async function toStatement(
@@ -534,7 +541,7 @@ function assembleBundle(signed: Signed, content: object, witnessed: WitnessResul
   const keyMaterial = signed.certificatePem
     ? { certificate: { rawBytes: new X509Certificate(signed.certificatePem).raw.toString('base64') } }
     : { publicKey: { hint: signed.hint ?? '' } }
-  const json = {
+  return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
     verificationMaterial: {
       ...keyMaterial,
@@ -542,9 +549,21 @@ function assembleBundle(signed: Signed, content: object, witnessed: WitnessResul
       timestampVerificationData: { rfc3161Timestamps: witnessed.rfc3161Timestamps },
     },
     ...content,
-  }
+  } as unknown as SerializedBundle
+}
+
+/**
+ * Checks an assembled bundle with `@sigstore/bundle` and returns its protobuf form. A self-check: every part went
+ * through our own code (remote entries and timestamps are verified and re-encoded first). The signer skips it when it
+ * shares an embedded log's `ownSignatures` ledger, i.e. the bundle was made and recorded entirely in this process, so
+ * that path never loads `@sigstore/bundle` and its protobuf specs (~10 CommonJS modules, a sizeable part of a
+ * one-shot `certus sign`).
+ * @throws SignerError `SIGNER_BUNDLE_INVALID`
+ */
+async function checkedBundle(bundle: SerializedBundle): Promise<import('@sigstore/bundle').Bundle> {
+  const { bundleFromJSON } = await import('@sigstore/bundle')
   try {
-    bundleFromJSON(json)
+    return bundleFromJSON(bundle)
   } catch (error) {
     throw new SignerError({
       code: 'SIGNER_BUNDLE_INVALID',
@@ -552,7 +571,6 @@ function assembleBundle(signed: Signed, content: object, witnessed: WitnessResul
       cause: error,
     })
   }
-  return json as unknown as SerializedBundle
 }
 
 function result(

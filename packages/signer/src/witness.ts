@@ -130,7 +130,7 @@ export interface WitnessInput {
   /** What the logged body must record (checked before we accept an entry). */
   expected: { digest?: string; signature: Uint8Array; publicKeyOrCertPem: string; envelope?: string }
   /** The bundle content in @sigstore/sign's protobuf form (for testify()). */
-  content: () => SignatureBundle
+  content: () => Promise<SignatureBundle>
   /** Public key or certificate PEM (for testify()). */
   publicKeyOrCertPem: string
   /** The artifact, for in-process logs that check pure Ed25519. */
@@ -200,7 +200,7 @@ export async function runWitnesses(witnesses: Witness[], input: WitnessInput): P
 
 async function testify(witness: SigstoreWitness, input: WitnessInput) {
   try {
-    return await witness.testify(input.content(), input.publicKeyOrCertPem)
+    return await witness.testify(await input.content(), input.publicKeyOrCertPem)
   } catch (error) {
     throw wrapRemoteError(error, 'timestamp authority')
   }
