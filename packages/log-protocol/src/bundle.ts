@@ -57,29 +57,33 @@ export function toBundleTransparencyLogEntry(entry: LogEntry): TransparencyLogEn
   return result
 }
 
-const Int64String = z
-  .union([z.string().regex(/^(?:0|[1-9][0-9]*)$/), z.number().int().nonnegative()])
-  .transform(Number)
-  .pipe(z.number().refine(Number.isSafeInteger, 'exceeds 2^53'))
-const Base64String = z.string().refine((value) => fromBase64(value) !== undefined, 'not base64')
+const Int64String = z.lazy(() =>
+  z
+    .union([z.string().regex(/^(?:0|[1-9][0-9]*)$/), z.number().int().nonnegative()])
+    .transform(Number)
+    .pipe(z.number().refine(Number.isSafeInteger, 'exceeds 2^53')),
+)
+const Base64String = z.lazy(() => z.string().refine((value) => fromBase64(value) !== undefined, 'not base64'))
 
-const BundleEntrySchema = z.object({
-  logIndex: Int64String,
-  logId: z.object({ keyId: Base64String }),
-  kindVersion: z.object({ kind: z.string(), version: z.string() }).optional(),
-  integratedTime: Int64String,
-  inclusionPromise: z.object({ signedEntryTimestamp: Base64String }).nullish(),
-  inclusionProof: z
-    .object({
-      logIndex: Int64String,
-      rootHash: Base64String,
-      treeSize: Int64String,
-      hashes: z.array(Base64String),
-      checkpoint: z.object({ envelope: z.string() }),
-    })
-    .nullish(),
-  canonicalizedBody: Base64String,
-})
+const BundleEntrySchema = z.lazy(() =>
+  z.object({
+    logIndex: Int64String,
+    logId: z.object({ keyId: Base64String }),
+    kindVersion: z.object({ kind: z.string(), version: z.string() }).optional(),
+    integratedTime: Int64String,
+    inclusionPromise: z.object({ signedEntryTimestamp: Base64String }).nullish(),
+    inclusionProof: z
+      .object({
+        logIndex: Int64String,
+        rootHash: Base64String,
+        treeSize: Int64String,
+        hashes: z.array(Base64String),
+        checkpoint: z.object({ envelope: z.string() }),
+      })
+      .nullish(),
+    canonicalizedBody: Base64String,
+  }),
+)
 
 /**
  * Converts a bundle `TransparencyLogEntry` (JSON) back into a Rekor v1 {@link LogEntry}. `uuid` becomes the

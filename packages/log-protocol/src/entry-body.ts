@@ -132,11 +132,13 @@ export function buildHashedRekordProposedEntry(input: {
   }
 }
 
-const DsseEnvelopeSchema = z.object({
-  payload: z.string(),
-  payloadType: z.string(),
-  signatures: z.array(z.object({ sig: z.string(), keyid: z.string().optional() })).min(1),
-})
+const DsseEnvelopeSchema = z.lazy(() =>
+  z.object({
+    payload: z.string(),
+    payloadType: z.string(),
+    signatures: z.array(z.object({ sig: z.string(), keyid: z.string().optional() })).min(1),
+  }),
+)
 
 /** A parsed DSSE envelope. */
 export type DsseEnvelope = z.infer<typeof DsseEnvelopeSchema>
@@ -183,46 +185,52 @@ export function buildDsseProposedEntry(input: { envelope: string; verifiers: str
 
 // ---- Stored bodies ---------------------------------------------------------------------------------------------
 
-const HexHash = z.object({ algorithm: z.string(), value: z.string().regex(/^[0-9a-f]+$/) })
+const HexHash = z.lazy(() => z.object({ algorithm: z.string(), value: z.string().regex(/^[0-9a-f]+$/) }))
 
-const HashedRekordBodySchema = z.object({
-  apiVersion: z.literal('0.0.1'),
-  kind: z.literal('hashedrekord'),
-  spec: z.object({
-    data: z.object({
-      hash: z.object({
-        algorithm: z.enum(['sha256', 'sha384', 'sha512']),
-        value: z.string().regex(/^[0-9a-f]+$/),
+const HashedRekordBodySchema = z.lazy(() =>
+  z.object({
+    apiVersion: z.literal('0.0.1'),
+    kind: z.literal('hashedrekord'),
+    spec: z.object({
+      data: z.object({
+        hash: z.object({
+          algorithm: z.enum(['sha256', 'sha384', 'sha512']),
+          value: z.string().regex(/^[0-9a-f]+$/),
+        }),
       }),
+      signature: z.object({ content: z.string(), publicKey: z.object({ content: z.string() }) }),
     }),
-    signature: z.object({ content: z.string(), publicKey: z.object({ content: z.string() }) }),
   }),
-})
+)
 
-const DsseBodySchema = z.object({
-  apiVersion: z.literal('0.0.1'),
-  kind: z.literal('dsse'),
-  spec: z.object({
-    envelopeHash: HexHash.optional(),
-    payloadHash: HexHash.optional(),
-    signatures: z.array(z.object({ signature: z.string(), verifier: z.string() })).min(1),
-  }),
-})
-
-const IntotoBodySchema = z.object({
-  apiVersion: z.literal('0.0.2'),
-  kind: z.literal('intoto'),
-  spec: z.object({
-    content: z.object({
-      envelope: z.object({
-        payloadType: z.string().optional(),
-        signatures: z.array(z.object({ sig: z.string(), publicKey: z.string().optional() })).min(1),
-      }),
-      hash: HexHash.optional(),
+const DsseBodySchema = z.lazy(() =>
+  z.object({
+    apiVersion: z.literal('0.0.1'),
+    kind: z.literal('dsse'),
+    spec: z.object({
+      envelopeHash: HexHash.optional(),
       payloadHash: HexHash.optional(),
+      signatures: z.array(z.object({ signature: z.string(), verifier: z.string() })).min(1),
     }),
   }),
-})
+)
+
+const IntotoBodySchema = z.lazy(() =>
+  z.object({
+    apiVersion: z.literal('0.0.2'),
+    kind: z.literal('intoto'),
+    spec: z.object({
+      content: z.object({
+        envelope: z.object({
+          payloadType: z.string().optional(),
+          signatures: z.array(z.object({ sig: z.string(), publicKey: z.string().optional() })).min(1),
+        }),
+        hash: HexHash.optional(),
+        payloadHash: HexHash.optional(),
+      }),
+    }),
+  }),
+)
 
 /** A stored hashedrekord v0.0.1 body. */
 export type HashedRekordBody = z.infer<typeof HashedRekordBodySchema>

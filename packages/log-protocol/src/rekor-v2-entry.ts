@@ -133,35 +133,43 @@ export function buildDsseRequestV002(input: {
   }
 }
 
-const Base64Bytes = z
-  .string()
-  .refine((value) => fromBase64(value) !== undefined, 'not base64')
-  .transform((value) => fromBase64(value)!)
-const VerifierSchema = z.object({
-  publicKey: z.object({ rawBytes: Base64Bytes }).nullish(),
-  x509Certificate: z.object({ rawBytes: Base64Bytes }).nullish(),
-  keyDetails: z.string(),
-})
-const HashedRekordBodyV2Schema = z.object({
-  apiVersion: z.literal('0.0.2'),
-  kind: z.literal('hashedrekord'),
-  spec: z.object({
-    hashedRekordV002: z.object({
-      data: z.object({ algorithm: z.string(), digest: Base64Bytes }),
-      signature: z.object({ content: Base64Bytes, verifier: VerifierSchema }),
+const Base64Bytes = z.lazy(() =>
+  z
+    .string()
+    .refine((value) => fromBase64(value) !== undefined, 'not base64')
+    .transform((value) => fromBase64(value)!),
+)
+const VerifierSchema = z.lazy(() =>
+  z.object({
+    publicKey: z.object({ rawBytes: Base64Bytes }).nullish(),
+    x509Certificate: z.object({ rawBytes: Base64Bytes }).nullish(),
+    keyDetails: z.string(),
+  }),
+)
+const HashedRekordBodyV2Schema = z.lazy(() =>
+  z.object({
+    apiVersion: z.literal('0.0.2'),
+    kind: z.literal('hashedrekord'),
+    spec: z.object({
+      hashedRekordV002: z.object({
+        data: z.object({ algorithm: z.string(), digest: Base64Bytes }),
+        signature: z.object({ content: Base64Bytes, verifier: VerifierSchema }),
+      }),
     }),
   }),
-})
-const DsseBodyV2Schema = z.object({
-  apiVersion: z.literal('0.0.2'),
-  kind: z.literal('dsse'),
-  spec: z.object({
-    dsseV002: z.object({
-      payloadHash: z.object({ algorithm: z.string(), digest: Base64Bytes }),
-      signatures: z.array(z.object({ content: Base64Bytes, verifier: VerifierSchema })).min(1),
+)
+const DsseBodyV2Schema = z.lazy(() =>
+  z.object({
+    apiVersion: z.literal('0.0.2'),
+    kind: z.literal('dsse'),
+    spec: z.object({
+      dsseV002: z.object({
+        payloadHash: z.object({ algorithm: z.string(), digest: Base64Bytes }),
+        signatures: z.array(z.object({ content: Base64Bytes, verifier: VerifierSchema })).min(1),
+      }),
     }),
   }),
-})
+)
 
 function verifierBytes(verifier: z.infer<typeof VerifierSchema>): Uint8Array | undefined {
   return verifier.x509Certificate?.rawBytes ?? verifier.publicKey?.rawBytes ?? undefined

@@ -74,25 +74,27 @@ export interface V2EntryCreator {
   ): Promise<TransparencyLogEntryJson>
 }
 
-const Int64 = z
-  .union([z.string().regex(/^(?:0|[1-9][0-9]*)$/), z.number().int().nonnegative()])
-  .transform(String)
-const Base64 = z.string().refine((value) => fromBase64(value) !== undefined, 'expected base64')
-const TransparencyLogEntrySchema = z.object({
-  logIndex: Int64,
-  logId: z.object({ keyId: Base64 }),
-  kindVersion: z.object({ kind: z.string(), version: z.string() }),
-  integratedTime: Int64.optional(),
-  inclusionPromise: z.object({ signedEntryTimestamp: Base64 }).nullish(),
-  inclusionProof: z.object({
+const Int64 = z.lazy(() =>
+  z.union([z.string().regex(/^(?:0|[1-9][0-9]*)$/), z.number().int().nonnegative()]).transform(String),
+)
+const Base64 = z.lazy(() => z.string().refine((value) => fromBase64(value) !== undefined, 'expected base64'))
+const TransparencyLogEntrySchema = z.lazy(() =>
+  z.object({
     logIndex: Int64,
-    rootHash: Base64,
-    treeSize: Int64,
-    hashes: z.array(Base64),
-    checkpoint: z.object({ envelope: z.string().min(1) }),
+    logId: z.object({ keyId: Base64 }),
+    kindVersion: z.object({ kind: z.string(), version: z.string() }),
+    integratedTime: Int64.optional(),
+    inclusionPromise: z.object({ signedEntryTimestamp: Base64 }).nullish(),
+    inclusionProof: z.object({
+      logIndex: Int64,
+      rootHash: Base64,
+      treeSize: Int64,
+      hashes: z.array(Base64),
+      checkpoint: z.object({ envelope: z.string().min(1) }),
+    }),
+    canonicalizedBody: Base64,
   }),
-  canonicalizedBody: Base64,
-})
+)
 type ParsedEntry = z.infer<typeof TransparencyLogEntrySchema>
 
 function responseInvalid(message: string, cause?: unknown): never {

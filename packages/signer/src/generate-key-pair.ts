@@ -44,14 +44,16 @@ export interface GeneratedKeyPair extends KeyInfo {
   publicKey: KeyObject
 }
 
-const OptionsSchema = z.strictObject({
-  algorithm: z.enum(['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-pkcs1v15', 'rsa-pss']).optional(),
-  rsaBits: z.number().int().min(MIN_RSA_BITS).max(16384).optional(),
-  privateKeyPath: z.string().min(1).optional(),
-  publicKeyPath: z.string().min(1).optional(),
-  passphrase: z.string().min(1).optional(),
-  overwrite: z.boolean().optional(),
-})
+const OptionsSchema = z.lazy(() =>
+  z.strictObject({
+    algorithm: z.enum(['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-pkcs1v15', 'rsa-pss']).optional(),
+    rsaBits: z.number().int().min(MIN_RSA_BITS).max(16384).optional(),
+    privateKeyPath: z.string().min(1).optional(),
+    publicKeyPath: z.string().min(1).optional(),
+    passphrase: z.string().min(1).optional(),
+    overwrite: z.boolean().optional(),
+  }),
+)
 
 /**
  * Generates a signing key pair and optionally writes it to disk, the private key with owner-only permissions.

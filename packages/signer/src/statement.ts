@@ -27,21 +27,25 @@ export interface Statement<Predicate = unknown> {
   predicate: Predicate
 }
 
-const HexDigest = z.string().regex(/^[0-9a-f]+$/, 'digests must be lower-case hex')
-const SubjectSchema = z.strictObject({
-  name: z.string().min(1),
-  digest: z
-    .record(z.string().min(1), HexDigest)
-    .refine((digest) => Object.keys(digest).length > 0, 'at least one digest'),
-})
-const StatementInputSchema = z.strictObject({
-  subjects: z.array(SubjectSchema).min(1),
-  predicateType: z
-    .string()
-    .url()
-    .or(z.string().regex(/^[a-z][a-z0-9+.-]*:/)),
-  predicate: z.record(z.string(), z.unknown()),
-})
+const HexDigest = z.lazy(() => z.string().regex(/^[0-9a-f]+$/, 'digests must be lower-case hex'))
+const SubjectSchema = z.lazy(() =>
+  z.strictObject({
+    name: z.string().min(1),
+    digest: z
+      .record(z.string().min(1), HexDigest)
+      .refine((digest) => Object.keys(digest).length > 0, 'at least one digest'),
+  }),
+)
+const StatementInputSchema = z.lazy(() =>
+  z.strictObject({
+    subjects: z.array(SubjectSchema).min(1),
+    predicateType: z
+      .string()
+      .url()
+      .or(z.string().regex(/^[a-z][a-z0-9+.-]*:/)),
+    predicate: z.record(z.string(), z.unknown()),
+  }),
+)
 
 /** Input of {@link createStatement}. */
 export interface StatementInput<Predicate> {
@@ -76,24 +80,33 @@ export function createStatement<Predicate extends object>(
   }
 }
 
-const CycloneDxSchema = z.looseObject({ bomFormat: z.literal('CycloneDX'), specVersion: z.string().min(1) })
-const SpdxSchema = z.union([
-  z.looseObject({ spdxVersion: z.string().regex(/^SPDX-/) }),
-  // SPDX 3 JSON-LD
-  z.looseObject({ '@context': z.union([z.string(), z.array(z.unknown())]), '@graph': z.array(z.unknown()) }),
-])
-const SlsaProvenanceSchema = z.looseObject({
-  buildDefinition: z.looseObject({
-    buildType: z.string().min(1),
-    externalParameters: z.record(z.string(), z.unknown()),
-    internalParameters: z.record(z.string(), z.unknown()).optional(),
-    resolvedDependencies: z.array(z.looseObject({})).optional(),
+const CycloneDxSchema = z.lazy(() =>
+  z.looseObject({ bomFormat: z.literal('CycloneDX'), specVersion: z.string().min(1) }),
+)
+const SpdxSchema = z.lazy(() =>
+  z.union([
+    z.looseObject({ spdxVersion: z.string().regex(/^SPDX-/) }),
+    // SPDX 3 JSON-LD
+    z.looseObject({
+      '@context': z.union([z.string(), z.array(z.unknown())]),
+      '@graph': z.array(z.unknown()),
+    }),
+  ]),
+)
+const SlsaProvenanceSchema = z.lazy(() =>
+  z.looseObject({
+    buildDefinition: z.looseObject({
+      buildType: z.string().min(1),
+      externalParameters: z.record(z.string(), z.unknown()),
+      internalParameters: z.record(z.string(), z.unknown()).optional(),
+      resolvedDependencies: z.array(z.looseObject({})).optional(),
+    }),
+    runDetails: z.looseObject({
+      builder: z.looseObject({ id: z.string().min(1) }),
+      metadata: z.looseObject({}).optional(),
+    }),
   }),
-  runDetails: z.looseObject({
-    builder: z.looseObject({ id: z.string().min(1) }),
-    metadata: z.looseObject({}).optional(),
-  }),
-})
+)
 
 /** A CycloneDX SBOM statement (predicate type `https://cyclonedx.org/bom`). @throws SignerError `SIGNER_INVALID_INPUT` */
 export function cycloneDxStatement(

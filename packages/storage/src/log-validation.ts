@@ -7,12 +7,14 @@ import type { UnrecordedLeafQuery } from './storage.js'
 // Rekor tree IDs are positive signed 63-bit integers, carried as decimal strings.
 const MAX_TREE_ID = 9223372036854775807n
 // One refinement: zod keeps checking after a failed regex, and BigInt() would throw on non-digits.
-const TreeIdSchema = z
-  .string()
-  .refine(
-    (value) => /^[1-9][0-9]{0,18}$/.test(value) && BigInt(value) <= MAX_TREE_ID,
-    'expected a positive decimal integer below 2^63',
-  )
+const TreeIdSchema = z.lazy(() =>
+  z
+    .string()
+    .refine(
+      (value) => /^[1-9][0-9]{0,18}$/.test(value) && BigInt(value) <= MAX_TREE_ID,
+      'expected a positive decimal integer below 2^63',
+    ),
+)
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /**
@@ -24,45 +26,55 @@ export function isStorableText(value: string): boolean {
 }
 const StorableText = (min: number, max: number) =>
   z.string().min(min).max(max).refine(isStorableText, 'contains U+0000 or an unpaired surrogate')
-const IndexSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
-const DateSchema = z.date().refine((value) => !Number.isNaN(value.getTime()), 'invalid date')
-const HashSchema = z.instanceof(Uint8Array).refine((value) => value.length === 32, 'expected 32 bytes')
+const IndexSchema = z.lazy(() => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+const DateSchema = z.lazy(() => z.date().refine((value) => !Number.isNaN(value.getTime()), 'invalid date'))
+const HashSchema = z.lazy(() =>
+  z.instanceof(Uint8Array).refine((value) => value.length === 32, 'expected 32 bytes'),
+)
 
-const LogTreeSchema = z.object({
-  treeId: TreeIdSchema,
-  origin: StorableText(1, 1024),
-  publicKeyPem: StorableText(1, 65_536),
-  keyAlgorithm: StorableText(1, 64),
-  logId: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
-  startIndex: IndexSchema,
-  active: z.boolean(),
-  createdAt: DateSchema,
-  frozenAt: DateSchema.optional(),
-})
+const LogTreeSchema = z.lazy(() =>
+  z.object({
+    treeId: TreeIdSchema,
+    origin: StorableText(1, 1024),
+    publicKeyPem: StorableText(1, 65_536),
+    keyAlgorithm: StorableText(1, 64),
+    logId: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
+    startIndex: IndexSchema,
+    active: z.boolean(),
+    createdAt: DateSchema,
+    frozenAt: DateSchema.optional(),
+  }),
+)
 
-const LogLeafSchema = z.object({
-  treeId: TreeIdSchema,
-  leafIndex: IndexSchema,
-  leafHash: HashSchema,
-  body: z.instanceof(Uint8Array),
-  integratedTime: IndexSchema,
-  signedEntryTimestamp: z.instanceof(Uint8Array),
-  searchKeys: z.array(StorableText(1, 1024)),
-})
+const LogLeafSchema = z.lazy(() =>
+  z.object({
+    treeId: TreeIdSchema,
+    leafIndex: IndexSchema,
+    leafHash: HashSchema,
+    body: z.instanceof(Uint8Array),
+    integratedTime: IndexSchema,
+    signedEntryTimestamp: z.instanceof(Uint8Array),
+    searchKeys: z.array(StorableText(1, 1024)),
+  }),
+)
 
-const LogNodeSchema = z.object({
-  level: z.number().int().min(0).max(64),
-  index: IndexSchema,
-  hash: HashSchema,
-})
+const LogNodeSchema = z.lazy(() =>
+  z.object({
+    level: z.number().int().min(0).max(64),
+    index: IndexSchema,
+    hash: HashSchema,
+  }),
+)
 
-const LogTreeHeadSchema = z.object({
-  treeId: TreeIdSchema,
-  treeSize: IndexSchema,
-  rootHash: HashSchema,
-  checkpoint: StorableText(1, 1_048_576),
-  createdAt: DateSchema,
-})
+const LogTreeHeadSchema = z.lazy(() =>
+  z.object({
+    treeId: TreeIdSchema,
+    treeSize: IndexSchema,
+    rootHash: HashSchema,
+    checkpoint: StorableText(1, 1_048_576),
+    createdAt: DateSchema,
+  }),
+)
 
 function invalid(what: string, error: z.ZodError): StorageError {
   return new StorageError({

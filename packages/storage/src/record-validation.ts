@@ -16,27 +16,37 @@ import type {
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const lower = (value: string) => value.toLowerCase()
 
-const UuidSchema = z.string().transform(lower).pipe(z.string().regex(UUID_PATTERN, 'expected a UUID'))
-const ArtifactHashSchema = z
-  .string()
-  .regex(/^sha256:[0-9a-fA-F]{64}$/, 'expected sha256:<64 hex digits>')
-  .transform(lower)
-const ArtifactTypeSchema = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9._+/-]{0,127}$/,
-    'expected a lower-case type name such as sbom, provenance, container, file',
-  )
-const EntryUuidSchema = z
-  .string()
-  .regex(/^(?:[0-9a-fA-F]{16})?[0-9a-fA-F]{64}$/, 'expected a 64-hex UUID or an 80-hex entry ID')
-  .transform(lower)
-const LogIdSchema = z
-  .string()
-  .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits')
-  .transform(lower)
-const IndexSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
-const DateSchema = z.date().refine((value) => !Number.isNaN(value.getTime()), 'invalid date')
+const UuidSchema = z.lazy(() =>
+  z.string().transform(lower).pipe(z.string().regex(UUID_PATTERN, 'expected a UUID')),
+)
+const ArtifactHashSchema = z.lazy(() =>
+  z
+    .string()
+    .regex(/^sha256:[0-9a-fA-F]{64}$/, 'expected sha256:<64 hex digits>')
+    .transform(lower),
+)
+const ArtifactTypeSchema = z.lazy(() =>
+  z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9._+/-]{0,127}$/,
+      'expected a lower-case type name such as sbom, provenance, container, file',
+    ),
+)
+const EntryUuidSchema = z.lazy(() =>
+  z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{16})?[0-9a-fA-F]{64}$/, 'expected a 64-hex UUID or an 80-hex entry ID')
+    .transform(lower),
+)
+const LogIdSchema = z.lazy(() =>
+  z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits')
+    .transform(lower),
+)
+const IndexSchema = z.lazy(() => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+const DateSchema = z.lazy(() => z.date().refine((value) => !Number.isNaN(value.getTime()), 'invalid date'))
 const TextSchema = (max: number) =>
   z.string().min(1).max(max).refine(isStorableText, 'contains U+0000 or an unpaired surrogate')
 const PemSchema = TextSchema(65_536)
@@ -53,61 +63,73 @@ function jsonValue(value: unknown): JsonValue | undefined {
 }
 
 // The JSON round trip both validates and copies; done once, in the schema, so the record keeps its result.
-const BundleSchema = z.unknown().transform((value, context) => {
-  const json = jsonValue(value)
-  if (typeof json === 'object' && json !== null && !Array.isArray(json)) return json
-  context.addIssue({ code: 'custom', message: 'expected a JSON object' })
-  return z.NEVER
-})
-const PredicatesSchema = z.unknown().transform((value, context) => {
-  const json = jsonValue(value)
-  if (json !== undefined) return json
-  context.addIssue({ code: 'custom', message: 'expected a JSON value' })
-  return z.NEVER
-})
+const BundleSchema = z.lazy(() =>
+  z.unknown().transform((value, context) => {
+    const json = jsonValue(value)
+    if (typeof json === 'object' && json !== null && !Array.isArray(json)) return json
+    context.addIssue({ code: 'custom', message: 'expected a JSON object' })
+    return z.NEVER
+  }),
+)
+const PredicatesSchema = z.lazy(() =>
+  z.unknown().transform((value, context) => {
+    const json = jsonValue(value)
+    if (json !== undefined) return json
+    context.addIssue({ code: 'custom', message: 'expected a JSON value' })
+    return z.NEVER
+  }),
+)
 
-const NewSignedArtifactSchema = z.object({
-  id: UuidSchema.optional(),
-  artifactHash: ArtifactHashSchema,
-  artifactType: ArtifactTypeSchema,
-  subject: TextSchema(2048),
-  signature: TextSchema(65_536),
-  certificate: PemSchema.optional(),
-  publicKey: PemSchema.optional(),
-  bundle: BundleSchema,
-  transparencyEntryUuid: EntryUuidSchema.optional(),
-  logIndex: IndexSchema.optional(),
-  integratedTime: IndexSchema.optional(),
-  logId: LogIdSchema.optional(),
-  predicates: PredicatesSchema.optional(),
-  createdAt: DateSchema.optional(),
-  idempotencyKey: z
-    .string()
-    .regex(/^[\x21-\x7e]{1,255}$/, 'expected 1-255 printable ASCII characters')
-    .optional(),
-})
-
-const NewVerificationRecordSchema = z
-  .object({
+const NewSignedArtifactSchema = z.lazy(() =>
+  z.object({
     id: UuidSchema.optional(),
     artifactHash: ArtifactHashSchema,
-    signature: TextSchema(65_536).optional(),
-    valid: z.boolean(),
-    signer: TextSchema(2048).optional(),
-    issuer: TextSchema(2048).optional(),
-    verifiedAt: DateSchema.optional(),
-    transparencyIndex: IndexSchema.optional(),
-    failureCode: TextSchema(128).optional(),
-    failureMessage: TextSchema(4096).optional(),
-  })
-  .superRefine((value, context) => {
-    if (!value.valid && value.failureCode === undefined) {
-      context.addIssue({ code: 'custom', path: ['failureCode'], message: 'required when valid is false' })
-    }
-    if (value.valid && (value.failureCode !== undefined || value.failureMessage !== undefined)) {
-      context.addIssue({ code: 'custom', path: ['failureCode'], message: 'only allowed when valid is false' })
-    }
-  })
+    artifactType: ArtifactTypeSchema,
+    subject: TextSchema(2048),
+    signature: TextSchema(65_536),
+    certificate: PemSchema.optional(),
+    publicKey: PemSchema.optional(),
+    bundle: BundleSchema,
+    transparencyEntryUuid: EntryUuidSchema.optional(),
+    logIndex: IndexSchema.optional(),
+    integratedTime: IndexSchema.optional(),
+    logId: LogIdSchema.optional(),
+    predicates: PredicatesSchema.optional(),
+    createdAt: DateSchema.optional(),
+    idempotencyKey: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,255}$/, 'expected 1-255 printable ASCII characters')
+      .optional(),
+  }),
+)
+
+const NewVerificationRecordSchema = z.lazy(() =>
+  z
+    .object({
+      id: UuidSchema.optional(),
+      artifactHash: ArtifactHashSchema,
+      signature: TextSchema(65_536).optional(),
+      valid: z.boolean(),
+      signer: TextSchema(2048).optional(),
+      issuer: TextSchema(2048).optional(),
+      verifiedAt: DateSchema.optional(),
+      transparencyIndex: IndexSchema.optional(),
+      failureCode: TextSchema(128).optional(),
+      failureMessage: TextSchema(4096).optional(),
+    })
+    .superRefine((value, context) => {
+      if (!value.valid && value.failureCode === undefined) {
+        context.addIssue({ code: 'custom', path: ['failureCode'], message: 'required when valid is false' })
+      }
+      if (value.valid && (value.failureCode !== undefined || value.failureMessage !== undefined)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['failureCode'],
+          message: 'only allowed when valid is false',
+        })
+      }
+    }),
+)
 
 function invalidRecord(what: string, error: z.ZodError): StorageError {
   return new StorageError({

@@ -43,38 +43,44 @@ export interface ValidateEntryOptions {
   ownSignatures?: OwnSignatures
 }
 
-const nonEmpty = z.string().min(1)
+const nonEmpty = z.lazy(() => z.string().min(1))
 
 // Minimal, non-strict schemas: unknown members are dropped (as Rekor's generated models do), never stored.
-const HashedRekordSchema = z.object({
-  kind: z.literal('hashedrekord'),
-  apiVersion: z.literal('0.0.1'),
-  spec: z.object({
-    data: z.object({
-      hash: z.object({ algorithm: z.enum(['sha256', 'sha384', 'sha512']), value: nonEmpty }),
+const HashedRekordSchema = z.lazy(() =>
+  z.object({
+    kind: z.literal('hashedrekord'),
+    apiVersion: z.literal('0.0.1'),
+    spec: z.object({
+      data: z.object({
+        hash: z.object({ algorithm: z.enum(['sha256', 'sha384', 'sha512']), value: nonEmpty }),
+      }),
+      signature: z.object({ content: nonEmpty, publicKey: z.object({ content: nonEmpty }) }),
     }),
-    signature: z.object({ content: nonEmpty, publicKey: z.object({ content: nonEmpty }) }),
   }),
-})
+)
 
-const DsseSchema = z.object({
-  kind: z.literal('dsse'),
-  apiVersion: z.literal('0.0.1'),
-  spec: z.object({
-    proposedContent: z.object({ envelope: nonEmpty, verifiers: z.array(nonEmpty).min(1).max(16) }),
+const DsseSchema = z.lazy(() =>
+  z.object({
+    kind: z.literal('dsse'),
+    apiVersion: z.literal('0.0.1'),
+    spec: z.object({
+      proposedContent: z.object({ envelope: nonEmpty, verifiers: z.array(nonEmpty).min(1).max(16) }),
+    }),
   }),
-})
+)
 
-const EnvelopeSchema = z.object({
-  payloadType: nonEmpty,
-  payload: z.string(),
-  signatures: z
-    .array(z.object({ sig: nonEmpty, keyid: z.string().optional() }))
-    .min(1)
-    .max(16),
-})
+const EnvelopeSchema = z.lazy(() =>
+  z.object({
+    payloadType: nonEmpty,
+    payload: z.string(),
+    signatures: z
+      .array(z.object({ sig: nonEmpty, keyid: z.string().optional() }))
+      .min(1)
+      .max(16),
+  }),
+)
 
-const KindSchema = z.object({ kind: z.string(), apiVersion: z.string() })
+const KindSchema = z.lazy(() => z.object({ kind: z.string(), apiVersion: z.string() }))
 
 interface ParsedKey {
   key: KeyObject

@@ -34,33 +34,39 @@ export const STATUS_BY_CODE: Record<TlogErrorCode, ContentfulStatusCode> = {
   TLOG_TSA_KEY_INVALID: 500,
 }
 
-const DECIMAL = z
-  .string()
-  .regex(/^(?:0|[1-9][0-9]{0,15})$/)
-  .transform(Number)
-  .pipe(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
-const ENTRY_ID = z.string().regex(/^(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{80})$/)
-const TREE_ID = z.string().regex(/^[1-9][0-9]{0,18}$/)
+const DECIMAL = z.lazy(() =>
+  z
+    .string()
+    .regex(/^(?:0|[1-9][0-9]{0,15})$/)
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)),
+)
+const ENTRY_ID = z.lazy(() => z.string().regex(/^(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{80})$/))
+const TREE_ID = z.lazy(() => z.string().regex(/^[1-9][0-9]{0,18}$/))
 
-const RetrieveSchema = z.strictObject({
-  entryUUIDs: z.array(ENTRY_ID).optional(),
-  logIndexes: z.array(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)).optional(),
-  entries: z.array(z.unknown()).optional(),
-})
+const RetrieveSchema = z.lazy(() =>
+  z.strictObject({
+    entryUUIDs: z.array(ENTRY_ID).optional(),
+    logIndexes: z.array(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)).optional(),
+    entries: z.array(z.unknown()).optional(),
+  }),
+)
 
-const SearchSchema = z.strictObject({
-  hash: z.string().optional(),
-  publicKey: z
-    .object({
-      format: z.enum(['x509', 'pgp', 'minisign', 'ssh', 'tuf']),
-      content: z.string().optional(),
-      url: z.string().optional(),
-    })
-    .optional(),
-  email: z.string().optional(),
-  subject: z.string().optional(),
-  operator: z.enum(['and', 'or']).optional(),
-})
+const SearchSchema = z.lazy(() =>
+  z.strictObject({
+    hash: z.string().optional(),
+    publicKey: z
+      .object({
+        format: z.enum(['x509', 'pgp', 'minisign', 'ssh', 'tuf']),
+        content: z.string().optional(),
+        url: z.string().optional(),
+      })
+      .optional(),
+    email: z.string().optional(),
+    subject: z.string().optional(),
+    operator: z.enum(['and', 'or']).optional(),
+  }),
+)
 
 class ApiError extends Error {
   constructor(

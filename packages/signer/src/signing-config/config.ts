@@ -12,31 +12,42 @@ export const SIGNING_CONFIG_TUF_TARGET = 'signing_config.v0.2.json'
 export const SUPPORTED_API_VERSIONS = { rekor: [1, 2], tsa: [1], ca: [1], oidc: [1] } as const
 
 // Dates are accepted too, so an already parsed config parses again unchanged.
-const Timestamp = z.union([z.date(), z.iso.datetime({ offset: true }).transform((value) => new Date(value))])
-const ServiceSchema = z.object({
-  url: z.url({ protocol: /^https?$/ }),
-  majorApiVersion: z.number().int().positive(),
-  validFor: z.object({ start: Timestamp, end: Timestamp.optional() }),
-  operator: z.string().optional(),
-})
-const SelectorSchema = z
-  .object({
-    selector: z.enum(['ALL', 'ANY', 'EXACT']),
-    count: z.number().int().nonnegative().optional(),
-  })
-  .refine((config) => config.selector !== 'EXACT' || (config.count ?? 0) > 0, 'EXACT needs a positive count')
+const Timestamp = z.lazy(() =>
+  z.union([z.date(), z.iso.datetime({ offset: true }).transform((value) => new Date(value))]),
+)
+const ServiceSchema = z.lazy(() =>
+  z.object({
+    url: z.url({ protocol: /^https?$/ }),
+    majorApiVersion: z.number().int().positive(),
+    validFor: z.object({ start: Timestamp, end: Timestamp.optional() }),
+    operator: z.string().optional(),
+  }),
+)
+const SelectorSchema = z.lazy(() =>
+  z
+    .object({
+      selector: z.enum(['ALL', 'ANY', 'EXACT']),
+      count: z.number().int().nonnegative().optional(),
+    })
+    .refine(
+      (config) => config.selector !== 'EXACT' || (config.count ?? 0) > 0,
+      'EXACT needs a positive count',
+    ),
+)
 
 // Sigstore's own JSON is protobuf JSON: absent lists mean empty. Unknown fields are kept out, not rejected, so a
 // newer config still loads.
-const SigningConfigSchema = z.object({
-  mediaType: z.literal(SIGNING_CONFIG_MEDIA_TYPE),
-  caUrls: z.array(ServiceSchema).default([]),
-  oidcUrls: z.array(ServiceSchema).default([]),
-  rekorTlogUrls: z.array(ServiceSchema).default([]),
-  tsaUrls: z.array(ServiceSchema).default([]),
-  rekorTlogConfig: SelectorSchema.optional(),
-  tsaConfig: SelectorSchema.optional(),
-})
+const SigningConfigSchema = z.lazy(() =>
+  z.object({
+    mediaType: z.literal(SIGNING_CONFIG_MEDIA_TYPE),
+    caUrls: z.array(ServiceSchema).default([]),
+    oidcUrls: z.array(ServiceSchema).default([]),
+    rekorTlogUrls: z.array(ServiceSchema).default([]),
+    tsaUrls: z.array(ServiceSchema).default([]),
+    rekorTlogConfig: SelectorSchema.optional(),
+    tsaConfig: SelectorSchema.optional(),
+  }),
+)
 
 /** A parsed SigningConfig v0.2 (dates as `Date`). */
 export type SigningConfig = z.infer<typeof SigningConfigSchema>

@@ -22,37 +22,45 @@ import { type AcceptedKeyDetails, acceptedKeyDetails, KEY_DETAILS } from './key-
  */
 export const MAX_V2_BODY_BYTES = 65_535
 
-const bytesField = z.string().min(1)
+const bytesField = z.lazy(() => z.string().min(1))
 
 // protobuf-JSON (camelCase names, bytes as base64, enums by name) of rekor/v2 CreateEntryRequest. Unknown members
 // are dropped, as grpc-gateway's unmarshaller does; nothing of them is stored.
-const VerifierSchema = z.object({
-  keyDetails: z.enum(KEY_DETAILS),
-  publicKey: z.object({ rawBytes: bytesField }).optional(),
-  x509Certificate: z.object({ rawBytes: bytesField }).optional(),
-})
-
-const HashedRekordRequestSchema = z.object({
-  digest: bytesField,
-  signature: z.object({ content: bytesField, verifier: VerifierSchema }),
-})
-
-const DsseRequestSchema = z.object({
-  envelope: z.object({
-    payload: z.string(),
-    payloadType: z.string().min(1),
-    signatures: z
-      .array(z.object({ sig: bytesField, keyid: z.string().optional() }))
-      .min(1)
-      .max(16),
+const VerifierSchema = z.lazy(() =>
+  z.object({
+    keyDetails: z.enum(KEY_DETAILS),
+    publicKey: z.object({ rawBytes: bytesField }).optional(),
+    x509Certificate: z.object({ rawBytes: bytesField }).optional(),
   }),
-  verifiers: z.array(VerifierSchema).min(1).max(16),
-})
+)
 
-const CreateEntryRequestSchema = z.object({
-  hashedRekordRequestV002: HashedRekordRequestSchema.optional(),
-  dsseRequestV002: DsseRequestSchema.optional(),
-})
+const HashedRekordRequestSchema = z.lazy(() =>
+  z.object({
+    digest: bytesField,
+    signature: z.object({ content: bytesField, verifier: VerifierSchema }),
+  }),
+)
+
+const DsseRequestSchema = z.lazy(() =>
+  z.object({
+    envelope: z.object({
+      payload: z.string(),
+      payloadType: z.string().min(1),
+      signatures: z
+        .array(z.object({ sig: bytesField, keyid: z.string().optional() }))
+        .min(1)
+        .max(16),
+    }),
+    verifiers: z.array(VerifierSchema).min(1).max(16),
+  }),
+)
+
+const CreateEntryRequestSchema = z.lazy(() =>
+  z.object({
+    hashedRekordRequestV002: HashedRekordRequestSchema.optional(),
+    dsseRequestV002: DsseRequestSchema.optional(),
+  }),
+)
 
 type VerifierJson = z.infer<typeof VerifierSchema>
 

@@ -133,16 +133,18 @@ export function parseTimestampRequest(der: Uint8Array): TimestampRequest {
 
 // The JSON body Sigstore's TSA accepts and @sigstore/sign's TSAWitness sends. Unknown members are ignored, as the
 // Go server ignores them; only `artifactHash` and `hashAlgorithm` are required.
-const JsonTimestampRequestSchema = z.object({
-  artifactHash: z.string().max(4 * 1024),
-  hashAlgorithm: z.string().max(32),
-  certificates: z.boolean().optional(),
-  nonce: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-  tsaPolicyOID: z
-    .string()
-    .regex(/^[0-2](?:\.(?:0|[1-9][0-9]{0,17})){1,40}$/)
-    .optional(),
-})
+const JsonTimestampRequestSchema = z.lazy(() =>
+  z.object({
+    artifactHash: z.string().max(4 * 1024),
+    hashAlgorithm: z.string().max(32),
+    certificates: z.boolean().optional(),
+    nonce: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    tsaPolicyOID: z
+      .string()
+      .regex(/^[0-2](?:\.(?:0|[1-9][0-9]{0,17})){1,40}$/)
+      .optional(),
+  }),
+)
 
 /**
  * Parses the JSON form of a timestamp request: `{ artifactHash: base64, hashAlgorithm: "sha256" | "sha384" |

@@ -104,13 +104,15 @@ export function checkTsaMaterial(material: TsaMaterial): void {
 }
 
 // The file format: one JSON document, written once, atomically, mode 0600.
-const MaterialFileSchema = z.object({
-  version: z.literal(1),
-  caPrivateKey: z.string(),
-  caCertificate: z.string(),
-  tsaPrivateKey: z.string(),
-  tsaCertificate: z.string(),
-})
+const MaterialFileSchema = z.lazy(() =>
+  z.object({
+    version: z.literal(1),
+    caPrivateKey: z.string(),
+    caCertificate: z.string(),
+    tsaPrivateKey: z.string(),
+    tsaCertificate: z.string(),
+  }),
+)
 
 function toFileText(material: TsaMaterial): string {
   return `${JSON.stringify(
