@@ -1,22 +1,20 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { defineConfig } from 'tsup'
+import { defineConfig, type Options } from 'tsup'
 import { packageBuild } from '../../tsup.base.ts'
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string
 }
 const define = { __CERTUS_CLI_VERSION__: JSON.stringify(version) }
-// The signer starts its signing threads from `./signing-worker.js` beside the module that spawns them; bundled,
-// that module is one of our chunks, so the thread body is an entry of the executable's build too.
-// Start-up (issue 11): zod re-exports all ~45 of its error-message locales (`z.locales`, `z.core.locales`), about half of
-// zod's code. No Certus code picks a locale (zod keeps English, its default, whichever way), so the executable gets an
-// empty `z.locales` and every command reads and compiles ~370 KB less.
-const zodWithoutLocales = {
+// Start-up (issue 11): zod re-exports all ~45 of its error-message locales (`z.locales`, `z.core.locales`), about
+// half of zod's code. No Certus code picks a locale (zod keeps English, its default, whichever way), so the
+// executable gets empty `locales` namespaces and every command reads and compiles ~370 KB less.
+const zodWithoutLocales: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'zod-without-locales',
-  setup(build: { onResolve: Function; onLoad: Function }) {
-    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args: { importer: string }) =>
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
       /[\\/]zod[\\/]v4[\\/](classic|core|mini)[\\/]/.test(args.importer)
         ? { path: 'zod-locales', namespace: 'zod-without-locales' }
         : undefined,
@@ -24,6 +22,8 @@ const zodWithoutLocales = {
     build.onLoad({ filter: /.*/, namespace: 'zod-without-locales' }, () => ({ contents: 'export {}' }))
   },
 }
+// The signer starts its signing threads from `./signing-worker.js` beside the module that spawns them; bundled,
+// that module is one of our chunks, so the thread body is an entry of the executable's build too.
 const signerDir = dirname(createRequire(import.meta.url).resolve('@certus-trust/signer/package.json'))
 
 export default defineConfig([

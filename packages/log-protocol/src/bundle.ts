@@ -57,6 +57,7 @@ export function toBundleTransparencyLogEntry(entry: LogEntry): TransparencyLogEn
   return result
 }
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const Int64String = z.lazy(() =>
   z
     .union([z.string().regex(/^(?:0|[1-9][0-9]*)$/), z.number().int().nonnegative()])

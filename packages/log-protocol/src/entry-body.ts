@@ -132,6 +132,7 @@ export function buildHashedRekordProposedEntry(input: {
   }
 }
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const DsseEnvelopeSchema = z.lazy(() =>
   z.object({
     payload: z.string(),

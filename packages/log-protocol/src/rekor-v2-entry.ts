@@ -133,6 +133,7 @@ export function buildDsseRequestV002(input: {
   }
 }
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const Base64Bytes = z.lazy(() =>
   z
     .string()

@@ -74,6 +74,7 @@ export interface V2EntryCreator {
   ): Promise<TransparencyLogEntryJson>
 }
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const Int64 = z.lazy(() =>
   z.union([z.string().regex(/^(?:0|[1-9][0-9]*)$/), z.number().int().nonnegative()]).transform(String),
 )

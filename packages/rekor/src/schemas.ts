@@ -2,6 +2,7 @@ import { z } from 'zod'
 
 // Upstream (Rekor) response schemas: minimal and non-strict, so Rekor adding a field breaks nothing.
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const Hex64 = z.lazy(() => z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex characters'))
 const EntryKey = z.lazy(() =>
   z.string().regex(/^(?:[0-9a-f]{16})?[0-9a-f]{64}$/, 'expected a 64- or 80-hex entry ID'),

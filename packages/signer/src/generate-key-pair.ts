@@ -44,6 +44,7 @@ export interface GeneratedKeyPair extends KeyInfo {
   publicKey: KeyObject
 }
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const OptionsSchema = z.lazy(() =>
   z.strictObject({
     algorithm: z.enum(['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-pkcs1v15', 'rsa-pss']).optional(),

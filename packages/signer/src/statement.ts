@@ -27,6 +27,7 @@ export interface Statement<Predicate = unknown> {
   predicate: Predicate
 }
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const HexDigest = z.lazy(() => z.string().regex(/^[0-9a-f]+$/, 'digests must be lower-case hex'))
 const SubjectSchema = z.lazy(() =>
   z.strictObject({

@@ -6,6 +6,7 @@ import type { UnrecordedLeafQuery } from './storage.js'
 
 // Rekor tree IDs are positive signed 63-bit integers, carried as decimal strings.
 const MAX_TREE_ID = 9223372036854775807n
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 // One refinement: zod keeps checking after a failed regex, and BigInt() would throw on non-digits.
 const TreeIdSchema = z.lazy(() =>
   z

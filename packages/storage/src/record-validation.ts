@@ -16,6 +16,7 @@ import type {
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const lower = (value: string) => value.toLowerCase()
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const UuidSchema = z.lazy(() =>
   z.string().transform(lower).pipe(z.string().regex(UUID_PATTERN, 'expected a UUID')),
 )

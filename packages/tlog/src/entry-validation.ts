@@ -43,6 +43,7 @@ export interface ValidateEntryOptions {
   ownSignatures?: OwnSignatures
 }
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const nonEmpty = z.lazy(() => z.string().min(1))
 
 // Minimal, non-strict schemas: unknown members are dropped (as Rekor's generated models do), never stored.

@@ -34,6 +34,7 @@ export const STATUS_BY_CODE: Record<TlogErrorCode, ContentfulStatusCode> = {
   TLOG_TSA_KEY_INVALID: 500,
 }
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const DECIMAL = z.lazy(() =>
   z
     .string()

@@ -11,6 +11,7 @@ export const SIGNING_CONFIG_TUF_TARGET = 'signing_config.v0.2.json'
 /** Major API versions of each service this package can talk to. */
 export const SUPPORTED_API_VERSIONS = { rekor: [1, 2], tsa: [1], ca: [1], oidc: [1] } as const
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 // Dates are accepted too, so an already parsed config parses again unchanged.
 const Timestamp = z.lazy(() =>
   z.union([z.date(), z.iso.datetime({ offset: true }).transform((value) => new Date(value))]),

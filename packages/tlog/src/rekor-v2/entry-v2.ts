@@ -22,6 +22,7 @@ import { type AcceptedKeyDetails, acceptedKeyDetails, KEY_DETAILS } from './key-
  */
 export const MAX_V2_BODY_BYTES = 65_535
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const bytesField = z.lazy(() => z.string().min(1))
 
 // protobuf-JSON (camelCase names, bytes as base64, enums by name) of rekor/v2 CreateEntryRequest. Unknown members

@@ -131,6 +131,7 @@ export function parseTimestampRequest(der: Uint8Array): TimestampRequest {
   }
 }
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 // The JSON body Sigstore's TSA accepts and @sigstore/sign's TSAWitness sends. Unknown members are ignored, as the
 // Go server ignores them; only `artifactHash` and `hashAlgorithm` are required.
 const JsonTimestampRequestSchema = z.lazy(() =>

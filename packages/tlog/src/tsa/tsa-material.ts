@@ -103,6 +103,7 @@ export function checkTsaMaterial(material: TsaMaterial): void {
     fail('TLOG_TSA_KEY_INVALID', 'the TSA certificate must carry exactly the id-kp-timeStamping EKU')
 }
 
+// Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 // The file format: one JSON document, written once, atomically, mode 0600.
 const MaterialFileSchema = z.lazy(() =>
   z.object({
