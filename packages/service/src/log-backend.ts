@@ -9,7 +9,7 @@ import {
   type TimestampAuthority,
   TlogError,
   type TransparencyLog,
-} from '@certus-trust/tlog'
+} from '@certus-trust/tlog/log'
 import type { ServiceConfig } from './config.js'
 import { RECORD_DUE_SEARCH_KEY } from './reconcile.js'
 
