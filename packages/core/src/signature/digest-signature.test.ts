@@ -24,6 +24,19 @@ function flipByte(bytes: Uint8Array, index: number): Uint8Array {
   return copy
 }
 
+/** The node:crypto public key of an uncompressed P-256 point. */
+function p256PublicKey(raw: Uint8Array): KeyObject {
+  return createPublicKey({
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: Buffer.from(raw.subarray(1, 33)).toString('base64url'),
+      y: Buffer.from(raw.subarray(33)).toString('base64url'),
+    },
+    format: 'jwk',
+  })
+}
+
 const ALGORITHMS: HashAlgorithm[] = ['sha256', 'sha384', 'sha512']
 
 describe('verifyDigestSignature: ECDSA', () => {
@@ -100,15 +113,7 @@ describe('verifyDigestSignature: ECDSA', () => {
   it('verifies a signature over the all-zero digest (u1 = 0: no base multiplication)', () => {
     const secret = p256.utils.randomSecretKey()
     const raw = p256.getPublicKey(secret, false)
-    const publicKey = createPublicKey({
-      key: {
-        kty: 'EC',
-        crv: 'P-256',
-        x: Buffer.from(raw.subarray(1, 33)).toString('base64url'),
-        y: Buffer.from(raw.subarray(33)).toString('base64url'),
-      },
-      format: 'jwk',
-    })
+    const publicKey = p256PublicKey(raw)
     const zero = new Uint8Array(32)
     const signature = p256.sign(zero, secret, { prehash: false, format: 'der' })
     expect(verifyDigestSignature(publicKey, 'sha256', zero, signature)).toBe(true)
@@ -120,15 +125,7 @@ describe('verifyDigestSignature: ECDSA', () => {
     const secret = p256.utils.randomSecretKey()
     const d = Fn.fromBytes(secret)
     const raw = p256.getPublicKey(secret, false)
-    const publicKey = createPublicKey({
-      key: {
-        kty: 'EC',
-        crv: 'P-256',
-        x: Buffer.from(raw.subarray(1, 33)).toString('base64url'),
-        y: Buffer.from(raw.subarray(33)).toString('base64url'),
-      },
-      format: 'jwk',
-    })
+    const publicKey = p256PublicKey(raw)
     const emptyDigest = Fn.create(BigInt(`0x${createHash('sha256').update('').digest('hex')}`))
     // A valid signature (r, s) over digest z = z0 + r·t (mod n): the shift a = (z − z0)/r is then t.
     const signWithShift = (shift: (r: bigint) => bigint) => {
