@@ -17,13 +17,10 @@
  *
  *   pnpm --silent bench:sign --json        (CERTUS_BENCH_SECONDS=3 per cell by default)
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import {
   type OpenedTrustService,
   openTrustService,
@@ -34,6 +31,7 @@ import { defaultStorageConfig } from '@certus-trust/service/storage'
 import { defaultSigningThreadCount } from '@certus-trust/signer'
 import pg from 'pg'
 import { runLoad } from '../test/load-runner.js'
+import { startServerProcess } from './server-process.js'
 
 const SECONDS = Number(process.env.CERTUS_BENCH_SECONDS ?? 3)
 const SIGNING_THREADS = Number(process.env.CERTUS_TRUST_SIGNING_THREADS ?? defaultSigningThreadCount())
@@ -159,48 +157,6 @@ async function throwawayDatabase(): Promise<{ url: string; drop(): Promise<void>
       await client.end()
     },
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
-/** Starts `dist/main.js` (what `pnpm start` runs) on memory storage and waits until it is healthy. */
-async function startServerProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort()
-  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
-  const child = spawn(process.execPath, [main], {
-    env: {
-      ...process.env,
-      CERTUS_TRUST_PORT: String(port),
-      CERTUS_TRUST_HOST: '127.0.0.1',
-      CERTUS_TRUST_DATA_DIR: dataDir,
-      CERTUS_TRUST_STORAGE: 'memory',
-      CERTUS_TRUST_LOG_LEVEL: 'silent',
-      CERTUS_TRUST_RATE_LIMIT: '0',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
-    const healthy = await fetch(`${url}/v1/health`).then(
-      (response) => response.ok,
-      () => false,
-    )
-    if (healthy) return { url, child }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  child.kill('SIGKILL')
-  throw new Error('server did not become healthy within 60 s')
 }
 
 async function httpBenchmarks(): Promise<{ sign: number; signP99: number; verify: number }> {

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { StorageError } from './errors.js'
-import type { LogLeaf, LogTree, LogWriteTransaction } from './log-storage.js'
+import type { LogLeaf, LogTree, LogTreeHead, LogWriteTransaction } from './log-storage.js'
 import type { NewSignedArtifact, NewVerificationRecord, SignedArtifact } from './records.js'
 import type { Storage } from './storage.js'
 
@@ -112,6 +112,17 @@ async function expectInvalidRecord(promise: Promise<unknown>, message: string, p
   expect(error.message).toBe(message)
   const issues = error.details.issues as Array<{ path: string }>
   expect(issues.map((issue) => issue.path)).toContain(path)
+}
+
+/** A tree head of `treeSize` whose root is `bytes32(seed)`. */
+function treeHead(treeId: string, treeSize: number, seed: number): LogTreeHead {
+  return {
+    treeId,
+    treeSize,
+    rootHash: bytes32(seed),
+    checkpoint: `certus.test - ${treeId}\n${treeSize}\nroot\n\n— sig\n`,
+    createdAt: at(treeSize),
+  }
 }
 
 function isPlainBytes(value: unknown): boolean {
@@ -861,13 +872,7 @@ export function runStorageContract(options: StorageContractOptions): void {
 
       it('records tree heads once per size and returns the latest', async () => {
         expect(await storage.getLatestTreeHead(TREE)).toBeUndefined()
-        const head = (treeSize: number, seed: number) => ({
-          treeId: TREE,
-          treeSize,
-          rootHash: bytes32(seed),
-          checkpoint: `certus.test - ${TREE}\n${treeSize}\nroot\n\n— sig\n`,
-          createdAt: at(treeSize),
-        })
+        const head = (treeSize: number, seed: number) => treeHead(TREE, treeSize, seed)
         await storage.withTreeLock(TREE, (tx) => tx.putTreeHead(head(0, 1)))
         await storage.withTreeLock(TREE, async (tx) => {
           await tx.appendLeaves([leaf(TREE, 0), leaf(TREE, 1)])
@@ -894,13 +899,7 @@ export function runStorageContract(options: StorageContractOptions): void {
       })
 
       it("answers a transaction's reads of its locked tree from its own writes", async () => {
-        const head = (treeSize: number, seed: number) => ({
-          treeId: TREE,
-          treeSize,
-          rootHash: bytes32(seed),
-          checkpoint: `certus.test - ${TREE}\n${treeSize}\nroot\n\n— sig\n`,
-          createdAt: at(treeSize),
-        })
+        const head = (treeSize: number, seed: number) => treeHead(TREE, treeSize, seed)
         await storage.withTreeLock(TREE, async (tx) => {
           await tx.appendLeaves([leaf(TREE, 0)])
           await tx.putTreeHead(head(1, 1))

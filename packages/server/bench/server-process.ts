@@ -1,0 +1,49 @@
+/** The server process the HTTP benchmarks load: `dist/main.js` (what `pnpm start` runs) on memory storage. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/** Starts `dist/main.js` (what `pnpm start` runs) on memory storage and waits until it is healthy. */
+export async function startServerProcess(
+  dataDir: string,
+  nodeArgs: string[] = [],
+): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort()
+  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+  const child = spawn(process.execPath, [...nodeArgs, main], {
+    env: {
+      ...process.env,
+      CERTUS_TRUST_PORT: String(port),
+      CERTUS_TRUST_HOST: '127.0.0.1',
+      CERTUS_TRUST_DATA_DIR: dataDir,
+      CERTUS_TRUST_STORAGE: 'memory',
+      CERTUS_TRUST_LOG_LEVEL: 'silent',
+      CERTUS_TRUST_RATE_LIMIT: '0',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
+    const healthy = await fetch(`${url}/v1/health`).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (healthy) return { url, child }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  child.kill('SIGKILL')
+  throw new Error('server did not become healthy within 60 s')
+}
