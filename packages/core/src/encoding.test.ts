@@ -22,6 +22,9 @@ describe('fromBase64', () => {
     expect(fromBase64('aGVsbG8')).toBeUndefined()
     expect(fromBase64('aGVs=G8=')).toBeUndefined()
     expect(fromBase64('aGV===')).toBeUndefined()
+    // Non-zero padding bits are not canonical but are in the grammar (other readers accept them): decoded.
+    expect(fromBase64('aGVsbG9=')).toEqual(fromBase64('aGVsbG8='))
+    expect(fromBase64('aGVsbG8=\n')).toBeUndefined()
   })
 })
 

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, type KeyObject, X509Certificate } from 'no
 import {
   bytesEqual,
   canonicalJson,
+  deepFreeze,
   fromAnyBase64,
   fromBase64,
   fromHex,
@@ -238,11 +239,26 @@ function issuePath(error: z.ZodError): string {
   return issue ? `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}` : '(unknown)'
 }
 
+// One signing reads its entry's body three times (the signer's check of the log's answer, the bundle's tlog entry,
+// the record's fields), so recent results are kept: deep-frozen, so that no caller can change another's copy, and
+// keyed by the exact base64 text. A failed parse is never kept.
+const RECENT_BODIES = 128
+const recentBodies = new Map<string, EntryBody>()
+
 /**
- * Decodes and validates a base64 entry body (hashedrekord 0.0.1, dsse 0.0.1 or intoto 0.0.2).
+ * Decodes and validates a base64 entry body (hashedrekord 0.0.1, dsse 0.0.1 or intoto 0.0.2). The result is frozen.
  * @throws RekorError `REKOR_BODY_INVALID` naming the offending field.
  */
 export function parseEntryBody(bodyBase64: string): EntryBody {
+  const known = recentBodies.get(bodyBase64)
+  if (known) return known
+  const body = deepFreeze(decodeEntryBody(bodyBase64))
+  if (recentBodies.size >= RECENT_BODIES) recentBodies.delete(recentBodies.keys().next().value as string)
+  recentBodies.set(bodyBase64, body)
+  return body
+}
+
+function decodeEntryBody(bodyBase64: string): EntryBody {
   const bytes = fromBase64(bodyBase64)
   if (!bytes) fail('REKOR_BODY_INVALID', 'entry body is not base64')
   let json: unknown

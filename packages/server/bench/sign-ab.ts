@@ -4,7 +4,9 @@
  * flight, `sha256:` digests) in alternating slices; per round it compares the signing rate and the process CPU time
  * per signing (what other processes' load disturbs least), and prints the medians of the per-round ratios.
  *
- *   tsx bench/sign-ab.ts <before-repo> <after-repo> [memory|embedded] [rounds] [slice-ms]
+ *   tsx bench/sign-ab.ts <before-repo> <after-repo> [memory|embedded|postgres] [rounds] [slice-ms]
+ *
+ * postgres: one throwaway database per side on CERTUS_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -24,16 +26,39 @@ type Service = {
   close(): Promise<void>
 }
 
+const ADMIN_URL = process.env.CERTUS_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const databases: string[] = []
+
+/** A throwaway database for one side of a postgres run (dropped at the end). */
+async function database(label: string): Promise<string> {
+  const pg = (await import('pg')).default
+  const name = `certus_sign_ab_${label}_${process.pid}`
+  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  await admin.connect()
+  await admin.query(`drop database if exists ${name} with (force)`)
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  databases.push(name)
+  const url = new URL(ADMIN_URL)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+async function storageFor(label: string, dataDir: string): Promise<unknown> {
+  if (backend === 'memory') return { kind: 'memory' }
+  if (backend === 'postgres') return { kind: 'postgres', connectionString: await database(label) }
+  return { kind: 'sqlite', path: join(dataDir, 'certus.db') }
+}
+
 async function open(repo: string, label: string): Promise<{ opened: Service; dataDir: string }> {
   const entry = pathToFileURL(resolve(repo, 'packages/service/dist/index.js')).href
   const module = (await import(entry)) as {
     openTrustService(config: unknown): Promise<Service>
-    defaultStorageConfig(dataDir: string): unknown
   }
   const dataDir = await mkdtemp(join(os.tmpdir(), `certus-sign-ab-${label}-`))
   const opened = await module.openTrustService({
     dataDir,
-    storage: backend === 'memory' ? { kind: 'memory' } : module.defaultStorageConfig(dataDir),
+    storage: await storageFor(label, dataDir),
     signingKeyPath: join(dataDir, 'signing.key'),
     logKeyPath: join(dataDir, 'log.key'),
     keyless: { enabled: false },
@@ -99,3 +124,10 @@ await before.opened.close()
 await after.opened.close()
 await rm(before.dataDir, { recursive: true, force: true })
 await rm(after.dataDir, { recursive: true, force: true })
+if (databases.length > 0) {
+  const pg = (await import('pg')).default
+  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  await admin.connect()
+  for (const name of databases) await admin.query(`drop database if exists ${name} with (force)`)
+  await admin.end()
+}

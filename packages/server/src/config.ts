@@ -1,3 +1,4 @@
+import { deepFreeze } from '@certus-trust/core'
 import {
   readServiceEnv,
   SERVICE_ENV_VARIABLES,
@@ -351,12 +352,4 @@ function configError(problems: string[]): ServerError {
     message: `invalid configuration:\n  ${problems.join('\n  ')}`,
     details: { variables },
   })
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner)
-    Object.freeze(value)
-  }
-  return value
 }

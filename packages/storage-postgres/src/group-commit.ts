@@ -9,12 +9,19 @@ interface Call<I, T> {
   reject: (error: unknown) => void
 }
 
+/** What became of one item of a group. */
+export type GroupOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown }
+
 /** How a group writes its items. */
 export interface GroupWriter<I, T> {
   /** Writes one item (the isolated path: one savepoint per item). */
   one(session: SqlSession, item: I): Promise<T>
-  /** Writes a whole group in one statement where it can (the fast path); results in the items' order. */
-  many?(session: SqlSession, items: I[]): Promise<T[]>
+  /**
+   * Writes a whole group with one statement, outside an explicit transaction (the fast path: the statement commits
+   * by itself, atomically, in one round trip). Returns each item's outcome in the items' order; rejects only when
+   * the statement failed, and then nothing was written.
+   */
+  many?(session: SqlSession, items: I[]): Promise<Array<GroupOutcome<T>>>
 }
 
 /**
@@ -50,30 +57,30 @@ export class GroupCommit<I, T> {
   }
 
   async #commit(calls: Array<Call<I, T>>): Promise<void> {
-    // Fast path: the whole group in one transaction — one statement for all of it where the writer has one, else one
-    // round trip per write. Conflicts are rare (a retried idempotency key, a duplicate entry); if any write fails,
-    // nothing of this attempt is kept and the group is written again with a savepoint per write, so only the failing
-    // writes fail.
+    // Fast path: the whole group in one statement where the writer has one (no BEGIN/COMMIT around it), else in one
+    // transaction with a round trip per write. Conflicts are rare (a retried idempotency key, a duplicate entry); if
+    // the statement or the transaction fails, nothing of this attempt is kept and the group is written again with a
+    // savepoint per write, so only the failing writes fail.
     const { writer } = this
     const items = calls.map((call) => call.item)
+    let outcomes: Array<GroupOutcome<T>>
     try {
-      const values = await this.driver.transaction(async (session) => {
-        if (writer.many && items.length > 1) return writer.many(session, items)
-        const written: T[] = []
-        for (const item of items) written.push(await writer.one(session, item))
-        return written
-      })
-      values.forEach((value, position) => {
-        calls[position]!.resolve(value)
-      })
-      return
+      outcomes = writer.many
+        ? await writer.many(this.driver, items)
+        : await this.driver.transaction(async (session) => {
+            const written: Array<GroupOutcome<T>> = []
+            for (const item of items) written.push({ ok: true, value: await writer.one(session, item) })
+            return written
+          })
     } catch {
       await this.#commitIsolated(calls)
+      return
     }
+    settle(calls, outcomes)
   }
 
   async #commitIsolated(calls: Array<Call<I, T>>): Promise<void> {
-    let outcomes: Array<{ ok: true; value: T } | { ok: false; error: unknown }>
+    let outcomes: Array<GroupOutcome<T>>
     try {
       outcomes = await this.driver.transaction(async (session) => {
         const results: typeof outcomes = []
@@ -98,9 +105,13 @@ export class GroupCommit<I, T> {
       for (const call of calls) call.reject(error)
       return
     }
-    outcomes.forEach((outcome, position) => {
-      if (outcome.ok) calls[position]!.resolve(outcome.value)
-      else calls[position]!.reject(outcome.error)
-    })
+    settle(calls, outcomes)
   }
+}
+
+function settle<I, T>(calls: Array<Call<I, T>>, outcomes: Array<GroupOutcome<T>>): void {
+  outcomes.forEach((outcome, position) => {
+    if (outcome.ok) calls[position]!.resolve(outcome.value)
+    else calls[position]!.reject(outcome.error)
+  })
 }

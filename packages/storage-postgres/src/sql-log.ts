@@ -76,19 +76,24 @@ const statements: SqlLogStatements<SqlSession> = {
     for (const chunk of chunks(leaves, ROWS_PER_INSERT)) {
       const params: unknown[] = []
       for (const leaf of chunk) rows.leafValues(leaf, params)
-      await session.query(
-        `INSERT INTO certus_log_leaves (${LEAF_COLUMNS}) VALUES ${valuesList(chunk.length, 7, 0, ['', '::bigint', '::bytea', '::bytea', '::bigint', '::bytea', '::text[]'])}`,
-        params,
-      )
+      const insertLeaves = `INSERT INTO certus_log_leaves (${LEAF_COLUMNS}) VALUES ${valuesList(chunk.length, 7, 0, ['', '::bigint', '::bytea', '::bytea', '::bigint', '::bytea', '::text[]'])}`
       const keys = chunk.flatMap((leaf) =>
         leaf.searchKeys.map((key) => [key, treeId, leaf.leafIndex] as const),
       )
-      for (const keyChunk of chunks(keys, ROWS_PER_INSERT)) {
+      const insertKeys = (rowCount: number, offset: number) =>
+        `INSERT INTO certus_log_search_keys (search_key, tree_id, leaf_index) VALUES ${valuesList(rowCount, 3, offset, ['', '', '::bigint'])}`
+      if (keys.length > 0 && keys.length <= ROWS_PER_INSERT) {
+        // One statement, one round trip: the leaves in a data-modifying CTE, their search keys in the main INSERT
+        // (whose foreign key to the leaves is checked at the end of the statement, when both are in).
         await session.query(
-          `INSERT INTO certus_log_search_keys (search_key, tree_id, leaf_index) VALUES ${valuesList(keyChunk.length, 3, 0, ['', '', '::bigint'])}`,
-          keyChunk.flat(),
+          `WITH inserted_leaves AS (${insertLeaves}) ${insertKeys(keys.length, params.length)}`,
+          [...params, ...keys.flat()],
         )
+        continue
       }
+      await session.query(insertLeaves, params)
+      for (const keyChunk of chunks(keys, ROWS_PER_INSERT))
+        await session.query(insertKeys(keyChunk.length, 0), keyChunk.flat())
     }
   },
   async insertNodes(session, treeId, nodes) {

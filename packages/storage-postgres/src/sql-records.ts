@@ -8,7 +8,7 @@ import {
 } from '@certus-trust/storage/backend'
 import type { ConstraintErrors } from './database-errors.js'
 import type { SqlDriver, SqlSession } from './driver.js'
-import { GroupCommit } from './group-commit.js'
+import { GroupCommit, type GroupOutcome } from './group-commit.js'
 import { POSTGRES_DIALECT, rows } from './sql-rows.js'
 
 /** Runs one public operation: closed check, then driver errors wrapped into StorageError. */
@@ -49,12 +49,16 @@ async function insertArtifact(session: SqlSession, record: SignedArtifact): Prom
 }
 
 /**
- * Inserts a group of signed artifacts in one statement (one round trip), results in the records' order. A record
- * whose idempotency key is already taken — by an earlier record or by a twin in this group — inserts nothing and is
- * answered with the stored one (or `STORAGE_CONFLICT` when it differs), as {@link insertArtifact} does; any other
- * unique-key clash fails the statement, and the group is then written again one savepoint per record.
+ * Inserts a group of signed artifacts in one statement (one round trip, committing by itself), outcomes in the
+ * records' order. A record whose idempotency key is already taken — by an earlier record or by a twin in this group —
+ * inserts nothing and is answered with the stored one (or `STORAGE_CONFLICT` when it differs), as
+ * {@link insertArtifact} does; any other unique-key clash fails the statement (nothing is written), and the group is
+ * then written again one savepoint per record.
  */
-async function insertArtifacts(session: SqlSession, records: SignedArtifact[]): Promise<SignedArtifact[]> {
+async function insertArtifacts(
+  session: SqlSession,
+  records: SignedArtifact[],
+): Promise<Array<GroupOutcome<SignedArtifact>>> {
   const inserted = await session.query(
     `${ARTIFACT_INSERT_INTO} VALUES ${records.map((_, row) => artifactPlaceholders(row)).join(', ')}
      ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${POSTGRES_DIALECT.artifactColumns}`,
@@ -62,24 +66,34 @@ async function insertArtifacts(session: SqlSession, records: SignedArtifact[]): 
   )
   const byId = new Map(inserted.map((row) => [String(row.id), rows.toArtifact(row)]))
   const missingKeys = records.filter((record) => !byId.has(record.id)).map((record) => record.idempotencyKey)
-  const existingByKey = new Map<string, SignedArtifact>()
+  // The inserted records are committed now: from here on a failure is the twins' alone.
+  let existingByKey: Map<string, SignedArtifact> | { error: unknown } = new Map()
   if (missingKeys.length > 0) {
-    const found = await session.query(
-      `SELECT ${POSTGRES_DIALECT.artifactColumns} FROM certus_signed_artifacts WHERE idempotency_key = ANY($1::text[])`,
-      [missingKeys.filter((key) => key !== undefined)],
-    )
-    for (const row of found) {
-      const artifact = rows.toArtifact(row)
-      if (artifact.idempotencyKey !== undefined) existingByKey.set(artifact.idempotencyKey, artifact)
+    try {
+      const found = await session.query(
+        `SELECT ${POSTGRES_DIALECT.artifactColumns} FROM certus_signed_artifacts WHERE idempotency_key = ANY($1::text[])`,
+        [missingKeys.filter((key) => key !== undefined)],
+      )
+      for (const row of found) {
+        const artifact = rows.toArtifact(row)
+        if (artifact.idempotencyKey !== undefined) existingByKey.set(artifact.idempotencyKey, artifact)
+      }
+    } catch (error) {
+      existingByKey = { error }
     }
   }
-  return records.map((record) => {
+  return records.map((record): GroupOutcome<SignedArtifact> => {
     const stored = byId.get(record.id)
-    if (stored) return stored
-    const existing =
-      record.idempotencyKey === undefined ? undefined : existingByKey.get(record.idempotencyKey)
-    if (!existing) throw recordErrors.artifactNotFound()
-    return replayIdempotent(existing, record)
+    if (stored) return { ok: true, value: stored }
+    try {
+      if (!(existingByKey instanceof Map)) throw existingByKey.error
+      const existing =
+        record.idempotencyKey === undefined ? undefined : existingByKey.get(record.idempotencyKey)
+      if (!existing) throw recordErrors.artifactNotFound()
+      return { ok: true, value: replayIdempotent(existing, record) }
+    } catch (error) {
+      return { ok: false, error }
+    }
   })
 }
 

@@ -77,6 +77,17 @@ function sharedStatements(dialect: SqlDialect) {
     searchKey: `SELECT s.tree_id, s.leaf_index FROM certus_log_search_keys s JOIN certus_log_trees t ON t.tree_id = s.tree_id
       WHERE s.search_key = ${p(1)} ORDER BY t.start_index, t.seq, s.leaf_index LIMIT ${p(2)}`,
     latestHead: `SELECT ${head} FROM certus_log_tree_heads WHERE tree_id = ${p(1)} ORDER BY tree_size DESC LIMIT 1`,
+    // Read once under the write lock: the tree's row, its last leaf and its latest head (one round trip for what
+    // every append asks first). Scalar subqueries, so SQLite runs the same SQL.
+    lockedTree: `SELECT ${tree},
+      (SELECT leaf_index FROM certus_log_leaves l WHERE l.tree_id = t.tree_id ORDER BY leaf_index DESC LIMIT 1) AS last_leaf_index,
+      ${['tree_size', 'root_hash', 'checkpoint', 'created_at']
+        .map(
+          (column) =>
+            `(SELECT ${column} FROM certus_log_tree_heads h WHERE h.tree_id = t.tree_id ORDER BY tree_size DESC LIMIT 1) AS head_${column}`,
+        )
+        .join(',\n      ')}
+      FROM certus_log_trees t WHERE t.tree_id = ${p(1)}`,
     treeHead: `SELECT ${head} FROM certus_log_tree_heads WHERE tree_id = ${p(1)} AND tree_size = ${p(2, 'bigint')}`,
     // A head that exists already inserts nothing and returns no row: one round trip for the write and its check.
     insertTreeHead: `INSERT INTO certus_log_tree_heads (${head})
@@ -192,28 +203,86 @@ async function leavesByHash<C>(
   return result
 }
 
+/**
+ * What a write transaction knows of its locked tree without asking again. Under the lock the transaction is the
+ * tree's only writer, so what it read at the start and the leaf hashes it found absent stay true until its own
+ * writes, which update them: the reads an append makes on every batch cost no round trip.
+ */
+interface LockedTreeState {
+  leafCount: number
+  latestHead: LogTreeHead | undefined
+  /** Hex leaf hashes this transaction looked up and did not find. */
+  absentHashes: Set<string>
+}
+
+function lockedTreeState<C>(log: Log<C>, row: SqlRow): LockedTreeState {
+  const lastLeaf = row.last_leaf_index
+  const latestHead =
+    row.head_tree_size === null || row.head_tree_size === undefined
+      ? undefined
+      : log.rows.toHead({
+          tree_id: row.tree_id,
+          tree_size: row.head_tree_size,
+          root_hash: row.head_root_hash,
+          checkpoint: row.head_checkpoint,
+          created_at: row.head_created_at,
+        })
+  return {
+    leafCount: lastLeaf === null || lastLeaf === undefined ? 0 : Number(lastLeaf) + 1,
+    latestHead,
+    absentHashes: new Set(),
+  }
+}
+
+/** A fresh copy, as every read returns: callers may change what they get. */
+const copyHead = (head: LogTreeHead | undefined): LogTreeHead | undefined =>
+  head && { ...head, rootHash: new Uint8Array(head.rootHash), createdAt: new Date(head.createdAt) }
+
 /** Appends leaves (and their search keys), refusing a leaf hash the tree already holds. */
 async function appendLeaves<C>(
   log: Log<C>,
   connection: C,
   treeId: string,
   leaves: ReadonlyArray<LogLeaf>,
+  known: LockedTreeState,
 ): Promise<void> {
   const values = normalizeLogLeaves(treeId, leaves)
-  checkLeafBatch(treeId, await leafCount(log, connection, treeId), values)
+  checkLeafBatch(treeId, known.leafCount, values)
   // Checked before writing, so a rejection leaves the transaction usable (a failed PostgreSQL INSERT aborts it).
-  const stored = await leavesByHash(
-    log,
-    connection,
-    treeId,
-    values.map((leaf) => leaf.leafHash),
-  )
+  const unchecked = values.filter((leaf) => !known.absentHashes.has(hex(leaf.leafHash)))
+  const stored =
+    unchecked.length === 0
+      ? []
+      : await leavesByHash(
+          log,
+          connection,
+          treeId,
+          unchecked.map((leaf) => leaf.leafHash),
+        )
   if (stored.length > 0) {
     const storedHashes = new Set(stored.map((leaf) => hex(leaf.leafHash)))
     const first = values.find((leaf) => storedHashes.has(hex(leaf.leafHash)))!
     throw logErrors.duplicateLeaf(treeId, first.leafHash)
   }
   await log.backend.statements.insertLeaves(connection, treeId, values)
+  known.leafCount += values.length
+  for (const leaf of values) known.absentHashes.delete(hex(leaf.leafHash))
+}
+
+/** `getLeavesByHash` inside a write transaction: remembers which of the locked tree's hashes are absent. */
+async function leavesByHashUnderLock<C>(
+  log: Log<C>,
+  connection: C,
+  treeId: string,
+  hashes: ReadonlyArray<Uint8Array>,
+  known: LockedTreeState,
+): Promise<LogLeaf[]> {
+  const found = await leavesByHash(log, connection, treeId, hashes)
+  const present = new Set(found.map((leaf) => hex(leaf.leafHash)))
+  for (const hash of hashes) {
+    if (hash instanceof Uint8Array && !present.has(hex(hash))) known.absentHashes.add(hex(hash))
+  }
+  return found
 }
 
 /** Stores the nodes not stored yet; a stored node with another hash is an inconsistency. */
@@ -234,7 +303,13 @@ async function putNodes<C>(
   if (missing.length > 0) await log.backend.statements.insertNodes(connection, treeId, missing)
 }
 
-async function putTreeHead<C>(log: Log<C>, connection: C, treeId: string, head: LogTreeHead): Promise<void> {
+async function putTreeHead<C>(
+  log: Log<C>,
+  connection: C,
+  treeId: string,
+  head: LogTreeHead,
+  known: LockedTreeState,
+): Promise<void> {
   const value = normalizeLogTreeHead(treeId, head)
   const inserted = await log.first(connection, log.sql.insertTreeHead, [
     treeId,
@@ -244,6 +319,7 @@ async function putTreeHead<C>(log: Log<C>, connection: C, treeId: string, head: 
     log.backend.dialect.bindDate(value.createdAt),
   ])
   if (!inserted) throw logErrors.duplicateTreeHead(treeId, value.treeSize)
+  if (!known.latestHead || value.treeSize > known.latestHead.treeSize) known.latestHead = copyHead(value)
 }
 
 /** The operations of one `withTreeLock` callback, on the connection that holds the tree's lock. */
@@ -257,24 +333,33 @@ function writeTransaction<C>(
   // The locked tree's row was read under the lock; nothing but this transaction's own rotation can change it before
   // COMMIT (rotations take the same lock), so `getTree` of that tree answers from it and saves a round trip.
   let lockedTree: SqlRow | undefined = lockedTreeRow
+  const known = lockedTreeState(log, lockedTreeRow)
+  const isLocked = (id: unknown) => String(id) === treeId
   // Every operation: finished and closed checks, then driver errors wrapped (the transaction stays usable after
   // our own rejections: every write checks before it writes).
   const step = <T>(operation: () => MaybePromise<T>): Promise<T> =>
     isFinished() ? Promise.reject(logErrors.transactionFinished()) : log.backend.run(operation)
   return {
-    getLeafCount: (id) => step(() => leafCount(log, connection, String(id))),
-    getLatestTreeHead: (id) => step(() => latestHead(log, connection, String(id))),
+    getLeafCount: (id) =>
+      step(() => (isLocked(id) ? known.leafCount : leafCount(log, connection, String(id)))),
+    getLatestTreeHead: (id) =>
+      step(() => (isLocked(id) ? copyHead(known.latestHead) : latestHead(log, connection, String(id)))),
     getNodes: (id, keys) => step(() => readNodes(log, connection, String(id), keys)),
-    getLeavesByHash: (id, hashes) => step(() => leavesByHash(log, connection, String(id), hashes)),
+    getLeavesByHash: (id, hashes) =>
+      step(() =>
+        isLocked(id) && Array.isArray(hashes)
+          ? leavesByHashUnderLock(log, connection, treeId, hashes, known)
+          : leavesByHash(log, connection, String(id), hashes),
+      ),
     getTree: (id) =>
       step(() =>
         String(id) === treeId && lockedTree
           ? log.rows.toTree(lockedTree)
           : readTree(log, connection, String(id)),
       ),
-    appendLeaves: (leaves) => step(() => appendLeaves(log, connection, treeId, leaves)),
+    appendLeaves: (leaves) => step(() => appendLeaves(log, connection, treeId, leaves, known)),
     putNodes: (id, nodes) => step(() => putNodes(log, connection, treeId, String(id), nodes)),
-    putTreeHead: (head) => step(() => putTreeHead(log, connection, treeId, head)),
+    putTreeHead: (head) => step(() => putTreeHead(log, connection, treeId, head, known)),
     rotateTree: (frozenAt, nextTree) =>
       step(() => {
         lockedTree = undefined
@@ -297,7 +382,7 @@ async function withTreeLock<C, T>(
   let callbackError: { error: unknown } | undefined
   try {
     return await backend.transaction(treeId, async (connection) => {
-      const lockedTree = await log.first(connection, log.sql.tree, [treeId])
+      const lockedTree = await log.first(connection, log.sql.lockedTree, [treeId])
       if (!lockedTree) throw logErrors.treeNotFound(treeId)
       try {
         const result = await fn(writeTransaction(log, connection, treeId, lockedTree, () => finished))

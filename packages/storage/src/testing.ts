@@ -893,6 +893,49 @@ export function runStorageContract(options: StorageContractOptions): void {
         )
       })
 
+      it("answers a transaction's reads of its locked tree from its own writes", async () => {
+        const head = (treeSize: number, seed: number) => ({
+          treeId: TREE,
+          treeSize,
+          rootHash: bytes32(seed),
+          checkpoint: `certus.test - ${TREE}\n${treeSize}\nroot\n\n— sig\n`,
+          createdAt: at(treeSize),
+        })
+        await storage.withTreeLock(TREE, async (tx) => {
+          await tx.appendLeaves([leaf(TREE, 0)])
+          await tx.putTreeHead(head(1, 1))
+        })
+        const seen = await storage.withTreeLock(TREE, async (tx) => {
+          const before = { count: await tx.getLeafCount(TREE), head: await tx.getLatestTreeHead(TREE) }
+          // Looked up first (found absent), then appended: the count and the head follow, and a second
+          // append of the same hash is still refused although the lookup said "absent".
+          expect(await tx.getLeavesByHash(TREE, [leaf(TREE, 1).leafHash])).toEqual([])
+          await tx.appendLeaves([leaf(TREE, 1, 2, ['memo-key-a', 'memo-key-b'])])
+          await expectError(tx.appendLeaves([leaf(TREE, 2, 2)]), {
+            code: 'STORAGE_CONFLICT',
+            message: 'a leaf with this hash already exists in the tree',
+            details: { treeId: TREE, leafHash: Buffer.from(bytes32(2)).toString('hex') },
+          })
+          await tx.putTreeHead(head(0, 9)) // an older size does not become the latest
+          await tx.putTreeHead(head(2, 2))
+          const latest = await tx.getLatestTreeHead(TREE)
+          latest!.rootHash[0] = 0xff // a caller's change reaches no later read
+          return {
+            before,
+            count: await tx.getLeafCount(TREE),
+            head: await tx.getLatestTreeHead(TREE),
+            found: (await tx.getLeavesByHash(TREE, [leaf(TREE, 1).leafHash])).map((l) => l.leafIndex),
+          }
+        })
+        expect(seen.before).toStrictEqual({ count: 1, head: head(1, 1) })
+        expect(seen.count).toBe(2)
+        expect(seen.head).toStrictEqual(head(2, 2))
+        expect(seen.found).toEqual([1])
+        expect(await storage.getLatestTreeHead(TREE)).toStrictEqual(head(2, 2))
+        expect(await storage.getLeafCount(TREE)).toBe(2)
+        expect((await storage.findLeavesBySearchKey('memo-key-b')).map((l) => l.leafIndex)).toEqual([1])
+      })
+
       it('rolls back everything when the callback throws, and sees its own writes before that', async () => {
         await append([leaf(TREE, 0)])
         const failure = new Error('batch signing failed')

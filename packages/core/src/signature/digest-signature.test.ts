@@ -115,6 +115,49 @@ describe('verifyDigestSignature: ECDSA', () => {
     expect(verifyDigestSignature(publicKey, 'sha256', flipByte(zero, 0), signature)).toBe(false)
   })
 
+  it('P-256 through the shifted key: the key itself (a = 0), and the doubling and identity cases, agree with noble', () => {
+    const { Fn } = p256.Point
+    const secret = p256.utils.randomSecretKey()
+    const d = Fn.fromBytes(secret)
+    const raw = p256.getPublicKey(secret, false)
+    const publicKey = createPublicKey({
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: Buffer.from(raw.subarray(1, 33)).toString('base64url'),
+        y: Buffer.from(raw.subarray(33)).toString('base64url'),
+      },
+      format: 'jwk',
+    })
+    const emptyDigest = Fn.create(BigInt(`0x${createHash('sha256').update('').digest('hex')}`))
+    // A valid signature (r, s) over digest z = z0 + r·t (mod n): the shift a = (z − z0)/r is then t.
+    const signWithShift = (shift: (r: bigint) => bigint) => {
+      const k = Fn.fromBytes(p256.utils.randomSecretKey())
+      const r = Fn.create(p256.Point.BASE.multiply(k).toAffine().x)
+      const z = Fn.create(emptyDigest + shift(r))
+      const s = Fn.create(Fn.inv(k) * (z + r * d))
+      const digest = new Uint8Array(Buffer.from(z.toString(16).padStart(64, '0'), 'hex'))
+      return { digest, signature: new p256.Signature(r, s).toBytes('der') }
+    }
+    const cases = {
+      'a = 0 (OpenSSL with the key itself)': signWithShift(() => 0n),
+      'Q + a·G = 2Q (a doubling)': signWithShift((r) => r * d),
+      'Q + a·G = identity': signWithShift((r) => Fn.neg(r * d)),
+      'an ordinary shift': signWithShift((r) => r * 12345n),
+    }
+    for (const [name, { digest, signature }] of Object.entries(cases)) {
+      expect(verifyDigestSignature(publicKey, 'sha256', digest, signature), name).toBe(true)
+      expect(p256.verify(signature, digest, raw, { prehash: false, format: 'der', lowS: false }), name).toBe(
+        true,
+      )
+      expect(verifyDigestSignature(publicKey, 'sha256', flipByte(digest, 31), signature), name).toBe(false)
+      expect(
+        verifyDigestSignature(publicKey, 'sha256', digest, flipByte(signature, signature.length - 1)),
+        name,
+      ).toBe(false)
+    }
+  })
+
   it('accepts high-S signatures (as Rekor and node:crypto do) and rejects r or s out of range', () => {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const message = randomBytes(64)

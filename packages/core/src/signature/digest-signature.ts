@@ -113,8 +113,9 @@ function verifyOverDigest(
  * recovering the DigestInfo, RSA-PSS (`rsa` and `rsa-pss` keys; EMSA-PSS with MGF1 over the digest's hash, salt
  * length recovered from the encoding), Ed25519 as Ed25519ph (which is what Rekor verifies for hashedrekord; the
  * digest must be SHA-512). With `options.message` the check runs over the message with node:crypto (see
- * {@link DigestSignatureOptions}). Decoded EC public points are cached per key (bounded, least recently used
- * evicted) and keys seen repeatedly get a precomputed table, so a log verifying one signer's entries is fast.
+ * {@link DigestSignatureOptions}). ECDSA P-256 is checked by OpenSSL through a shifted key (the same verdict, at
+ * about the cost of verifying a message, for known and fresh keys alike); decoded EC public points are cached per key
+ * (bounded, least recently used evicted) and P-384/P-521 keys seen repeatedly get a precomputed table.
  * Returns false on any failure.
  */
 export function verifyDigestSignature(
