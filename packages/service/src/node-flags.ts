@@ -28,7 +28,11 @@ export interface RestartableProcess {
   readonly argv: readonly string[]
   readonly env: Record<string, string | undefined>
   /** Node ≥ 22.15 / 23.11: replaces the process image, keeping its pid. Absent on older versions. */
-  readonly execve?: (file: string, args?: readonly string[], env?: Record<string, string | undefined>) => never
+  readonly execve?: (
+    file: string,
+    args?: readonly string[],
+    env?: Record<string, string | undefined>,
+  ) => never
 }
 
 /** The flag's name: `--max-semi-space-size=8` → `--max-semi-space-size`; `_` and `-` are the same to Node. */

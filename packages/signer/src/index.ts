@@ -25,7 +25,7 @@ export { attest, createSigner, DEFAULT_MAX_IN_MEMORY_BYTES, sign } from './signe
 // The rest of the SigningConfig API is the `./signing-config` subpath; in-toto statement builders are `./in-toto`.
 export type { SigningConfig } from './signing-config.js'
 export { loadSigningConfig } from './signing-config.js'
-export type { SigningThreads, SigningThreadsOptions } from './signing-threads.js'
+export type { SigningThreads } from './signing-threads.js'
 export { createSigningThreads, defaultSigningThreadCount } from './signing-threads.js'
 export type { TimestampAuthorityOptions, TimestampHashAlgorithm } from './timestamp-witness.js'
 export { createTimestampAuthorityWitness } from './timestamp-witness.js'

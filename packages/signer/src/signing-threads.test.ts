@@ -117,16 +117,24 @@ describe('signing threads', () => {
     const onDemand = createSigningThreads(2, { minBatch: 8, idleTimeoutMs: 2_000 })
     try {
       const small = Array.from({ length: 7 }, () => randomBytes(32))
-      const inline = await Promise.all(small.map((digest) => onDemand.signEcdsaDigest('ecdsa-p256', secret, digest)))
+      const inline = await Promise.all(
+        small.map((digest) => onDemand.signEcdsaDigest('ecdsa-p256', secret, digest)),
+      )
       inline.forEach((signature, index) => {
-        expect(Buffer.from(signature)).toEqual(Buffer.from(signEcdsaDigest('ecdsa-p256', secret, small[index]!)))
+        expect(Buffer.from(signature)).toEqual(
+          Buffer.from(signEcdsaDigest('ecdsa-p256', secret, small[index]!)),
+        )
       })
       expect(onDemand.running).toBe(0) // 7 < minBatch: no thread was started
 
       const large = Array.from({ length: 8 }, () => randomBytes(32))
-      const threaded = await Promise.all(large.map((digest) => onDemand.signEcdsaDigest('ecdsa-p256', secret, digest)))
+      const threaded = await Promise.all(
+        large.map((digest) => onDemand.signEcdsaDigest('ecdsa-p256', secret, digest)),
+      )
       threaded.forEach((signature, index) => {
-        expect(Buffer.from(signature)).toEqual(Buffer.from(signEcdsaDigest('ecdsa-p256', secret, large[index]!)))
+        expect(Buffer.from(signature)).toEqual(
+          Buffer.from(signEcdsaDigest('ecdsa-p256', secret, large[index]!)),
+        )
       })
       expect(onDemand.running).toBe(2)
 

@@ -152,7 +152,9 @@ function signQueuedInline(items: Queued[]): void {
     try {
       item.resolve(signInline(item.algorithm, item.secret, item.digest))
     } catch (error) {
-      item.reject(signingFailed(`signing failed: ${error instanceof Error ? error.message : 'unknown error'}`))
+      item.reject(
+        signingFailed(`signing failed: ${error instanceof Error ? error.message : 'unknown error'}`),
+      )
     }
   }
 }
