@@ -150,6 +150,18 @@ describe('signing threads', () => {
     }
   })
 
+  it('a thread that got no share of its first turn idles out too', async () => {
+    const pool = createSigningThreads(2, { idleTimeoutMs: 200 })
+    try {
+      const secret = scalarOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)
+      await pool.signEcdsaDigest('ecdsa-p256', secret, randomBytes(32)) // one digest: one thread's share
+      expect(pool.running).toBeGreaterThan(0)
+      await waitFor(() => pool.running === 0)
+    } finally {
+      await pool.close()
+    }
+  })
+
   it('on demand: an item that fails inline fails alone, with the typed error', async () => {
     const onDemand = createSigningThreads(1, { minBatch: 100 })
     try {

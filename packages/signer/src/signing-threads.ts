@@ -220,8 +220,9 @@ export function createSigningThreads(size: number, options: SigningThreadsOption
     thread.worker.on('message', (reply: SigningBatchReply) => settle(thread, reply))
     thread.worker.on('error', (error) => failThread(thread, error))
     thread.worker.on('exit', (code) => failThread(thread, new Error(`exit code ${code}`)))
-    thread.worker.unref()
     threads.push(thread)
+    // Idle from the start: a thread that gets no share of its first turn must time out too.
+    becameIdle(thread)
     return thread
   }
 
