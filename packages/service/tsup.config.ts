@@ -9,6 +9,7 @@ export default defineConfig(
       'data-dir': 'src/entries/data-dir.ts',
       env: 'src/env.ts',
       layout: 'src/layout.ts',
+      'node-flags': 'src/node-flags.ts',
       schemas: 'src/schemas.ts',
       storage: 'src/entries/storage.ts',
       'trust-root': 'src/trust-root.ts',

@@ -1,5 +1,11 @@
 import nodeModule from 'node:module'
+import { restartWithNodeFlags } from '@certus-trust/service/node-flags'
 import { processIo } from './io.js'
+
+// `certus serve` is a long-running server: re-executed with the server's V8 flags (ADR 0015) before anything else
+// loads; a no-op when they are present, opted out of (CERTUS_TRUST_NODE_FLAGS=none) or Node lacks process.execve.
+const serveFlagsWarning = process.argv[2] === 'serve' ? restartWithNodeFlags() : undefined
+if (serveFlagsWarning) process.stderr.write(`certus: ${serveFlagsWarning}\n`)
 
 // Start-up (issue 11): V8 code compiled on a previous run is reused from Node's compile cache (in the OS temp
 // directory unless NODE_COMPILE_CACHE names one; NODE_DISABLE_COMPILE_CACHE=1 turns it off), so each command's

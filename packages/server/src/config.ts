@@ -208,6 +208,8 @@ const EnvSchema = z.object({
   CERTUS_TRUST_SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).optional(),
   CERTUS_TRUST_RECONCILE_INTERVAL_SECONDS: nonNegativeInt(86_400).optional(),
   CERTUS_TRUST_RECONCILE_GRACE_SECONDS: nonNegativeInt(86_400).optional(),
+  // Read by the entry points before this schema (service's `./node-flags`): listed so it is a known variable.
+  CERTUS_TRUST_NODE_FLAGS: text().optional(),
   // Accepted only to refuse `true` with an explanation: there is no mock mode (see loadConfig).
   CERTUS_TRUST_MOCK_SIGSTORE: booleanString.optional(),
 })

@@ -3,12 +3,18 @@
  * config → deps → listen → on SIGTERM/SIGINT stop accepting, finish in-flight requests, close log and storage.
  * Exit codes: 0 after a clean shutdown, 1 when start-up fails (bad configuration names every bad variable).
  */
-import { CertusError } from '@certus-trust/core'
-import { loadConfig } from './config.js'
-import { waitForShutdownSignal } from './shutdown-signal.js'
-import { startServer } from './start-server.js'
+import { restartWithNodeFlags } from '@certus-trust/service/node-flags'
 
 async function main(): Promise<number> {
+  // First, before the server's modules load: re-execute with the server's V8 flags (ADR 0015) when they are missing.
+  const flagsWarning = restartWithNodeFlags()
+  if (flagsWarning) process.stderr.write(`certus-trust: ${flagsWarning}\n`)
+  const [{ CertusError }, { loadConfig }, { waitForShutdownSignal }, { startServer }] = await Promise.all([
+    import('@certus-trust/core'),
+    import('./config.js'),
+    import('./shutdown-signal.js'),
+    import('./start-server.js'),
+  ])
   let server: Awaited<ReturnType<typeof startServer>>
   try {
     server = await startServer(loadConfig())

@@ -1,6 +1,6 @@
 // Public entry of @certus-trust/service: what the server and the `certus` CLI share. More in deliberate subpaths:
 // `./data-dir` (the CLI's local data directory), `./env` (reading CERTUS_TRUST_* variables), `./layout`,
-// `./schemas` (the API's zod schemas), `./storage` and `./trust-root`.
+// `./node-flags` (the server entry points' Node flags), `./schemas` (the API's zod schemas), `./storage` and `./trust-root`.
 export type { KeylessConfig, ServiceConfig, TransparencyConfig, TufConfig } from './config.js'
 export type { ServiceErrorCode } from './errors.js'
 export { ServiceError } from './errors.js'

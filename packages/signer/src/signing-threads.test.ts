@@ -110,4 +110,79 @@ describe('signing threads', () => {
     expect(child.stdout).toMatch(/^signed \d+$/m)
     expect(child.status).toBe(0)
   })
+
+  it('on demand: small turns sign inline without a thread, a large turn starts the threads, idle threads exit', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const secret = scalarOf(privateKey)
+    const onDemand = createSigningThreads(2, { minBatch: 8, idleTimeoutMs: 2_000 })
+    try {
+      const small = Array.from({ length: 7 }, () => randomBytes(32))
+      const inline = await Promise.all(
+        small.map((digest) => onDemand.signEcdsaDigest('ecdsa-p256', secret, digest)),
+      )
+      inline.forEach((signature, index) => {
+        expect(Buffer.from(signature)).toEqual(
+          Buffer.from(signEcdsaDigest('ecdsa-p256', secret, small[index]!)),
+        )
+      })
+      expect(onDemand.running).toBe(0) // 7 < minBatch: no thread was started
+
+      const large = Array.from({ length: 8 }, () => randomBytes(32))
+      const threaded = await Promise.all(
+        large.map((digest) => onDemand.signEcdsaDigest('ecdsa-p256', secret, digest)),
+      )
+      threaded.forEach((signature, index) => {
+        expect(Buffer.from(signature)).toEqual(
+          Buffer.from(signEcdsaDigest('ecdsa-p256', secret, large[index]!)),
+        )
+      })
+      expect(onDemand.running).toBe(2)
+
+      // Idle for longer than idleTimeoutMs: both threads exit; the next small turn signs inline again.
+      await waitFor(() => onDemand.running === 0)
+      const again = randomBytes(32)
+      expect(Buffer.from(await onDemand.signEcdsaDigest('ecdsa-p256', secret, again))).toEqual(
+        Buffer.from(signEcdsaDigest('ecdsa-p256', secret, again)),
+      )
+      expect(onDemand.running).toBe(0)
+    } finally {
+      await onDemand.close()
+    }
+  })
+
+  it('a thread that got no share of its first turn idles out too', async () => {
+    const pool = createSigningThreads(2, { idleTimeoutMs: 200 })
+    try {
+      const secret = scalarOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)
+      await pool.signEcdsaDigest('ecdsa-p256', secret, randomBytes(32)) // one digest: one thread's share
+      expect(pool.running).toBeGreaterThan(0)
+      await waitFor(() => pool.running === 0)
+    } finally {
+      await pool.close()
+    }
+  })
+
+  it('on demand: an item that fails inline fails alone, with the typed error', async () => {
+    const onDemand = createSigningThreads(1, { minBatch: 100 })
+    try {
+      const good = scalarOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)
+      const [failed, signed] = await Promise.allSettled([
+        onDemand.signEcdsaDigest('ecdsa-p256', Buffer.alloc(32), randomBytes(32)),
+        onDemand.signEcdsaDigest('ecdsa-p256', good, randomBytes(32)),
+      ])
+      expect(failed.status).toBe('rejected')
+      expect(SignerError.is((failed as PromiseRejectedResult).reason, 'SIGNER_SIGNING_FAILED')).toBe(true)
+      expect(String((failed as PromiseRejectedResult).reason.message)).toMatch(/out of range/)
+      expect(signed.status).toBe('fulfilled')
+    } finally {
+      await onDemand.close()
+    }
+  })
 })
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 500 && !condition(); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  expect(condition()).toBe(true)
+}

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { signEcdsaDigest as signInline } from '@certus-trust/core/signature'
 import { SignerError } from './errors.js'
 
 /**
@@ -32,8 +33,10 @@ export interface SigningBatchReply {
  * creates it closes it.
  */
 export interface SigningThreads {
-  /** Number of threads. */
+  /** Number of threads when all run. */
   readonly size: number
+  /** Threads running now: 0 until a turn needs them, and again once they have idled out. */
+  readonly running: number
   /** DER ECDSA signature over `digest` with the private scalar `secret`. */
   signEcdsaDigest(
     algorithm: 'ecdsa-p256' | 'ecdsa-p384',
@@ -42,6 +45,24 @@ export interface SigningThreads {
   ): Promise<Uint8Array>
   /** Stops the threads; requests still in flight fail with `SIGNER_SIGNING_FAILED`. */
   close(): Promise<void>
+}
+
+/** When threads start and stop (see {@link createSigningThreads}). */
+export interface SigningThreadsOptions {
+  /**
+   * While no thread runs, an event-loop turn that queues fewer digests than this signs them inline, on the calling
+   * thread; a turn with at least this many starts all `size` threads, which then take every turn until they idle
+   * out. A turn that queues many digests is the sign that the calling thread is falling behind; a lightly loaded
+   * process never starts a thread (each costs ~15 MB RSS) and pays no round trip.
+   * @default 1 (every digest goes to a thread)
+   */
+  minBatch?: number
+  /**
+   * A thread with no work for this long exits (unref'd timer); the next turn that needs threads starts it again.
+   * `0` keeps threads until {@link SigningThreads.close}.
+   * @default 30_000
+   */
+  idleTimeoutMs?: number
 }
 
 /** @internal Byte strings packed into one transferable buffer; part i is `bytes[offsets[i], offsets[i + 1])`. */
@@ -101,6 +122,8 @@ interface Queued extends Pending {
 
 interface Thread {
   worker: Worker
+  /** Ends the thread after {@link SigningThreadsOptions.idleTimeoutMs} without work; cleared when work arrives. */
+  idleTimer?: ReturnType<typeof setTimeout> | undefined
   /** Batches posted and not yet answered, oldest first (a thread answers its batches in order). */
   inFlight: Pending[][]
   /** Items in those batches. */
@@ -123,23 +146,55 @@ function spawnWorker(): Worker {
   return new Worker(new URL('./signing-worker.js', here), { resourceLimits })
 }
 
+/** Signs a turn's digests on the calling thread (too few to be worth a thread's round trip); each fails alone. */
+function signQueuedInline(items: Queued[]): void {
+  for (const item of items) {
+    try {
+      item.resolve(signInline(item.algorithm, item.secret, item.digest))
+    } catch (error) {
+      item.reject(
+        signingFailed(`signing failed: ${error instanceof Error ? error.message : 'unknown error'}`),
+      )
+    }
+  }
+}
+
 /**
- * Starts `size` signing threads (at least one).
+ * A pool of `size` signing threads (at least one). Threads start when a turn needs them
+ * ({@link SigningThreadsOptions.minBatch}) and exit after {@link SigningThreadsOptions.idleTimeoutMs} without work.
  * @example
- * const threads = createSigningThreads(defaultSigningThreadCount() || 1)
+ * const threads = createSigningThreads(defaultSigningThreadCount() || 1, { minBatch: 16 })
  * const provider = createLocalKeyProvider(pem, { signingThreads: threads })
  */
-export function createSigningThreads(size: number): SigningThreads {
+export function createSigningThreads(size: number, options: SigningThreadsOptions = {}): SigningThreads {
   if (!Number.isInteger(size) || size < 1 || size > 64) {
     throw new SignerError({
       code: 'SIGNER_INVALID_INPUT',
       message: 'signing threads: expected 1 to 64 threads',
     })
   }
+  const { minBatch = 1, idleTimeoutMs = 30_000 } = options
   const threads: Thread[] = []
   const queued: Queued[] = []
   let flushScheduled = false
   let closed = false
+
+  const removeThread = (thread: Thread) => {
+    clearTimeout(thread.idleTimer)
+    const index = threads.indexOf(thread)
+    if (index >= 0) threads.splice(index, 1) // the next turn that needs threads starts a fresh one
+  }
+
+  const becameIdle = (thread: Thread) => {
+    // An idle thread must not keep the process alive; a busy one must, or its answer could be lost at exit.
+    thread.worker.unref()
+    if (idleTimeoutMs <= 0) return
+    thread.idleTimer = setTimeout(() => {
+      removeThread(thread)
+      void thread.worker.terminate()
+    }, idleTimeoutMs)
+    thread.idleTimer.unref()
+  }
 
   const settle = (thread: Thread, reply: SigningBatchReply) => {
     const batch = thread.inFlight.shift() ?? []
@@ -149,13 +204,11 @@ export function createSigningThreads(size: number): SigningThreads {
       if (error) pending.reject(signingFailed(`signing on a signing thread failed: ${error}`))
       else pending.resolve(reply.signatures.slice(reply.offsets[index], reply.offsets[index + 1]))
     })
-    // An idle thread must not keep the process alive; a busy one must, or its answer could be lost at exit.
-    if (thread.items === 0) thread.worker.unref()
+    if (thread.items === 0) becameIdle(thread)
   }
 
   const failThread = (thread: Thread, cause: unknown) => {
-    const index = threads.indexOf(thread)
-    if (index >= 0) threads.splice(index, 1) // the next flush starts a fresh one
+    removeThread(thread)
     for (const pending of thread.inFlight.flat())
       pending.reject(signingFailed('a signing thread stopped', cause))
     thread.inFlight = []
@@ -167,13 +220,15 @@ export function createSigningThreads(size: number): SigningThreads {
     thread.worker.on('message', (reply: SigningBatchReply) => settle(thread, reply))
     thread.worker.on('error', (error) => failThread(thread, error))
     thread.worker.on('exit', (code) => failThread(thread, new Error(`exit code ${code}`)))
-    thread.worker.unref()
     threads.push(thread)
+    // Idle from the start: a thread that gets no share of its first turn must time out too.
+    becameIdle(thread)
     return thread
   }
 
   const post = (thread: Thread, share: Queued[]) => {
     const message = packBatch(share)
+    clearTimeout(thread.idleTimer)
     thread.inFlight.push(share)
     thread.items += share.length
     thread.worker.ref()
@@ -186,10 +241,14 @@ export function createSigningThreads(size: number): SigningThreads {
 
   const flush = () => {
     flushScheduled = false
-    if (queued.length === 0) return
+    const batch = queued.splice(0)
+    if (batch.length === 0) return
+    if (threads.length === 0 && batch.length < minBatch) return signQueuedInline(batch)
+    // The calling thread is falling behind (or already has threads): run all of them. They take every turn until
+    // they idle out, since a burst is rarely one turn and a small turn costs a running thread less than the
+    // calling thread. A thread that died is replaced here too.
     while (!closed && threads.length < size) startThread()
     // Spread this turn's requests over the threads, fewest in flight first.
-    const batch = queued.splice(0)
     const perThread = Math.ceil(batch.length / threads.length)
     const byLoad = [...threads].sort((a, b) => a.items - b.items)
     for (const [position, thread] of byLoad.entries()) {
@@ -200,6 +259,9 @@ export function createSigningThreads(size: number): SigningThreads {
 
   return {
     size,
+    get running() {
+      return threads.length
+    },
     signEcdsaDigest(algorithm, secret, digest) {
       if (closed) return Promise.reject(signingFailed('the signing threads are closed'))
       return new Promise<Uint8Array>((resolve, reject) => {
@@ -214,7 +276,9 @@ export function createSigningThreads(size: number): SigningThreads {
     async close() {
       closed = true
       for (const pending of queued.splice(0)) pending.reject(signingFailed('the signing threads are closed'))
-      await Promise.all(threads.splice(0).map((thread) => thread.worker.terminate()))
+      const stopping = threads.splice(0)
+      for (const thread of stopping) clearTimeout(thread.idleTimer)
+      await Promise.all(stopping.map((thread) => thread.worker.terminate()))
     },
   }
 }
