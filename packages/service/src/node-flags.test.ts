@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import {
-  DEFAULT_SERVER_NODE_FLAGS,
   missingNodeFlags,
   NODE_FLAGS_VARIABLE,
   type RestartableProcess,
   requestedNodeFlags,
   restartWithNodeFlags,
+  SMALL_SERVER_NODE_FLAGS,
 } from './node-flags.js'
 
 /** A process stand-in whose `execve` records its call instead of replacing anything. */
@@ -28,8 +28,8 @@ function fakeProcess(overrides: Partial<RestartableProcess> = {}) {
 
 describe('server Node flags', () => {
   it('reads the variable: unset → defaults, none → nothing, flags → those, anything else → undefined', () => {
-    expect(requestedNodeFlags(undefined)).toEqual(DEFAULT_SERVER_NODE_FLAGS)
-    expect(requestedNodeFlags('  ')).toEqual(DEFAULT_SERVER_NODE_FLAGS)
+    expect(requestedNodeFlags(undefined)).toEqual(SMALL_SERVER_NODE_FLAGS)
+    expect(requestedNodeFlags('  ')).toEqual(SMALL_SERVER_NODE_FLAGS)
     expect(requestedNodeFlags('none')).toEqual([])
     expect(requestedNodeFlags(' --max-semi-space-size=16  --no-opt ')).toEqual([
       '--max-semi-space-size=16',
@@ -58,7 +58,7 @@ describe('server Node flags', () => {
         args: [
           '/usr/bin/node',
           '--enable-source-maps',
-          ...DEFAULT_SERVER_NODE_FLAGS,
+          ...SMALL_SERVER_NODE_FLAGS,
           '/app/main.js',
           'serve',
           '--port',
@@ -72,11 +72,22 @@ describe('server Node flags', () => {
   it('continues without re-executing when opted out, when the flags are present, or without process.execve', () => {
     const optedOut = fakeProcess({ env: { [NODE_FLAGS_VARIABLE]: 'none' } })
     restartWithNodeFlags(optedOut.target)
-    const present = fakeProcess({ execArgv: [...DEFAULT_SERVER_NODE_FLAGS] })
+    const present = fakeProcess({ execArgv: [...SMALL_SERVER_NODE_FLAGS] })
     restartWithNodeFlags(present.target)
     expect([...optedOut.calls, ...present.calls]).toEqual([])
     const { execve: _omitted, ...olderNode } = fakeProcess().target
     expect(restartWithNodeFlags(olderNode)).toBeUndefined()
+  })
+
+  it("takes the entry point's defaults when the variable is unset: none for the production server", () => {
+    const unset = fakeProcess()
+    expect(restartWithNodeFlags(unset.target, [])).toBeUndefined()
+    expect(unset.calls).toEqual([])
+    const asked = fakeProcess({ env: { [NODE_FLAGS_VARIABLE]: '--max-semi-space-size=8' } })
+    restartWithNodeFlags(asked.target, [])
+    expect(asked.calls.map((call) => call.args.filter((arg) => arg.startsWith('--max')))).toEqual([
+      ['--max-semi-space-size=8'],
+    ])
   })
 
   it('warns and continues on a malformed variable', () => {

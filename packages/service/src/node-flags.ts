@@ -9,14 +9,15 @@
 export const NODE_FLAGS_VARIABLE = 'CERTUS_TRUST_NODE_FLAGS'
 
 /**
- * The flags a server runs with unless {@link NODE_FLAGS_VARIABLE} says otherwise. See ADR 0015 for the
- * measurements behind each value.
+ * The small-server profile: the flags `certus serve` runs with unless {@link NODE_FLAGS_VARIABLE} says otherwise
+ * (the production entry point, `dist/main.js`, runs with none by default: they cost throughput at high concurrency).
+ * See ADR 0015 for the measurements behind each value.
  * - `--max-semi-space-size=4`: caps each young-generation semi-space at 4 MB (V8 grows it to 16–32 MB under load,
  *   and that memory stays resident).
  * - `--no-maglev`: no mid-tier optimising compiler. Its concurrent compile jobs left 20–35 MB of freed malloc memory
  *   in their threads' arenas; TurboFan still optimises hot code (concurrently), so only warm-up is slower.
  */
-export const DEFAULT_SERVER_NODE_FLAGS: readonly string[] = Object.freeze([
+export const SMALL_SERVER_NODE_FLAGS: readonly string[] = Object.freeze([
   '--max-semi-space-size=4',
   '--no-maglev',
 ])
@@ -41,13 +42,16 @@ function flagName(flag: string): string {
 }
 
 /**
- * The flags {@link NODE_FLAGS_VARIABLE} asks for: unset or empty → {@link DEFAULT_SERVER_NODE_FLAGS}, `none` →
- * no flags, otherwise its whitespace-separated `--flags`. Anything else is ignored with `undefined` returned, so the
- * caller can say so (a server should still start when the variable has a typo).
+ * The flags {@link NODE_FLAGS_VARIABLE} asks for: unset or empty → the entry point's `defaults`, `none` → no flags,
+ * otherwise its whitespace-separated `--flags`. Anything else is ignored with `undefined` returned, so the caller can
+ * say so (a server should still start when the variable has a typo).
  */
-export function requestedNodeFlags(value: string | undefined): readonly string[] | undefined {
+export function requestedNodeFlags(
+  value: string | undefined,
+  defaults: readonly string[] = SMALL_SERVER_NODE_FLAGS,
+): readonly string[] | undefined {
   const text = value?.trim() ?? ''
-  if (text === '') return DEFAULT_SERVER_NODE_FLAGS
+  if (text === '') return defaults
   if (text === 'none') return []
   const flags = text.split(/\s+/)
   return flags.every((flag) => /^--[a-z0-9][a-z0-9_-]*(=\S+)?$/i.test(flag)) ? flags : undefined
@@ -67,13 +71,17 @@ export function missingNodeFlags(flags: readonly string[], target: RestartablePr
 }
 
 /**
- * Re-executes this process with the server's Node flags when some are missing and the running Node can
- * (`process.execve`); otherwise returns and the caller continues with the flags it has. Call it first thing in an
- * entry point, before any other module is loaded, output written or handle opened: a successful call never returns.
- * Returns a warning to print when {@link NODE_FLAGS_VARIABLE} is malformed (the process continues without flags).
+ * Re-executes this process with the server's Node flags ({@link NODE_FLAGS_VARIABLE}, else `defaults`) when some
+ * are missing and the running Node can (`process.execve`); otherwise returns and the caller continues with the flags
+ * it has. Call it first thing in an entry point, before any other module is loaded, output written or handle opened:
+ * a successful call never returns. Returns a warning to print when {@link NODE_FLAGS_VARIABLE} is malformed (the
+ * process continues without flags).
  */
-export function restartWithNodeFlags(target: RestartableProcess = process): string | undefined {
-  const flags = requestedNodeFlags(target.env[NODE_FLAGS_VARIABLE])
+export function restartWithNodeFlags(
+  target: RestartableProcess = process,
+  defaults: readonly string[] = SMALL_SERVER_NODE_FLAGS,
+): string | undefined {
+  const flags = requestedNodeFlags(target.env[NODE_FLAGS_VARIABLE], defaults)
   if (flags === undefined) {
     return `${NODE_FLAGS_VARIABLE}: expected "none" or space-separated --flags; starting without extra Node flags`
   }
