@@ -1,3 +1,10 @@
+/**
+ * HTTP sign throughput of the production server (`dist/main.js`, memory storage, 64 connections, 2 s warm-up, 4 s
+ * measured) under different Node flag sets, alternating, two rounds; prints req/s, p99 and the server's RSS.
+ * Each argument is `CERTUS_TRUST_NODE_FLAGS` (`none` or `--flags`), optionally `|N` for glibc's MALLOC_MMAP_THRESHOLD_.
+ *
+ *   tsx bench/node-flags-ab.ts none "--max-semi-space-size=4 --no-maglev" "--max-semi-space-size=4|8192"
+ */
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
