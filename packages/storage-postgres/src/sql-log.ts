@@ -106,6 +106,30 @@ const statements: SqlLogStatements<SqlSession> = {
       )
     }
   },
+  // Check and write in one round trip: `clash` reads the stored nodes as the statement starts (nothing else writes
+  // this tree: the caller holds its lock), and the INSERT writes nothing when any stored node differs.
+  async putNewNodes(session, treeId, nodes) {
+    const params: unknown[] = [treeId]
+    nodes.forEach((node, position) => {
+      params.push(position, node.level, node.index, node.hash)
+    })
+    const [clash] = await session.query(
+      `WITH v (position, level, node_index, hash) AS (VALUES ${valuesList(nodes.length, 4, 1, ['::int', '::smallint', '::bigint', '::bytea'])}),
+       clash AS (
+         SELECT v.position, v.level, v.node_index FROM v
+         JOIN certus_log_nodes n ON n.tree_id = $1 AND n.level = v.level AND n.node_index = v.node_index
+         WHERE n.hash <> v.hash
+       ),
+       inserted AS (
+         INSERT INTO certus_log_nodes (tree_id, level, node_index, hash)
+         SELECT $1, level, node_index, hash FROM v WHERE NOT EXISTS (SELECT 1 FROM clash)
+         ON CONFLICT (tree_id, level, node_index) DO NOTHING
+       )
+       SELECT level, node_index FROM clash ORDER BY position LIMIT 1`,
+      params,
+    )
+    return clash ? { level: Number(clash.level), index: Number(clash.node_index) } : undefined
+  },
   insertTree,
   rotate,
 }

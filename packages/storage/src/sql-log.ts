@@ -57,6 +57,16 @@ export interface SqlLogStatements<C> {
   insertLeaves(connection: C, treeId: string, leaves: ReadonlyArray<LogLeaf>): MaybePromise<void>
   /** Stores checked, normalised nodes that are not stored yet. */
   insertNodes(connection: C, treeId: string, nodes: ReadonlyArray<LogNode>): MaybePromise<void>
+  /**
+   * Optional, for a backend whose statements cost a round trip: stores the checked, normalised nodes that are not
+   * stored yet in one statement — unless one of them is stored with another hash: then stores none and returns the
+   * first such node (in `nodes` order). Called with at most `keysPerStatement` nodes.
+   */
+  putNewNodes?(
+    connection: C,
+    treeId: string,
+    nodes: ReadonlyArray<LogNode>,
+  ): MaybePromise<{ level: number; index: number } | undefined>
   /** Stores a normalised tree (`STORAGE_CONFLICT` when its id, or another active tree, exists). */
   insertTree(connection: C, tree: LogTree): MaybePromise<void>
   /** Freezes `treeId` (it must exist, unfrozen) and stores `next` as the active tree, under `treeId`'s lock. */
@@ -294,6 +304,12 @@ async function putNodes<C>(
   nodes: ReadonlyArray<LogNode>,
 ): Promise<void> {
   const values = dedupeNodes(treeId, normalizeLogNodes(treeId, id, nodes))
+  const { putNewNodes } = log.backend.statements
+  if (putNewNodes && values.length > 0 && values.length <= log.backend.keysPerStatement) {
+    const clash = await putNewNodes(connection, treeId, values)
+    if (clash) throw logErrors.nodeMismatch(treeId, clash.level, clash.index)
+    return
+  }
   const existing = await readNodes(log, connection, treeId, values)
   for (const node of values) {
     const stored = existing.get(nodeKey(node.level, node.index))

@@ -852,6 +852,17 @@ export function runStorageContract(options: StorageContractOptions): void {
           storage.withTreeLock(TREE, (tx) => tx.putNodes(TREE, [{ level: 1, index: 0, hash: bytes32(11) }])),
           mismatch,
         )
+        // A new node beside a clashing one: the clash is named and neither is written.
+        await expectError(
+          storage.withTreeLock(TREE, (tx) =>
+            tx.putNodes(TREE, [
+              { level: 4, index: 0, hash: bytes32(40) },
+              { level: 1, index: 0, hash: bytes32(12) },
+            ]),
+          ),
+          mismatch,
+        )
+        expect((await storage.getNodes(TREE, [{ level: 4, index: 0 }])).size).toBe(0)
         await expectError(
           storage.withTreeLock(TREE, (tx) =>
             tx.putNodes(TREE, [
