@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { p256, p384 } from '@noble/curves/nist.js'
+import { toBigInt, toBytes } from './big-endian.js'
 import { opensslBaseMultiply } from './openssl-base-multiply.js'
 
 // ECDSA over a digest the caller already computed (a bare `sha256:` input, a file hashed as a stream).
@@ -25,14 +26,6 @@ interface CurveSpec {
 const CURVES: Record<'ecdsa-p256' | 'ecdsa-p384', CurveSpec> = {
   'ecdsa-p256': { curve: p256, openssl: 'prime256v1', hmac: 'sha256' },
   'ecdsa-p384': { curve: p384, openssl: 'secp384r1', hmac: 'sha384' },
-}
-
-function toBigInt(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`)
-}
-
-function toBytes(value: bigint, length: number): Buffer {
-  return Buffer.from(value.toString(16).padStart(length * 2, '0'), 'hex')
 }
 
 /** RFC 6979 §2.3.2 bits2int: the leftmost qlen bits of `bytes` as an integer. */

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto'
 import { p256, p384, p521 } from '@noble/curves/nist.js'
+import { toBigInt, toBytes } from './big-endian.js'
 import { opensslBaseMultiply } from './openssl-base-multiply.js'
 
 // ECDSA over a digest the caller already computed (hashedrekord). node:crypto cannot verify a bare digest (it always
@@ -90,13 +91,9 @@ export function ecPointCacheSize(): number {
 // multiplication, one point addition and one OpenSSL verification, and no per-key table: a certificate's fresh key
 // costs what a known key costs (about 14 times less than multiplying by it in JavaScript).
 const SHIFTED_MESSAGE = new Uint8Array(0)
-const SHIFTED_DIGEST = p256.Point.Fn.create(
-  BigInt(`0x${createHash('sha256').update(SHIFTED_MESSAGE).digest('hex')}`),
-)
+const SHIFTED_DIGEST = p256.Point.Fn.create(toBigInt(createHash('sha256').update(SHIFTED_MESSAGE).digest()))
 /** DER SubjectPublicKeyInfo of a P-256 key up to its uncompressed point (0x04 ‖ x ‖ y follows). */
 const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex')
-
-const fieldHex = (value: bigint) => value.toString(16).padStart(64, '0')
 
 /**
  * The P-256 check of (r, s) over `h` (already reduced mod n) with key Q, by OpenSSL; undefined where Q + a·G is the
@@ -119,7 +116,8 @@ function verifyP256Shifted(Q: CurvePoint, h: bigint, r: bigint, signature: Uint8
     key: Buffer.concat([
       P256_SPKI_PREFIX,
       Buffer.of(4),
-      Buffer.from(fieldHex(shifted.x) + fieldHex(shifted.y), 'hex'),
+      toBytes(shifted.x, Fp.BYTES),
+      toBytes(shifted.y, Fp.BYTES),
     ]),
     format: 'der',
     type: 'spki',
@@ -143,7 +141,7 @@ export function verifyEcdsaDigest(key: KeyObject, digest: Uint8Array, signature:
     const { r, s } = curve.Signature.fromBytes(signature, 'der')
     const Q = cachedPoint(key, curveName, curve)
     if (Q.is0()) return false
-    let h = digest.length === 0 ? 0n : BigInt(`0x${Buffer.from(digest).toString('hex')}`)
+    let h = toBigInt(digest)
     const excessBits = digest.length * 8 - Fn.BITS
     if (excessBits > 0) h >>= BigInt(excessBits)
     h = Fn.create(h)

@@ -1,4 +1,5 @@
 import { createECDH } from 'node:crypto'
+import { toBigInt, toBytes } from './big-endian.js'
 
 // One ECDH object per curve, reused: setPrivateKey replaces the scalar each call (calls never interleave: all sync).
 const ecdhByCurve = new Map<string, ReturnType<typeof createECDH>>()
@@ -23,11 +24,11 @@ export function opensslBaseMultiply(
     ecdh = createECDH(curveName)
     ecdhByCurve.set(curveName, ecdh)
   }
-  ecdh.setPrivateKey(Buffer.from(u.toString(16).padStart(scalarBytes * 2, '0'), 'hex'))
+  ecdh.setPrivateKey(toBytes(u, scalarBytes))
   // Uncompressed encoding: 0x04 ‖ x ‖ y.
   const encoded = ecdh.getPublicKey()
   return {
-    x: BigInt(`0x${encoded.subarray(1, 1 + fieldBytes).toString('hex')}`),
-    y: BigInt(`0x${encoded.subarray(1 + fieldBytes).toString('hex')}`),
+    x: toBigInt(encoded.subarray(1, 1 + fieldBytes)),
+    y: toBigInt(encoded.subarray(1 + fieldBytes)),
   }
 }
