@@ -141,7 +141,7 @@ const cases: Array<[string, () => void]> = [
     },
   ],
   [
-    'verifyDigestSignature (P-256 over its SHA-256 digest), repeated key (cached point + wNAF table)',
+    'verifyDigestSignature (P-256 over its SHA-256 digest), repeated key (cached point)',
     () => {
       if (!verifyDigestSignature(log.publicKey, 'sha256', digest, artifactSignature))
         throw new Error('digest verify failed')
