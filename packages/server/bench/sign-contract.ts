@@ -202,6 +202,14 @@ async function httpBenchmarks(): Promise<{ sign: number; signP99: number; verify
       body: JSON.stringify({ artifact, artifact_type: 'file', subject: 'bench' }),
     }).then((response) => response.json() as Promise<{ bundle: unknown }>)
     const verifyBody = JSON.stringify({ artifact, bundle: signed.bundle })
+    // A failed verification is also a 200: the load below must measure verifications that succeed.
+    const verdict = (await fetch(`${url}/v1/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', connection: 'close' },
+      body: verifyBody,
+    }).then((response) => response.json())) as { valid?: boolean }
+    if (verdict.valid !== true)
+      failures.push(`HTTP verify: the benchmark's bundle did not verify (${JSON.stringify(verdict)})`)
     const verify = await runLoad(
       url,
       { method: 'POST', path: '/v1/verify', body: () => verifyBody },
