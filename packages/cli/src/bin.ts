@@ -1,6 +1,7 @@
 import nodeModule from 'node:module'
 import { restartWithNodeFlags } from '@certus-trust/service/node-flags'
 import { processIo } from './io.js'
+import { configureZodForCommand } from './zod-config.js'
 
 // `certus serve` is a long-running server: re-executed with the server's V8 flags (ADR 0015) before anything else
 // loads; a no-op when they are present, opted out of (CERTUS_TRUST_NODE_FLAGS=none) or Node lacks process.execve.
@@ -12,6 +13,9 @@ if (serveFlagsWarning) process.stderr.write(`certus: ${serveFlagsWarning}\n`)
 // chunks are compiled once per install rather than once per process. Called before any chunk is imported.
 // A namespace lookup, not a named import: an older Node without the function still starts (engines says 22.22+).
 nodeModule.enableCompileCache?.()
+
+// zod without its JIT for one-shot commands, its JIT for `certus serve` (see configureZodForCommand).
+configureZodForCommand(process.argv[2])
 
 // Entry point of the `certus` command. Kept tiny: the conformance suite starts `certus verify-bundle`
 // 140 times, so that path goes straight to the verifier without loading commander or other commands.
