@@ -4,7 +4,8 @@ import { packageBuild } from '../../tsup.base.ts'
 export default defineConfig(
   packageBuild({
     // Subpaths, each loaded only by its users: `./x509` (certificate parsing and path validation), `./der` (DER
-    // reader and writer), `./signature` (digest signatures, the one user of @noble/curves).
-    entry: ['src/index.ts', 'src/x509.ts', 'src/der.ts', 'src/signature.ts'],
+    // reader and writer), `./signature` (digest signatures, the one user of @noble/curves), `./signing` (its
+    // node:crypto-only part: signing over a digest, checks over a message).
+    entry: ['src/index.ts', 'src/x509.ts', 'src/der.ts', 'src/signature.ts', 'src/signing.ts'],
   }),
 )

@@ -28,7 +28,9 @@ describe('configureZodForCommand', () => {
   it('names the object zod itself reads its configuration from', async () => {
     // zod is a dependency of the bundled packages, not of this one: resolved from one of them.
     const zodPath = createRequire(import.meta.resolve('@certus-trust/log-protocol')).resolve('zod')
-    const { config } = (await import(zodPath)) as typeof import('zod')
+    const { config } = (await import(zodPath)) as {
+      config: (update?: { jitless?: boolean }) => { jitless?: boolean }
+    }
     configureZodForCommand('sign')
     expect(config().jitless).toBe(true)
     expect(config()).toBe((globalThis as Record<string, unknown>).__zod_globalConfig)

@@ -15,7 +15,10 @@ export function configureZodForCommand(
 ): void {
   if (command === 'serve') return
   const existing = target[ZOD_GLOBAL_CONFIG]
-  const config = (typeof existing === 'object' && existing !== null ? existing : {}) as Record<string, unknown>
+  const config = (typeof existing === 'object' && existing !== null ? existing : {}) as Record<
+    string,
+    unknown
+  >
   config.jitless = true
   target[ZOD_GLOBAL_CONFIG] = config
 }

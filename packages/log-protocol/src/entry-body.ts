@@ -14,12 +14,7 @@ import {
   toPem,
   utf8,
 } from '@certus-trust/core'
-import {
-  DIGEST_LENGTH,
-  type HashAlgorithm,
-  verifyDigestSignature,
-  verifyMessageSignature,
-} from '@certus-trust/core/signature'
+import { DIGEST_LENGTH, type HashAlgorithm, verifyMessageSignature } from '@certus-trust/core/signing'
 import { z } from 'zod'
 import { fail, RekorError } from './errors.js'
 import type { OwnSignatures } from './own-signatures.js'
@@ -430,15 +425,18 @@ export function verifyEntryBodyMatches(body: EntryBody, expected: ExpectedEntryC
 
 /**
  * Verifies the signature an entry body carries with the key or certificate it carries:
- * hashedrekord over its recorded digest (prehash semantics; see {@link verifyDigestSignature}), or — when the
+ * hashedrekord over its recorded digest (prehash semantics; see core's `verifyDigestSignature`), or — when the
  * `artifact` is given, its digest matches and the key is Ed25519 — pure Ed25519 over the artifact. dsse needs the
  * envelope (`envelope`), whose every signature must verify over the PAE with one recorded verifier.
+ * Asynchronous because the hashedrekord check loads the curve arithmetic (`@certus-trust/core/signature`, which
+ * builds @noble/curves' curves as it loads) on first use only: a log that skips the check for its own process's
+ * signatures (`OwnSignatures`), as a one-shot `certus sign` does, never loads it.
  * @throws RekorError `REKOR_SIGNATURE_INVALID`, `REKOR_BODY_MISMATCH` or `REKOR_INVALID_INPUT`.
  */
-export function verifyEntryBodySignature(
+export async function verifyEntryBodySignature(
   body: EntryBody,
   options: { artifact?: Uint8Array; envelope?: string } = {},
-): void {
+): Promise<void> {
   if (body.kind === 'hashedrekord') {
     const pem = fromBase64(body.spec.signature.publicKey.content)
     const signature = fromBase64(body.spec.signature.content)
@@ -454,6 +452,7 @@ export function verifyEntryBodySignature(
     // With the artifact, node:crypto checks the signature over it (same outcome, far faster for ECDSA; pure
     // Ed25519 is accepted too).
     const message = options.artifact !== undefined ? { message: options.artifact } : {}
+    const { verifyDigestSignature } = await import('@certus-trust/core/signature')
     if (!verifyDigestSignature(key, algorithm, digest, signature, message)) {
       fail(
         'REKOR_SIGNATURE_INVALID',
@@ -493,13 +492,14 @@ export function verifyEntryBodySignature(
 /**
  * Turns a proposed entry into the canonical body bytes a Rekor v1 log stores (RFC 8785 JSON, PEM re-encoded as Go
  * does, dsse signatures paired with the verifier that verifies them and sorted). Signatures are verified first, as
- * Rekor does; `artifact` allows a pure-Ed25519 hashedrekord signature over the artifact itself.
+ * Rekor does; `artifact` allows a pure-Ed25519 hashedrekord signature over the artifact itself. Asynchronous for
+ * the hashedrekord signature check (see {@link verifyEntryBodySignature}).
  * @throws RekorError `REKOR_INVALID_INPUT` (malformed) or `REKOR_SIGNATURE_INVALID`.
  */
-export function canonicalizeProposedEntry(
+export async function canonicalizeProposedEntry(
   entry: ProposedEntry,
   options: { artifact?: Uint8Array; ownSignatures?: OwnSignatures } = {},
-): Uint8Array {
+): Promise<Uint8Array> {
   if (entry?.kind === 'hashedrekord' && entry.apiVersion === '0.0.1') {
     const pemBytes = fromBase64(entry.spec?.signature?.publicKey?.content ?? '')
     if (!pemBytes) fail('REKOR_INVALID_INPUT', 'hashedrekord publicKey.content is not base64')
@@ -525,7 +525,7 @@ export function canonicalizeProposedEntry(
     const own =
       options.artifact === undefined &&
       options.ownSignatures?.take(algorithm, hex, body.spec.signature.content, pem) === true
-    if (!own) verifyEntryBodySignature(body, options.artifact ? { artifact: options.artifact } : {})
+    if (!own) await verifyEntryBodySignature(body, options.artifact ? { artifact: options.artifact } : {})
     return utf8(canonicalJson(body))
   }
   if (entry?.kind === 'dsse' && entry.apiVersion === '0.0.1') {

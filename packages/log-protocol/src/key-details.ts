@@ -4,7 +4,7 @@ import {
   type PublicKeyDetails,
   type SigstoreHash,
 } from '@certus-trust/core'
-import type { HashAlgorithm } from '@certus-trust/core/signature'
+import type { HashAlgorithm } from '@certus-trust/core/signing'
 import { fail } from './errors.js'
 import { type PublicKeyInput, toPublicKey } from './keys.js'
 

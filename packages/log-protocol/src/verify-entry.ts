@@ -71,17 +71,18 @@ function failed(check: EntryCheck, code: RekorErrorCode, message: string, cause?
  * its checkpoint is signed by the log key, its inclusion proof leads to the checkpoint's root (and the proof's own
  * rootHash/treeSize agree with the checkpoint), and — when given — the artifact, envelope and expected content
  * match the body and the body's signature verifies.
+ * Asynchronous for the body's signature check (see `verifyEntryBodySignature`).
  * @returns which checks passed and which were skipped.
  * @throws RekorError whose `details.check` names the failed check; codes `REKOR_ENTRY_INVALID`, `REKOR_BODY_INVALID`,
  * `REKOR_SET_INVALID`, `REKOR_CHECKPOINT_SIGNATURE_INVALID`, `REKOR_CHECKPOINT_INVALID`,
  * `REKOR_INCLUSION_PROOF_INVALID`, `REKOR_BODY_MISMATCH`, `REKOR_SIGNATURE_INVALID`.
  */
-export function verifyEntry(entry: LogEntry, options: VerifyEntryOptions): VerifyEntryResult {
+export async function verifyEntry(entry: LogEntry, options: VerifyEntryOptions): Promise<VerifyEntryResult> {
   const passed: EntryCheck[] = []
   const skipped: EntryCheck[] = []
-  const run = (check: EntryCheck, action: () => void) => {
+  const run = async (check: EntryCheck, action: () => void | Promise<void>) => {
     try {
-      action()
+      await action()
     } catch (error) {
       if (RekorError.is(error) && error.details.check !== undefined) throw error
       if (RekorError.is(error)) failed(check, error.code as RekorErrorCode, error.message, error)
@@ -93,7 +94,7 @@ export function verifyEntry(entry: LogEntry, options: VerifyEntryOptions): Verif
   if (!bodyBytes) failed('body', 'REKOR_BODY_INVALID', 'body is not base64')
   const leafHash = hashLeaf(bodyBytes)
 
-  run('uuid', () => {
+  await run('uuid', () => {
     const uuid = String(entry.uuid).toLowerCase()
     if (!/^(?:[0-9a-f]{16})?[0-9a-f]{64}$/.test(uuid))
       failed('uuid', 'REKOR_ENTRY_INVALID', 'uuid is neither 64 nor 80 hex characters')
@@ -101,13 +102,13 @@ export function verifyEntry(entry: LogEntry, options: VerifyEntryOptions): Verif
       failed('uuid', 'REKOR_ENTRY_INVALID', 'uuid is not the leaf hash of the body')
   })
   let key!: KeyObject
-  run('logId', () => {
+  await run('logId', () => {
     key = toPublicKey(options.logKey)
     if (logIdFromPublicKey(key) !== String(entry.logID).toLowerCase())
       failed('logId', 'REKOR_ENTRY_INVALID', "logID is not the log key's")
   })
   let body!: EntryBody
-  run('body', () => {
+  await run('body', () => {
     body = parseEntryBody(entry.body)
   })
 
@@ -126,18 +127,18 @@ export function verifyEntry(entry: LogEntry, options: VerifyEntryOptions): Verif
       'both a SET and an inclusion proof are required',
     )
   }
-  if (set) run('signedEntryTimestamp', () => verifySignedEntryTimestamp(entry, key))
+  if (set) await run('signedEntryTimestamp', () => verifySignedEntryTimestamp(entry, key))
   else skipped.push('signedEntryTimestamp')
 
   let checkpoint: Checkpoint | undefined
   if (proof) {
-    run('checkpoint', () => {
+    await run('checkpoint', () => {
       checkpoint = verifyCheckpoint(proof.checkpoint, {
         publicKey: key,
         ...(options.checkpointName ? { name: options.checkpointName } : {}),
       })
     })
-    run('inclusionProof', () => {
+    await run('inclusionProof', () => {
       const cp = checkpoint!
       const rootHash = fromHex(proof.rootHash)
       const hashes = proof.hashes.map((hash) => fromHex(hash))
@@ -164,14 +165,14 @@ export function verifyEntry(entry: LogEntry, options: VerifyEntryOptions): Verif
   }
 
   if (options.artifact !== undefined && body.kind === 'hashedrekord') {
-    run('artifact', () => {
+    await run('artifact', () => {
       const algorithm = body.kind === 'hashedrekord' ? body.spec.data.hash.algorithm : 'sha256'
       const digest = createHash(algorithm).update(options.artifact!).digest('hex')
       verifyEntryBodyMatches(body, { digest: `${algorithm}:${digest}` })
     })
   } else if (options.artifact !== undefined) {
     // For DSSE kinds the artifact is a subject of the in-toto statement the envelope carries.
-    run('artifact', () => {
+    await run('artifact', () => {
       if (!options.envelope)
         failed(
           'artifact',
@@ -186,7 +187,7 @@ export function verifyEntry(entry: LogEntry, options: VerifyEntryOptions): Verif
   } else skipped.push('artifact')
 
   if (options.expected || options.envelope) {
-    run('expectedContent', () =>
+    await run('expectedContent', () =>
       verifyEntryBodyMatches(body, {
         ...options.expected,
         ...(options.envelope ? { envelope: options.envelope } : {}),
@@ -195,7 +196,7 @@ export function verifyEntry(entry: LogEntry, options: VerifyEntryOptions): Verif
   } else skipped.push('expectedContent')
 
   if (body.kind === 'hashedrekord' || options.envelope) {
-    run('signature', () =>
+    await run('signature', () =>
       verifyEntryBodySignature(body, {
         ...(options.artifact ? { artifact: options.artifact } : {}),
         ...(options.envelope ? { envelope: options.envelope } : {}),

@@ -96,7 +96,7 @@ function toLogEntry(key: string, value: z.infer<typeof LogEntryMapSchema>[string
  * @example
  * const rekor = new RekorClient({ baseUrl: 'https://rekor.sigstore.dev' })
  * const entry = await rekor.getEntryByIndex(12345)
- * verifyEntry(entry, { logKey: await rekor.getPublicKey() })
+ * await verifyEntry(entry, { logKey: await rekor.getPublicKey() })
  */
 export class RekorClient implements EntryCreator {
   readonly baseUrl: string

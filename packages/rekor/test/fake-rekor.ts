@@ -126,7 +126,7 @@ export class FakeRekor {
         this.#record(request, proposed)
         let body: Uint8Array
         try {
-          body = canonicalizeProposedEntry(proposed)
+          body = await canonicalizeProposedEntry(proposed)
         } catch (error) {
           return HttpResponse.json(
             { code: 400, message: `error processing entry: ${(error as Error).message}` },

@@ -92,7 +92,7 @@ describe('createEntry', () => {
       kind: 'hashedrekord',
       spec: { data: { hash: { algorithm: 'sha256', value: digest } } },
     })
-    const result = verifyEntry(entry, {
+    const result = await verifyEntry(entry, {
       logKey: fake.publicKey,
       artifact,
       requireBoth: true,
@@ -120,12 +120,14 @@ describe('createEntry', () => {
       buildDsseProposedEntry({ envelope, verifiers: [signerPem] }),
     )
     expect(typeof (fake.requests[0]!.body as Json).spec.proposedContent.envelope).toBe('string')
-    const result = verifyEntry(entry, { logKey: fake.publicKey, envelope, artifact })
+    const result = await verifyEntry(entry, { logKey: fake.publicKey, envelope, artifact })
     expect(result.body.kind).toBe('dsse')
     expect(result.passed).toEqual(expect.arrayContaining(['artifact', 'expectedContent', 'signature']))
-    expect(() =>
+    await expect(
       verifyEntry(entry, { logKey: fake.publicKey, envelope, artifact: new TextEncoder().encode('other') }),
-    ).toThrowError(expect.objectContaining({ code: 'REKOR_BODY_MISMATCH', details: { check: 'artifact' } }))
+    ).rejects.toThrowError(
+      expect.objectContaining({ code: 'REKOR_BODY_MISMATCH', details: { check: 'artifact' } }),
+    )
   })
 
   it('maps 409 to REKOR_CONFLICT exposing the existing entry', async () => {

@@ -1,5 +1,4 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
-import { verifyDigestSignature } from '@certus-trust/core/signature'
 import type { LogEntry } from '@certus-trust/log-protocol'
 import { parseEntryBody, toBundleTransparencyLogEntry } from '@certus-trust/log-protocol/entries'
 import { ServiceError } from './errors.js'
@@ -41,6 +40,8 @@ export async function verifyBareSignature(
   }
   const digest = Buffer.from(request.artifact.slice('sha256:'.length), 'hex')
   const key = parseKey(keyPem)
+  // On demand: the check loads @noble/curves, which processes that never verify a bare signature do not need.
+  const { verifyDigestSignature } = await import('@certus-trust/core/signature')
   const signature = signatureReadings(request.signature, request.signature_encoding).find((reading) =>
     verifyDigestSignature(key, 'sha256', digest, reading),
   )

@@ -110,14 +110,14 @@ function logEntry(body: Uint8Array, logIndex = 101): LogEntry {
 }
 
 describe('entryFieldsForRecord', () => {
-  it('extracts the fields a server records from a hashedrekord 0.0.1 entry (key signer)', () => {
+  it('extracts the fields a server records from a hashedrekord 0.0.1 entry (key signer)', async () => {
     const artifact = Buffer.from('recorded artifact')
     const proposed = buildHashedRekordProposedEntry({
       digest: `sha256:${createHash('sha256').update(artifact).digest('hex')}`,
       signature: sign('sha256', artifact, keys.privateKey),
       publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     })
-    const entry = logEntry(canonicalizeProposedEntry(proposed))
+    const entry = logEntry(await canonicalizeProposedEntry(proposed))
     expect(entryFieldsForRecord(entry)).toEqual({
       artifactHash: `sha256:${createHash('sha256').update(artifact).digest('hex')}`,
       signature: proposed.spec.signature.content,

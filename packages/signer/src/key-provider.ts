@@ -1,5 +1,5 @@
 import { sign as nodeSign } from 'node:crypto'
-import { signEcdsaDigest, signRsaDigest } from '@certus-trust/core/signature'
+import { signEcdsaDigest, signRsaDigest } from '@certus-trust/core/signing'
 import { SignerError } from './errors.js'
 import {
   describeKey,

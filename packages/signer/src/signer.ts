@@ -1,6 +1,5 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto'
 import { type Logger, noopLogger, preAuthEncoding } from '@certus-trust/core'
-import { verifyDigestSignature } from '@certus-trust/core/signature'
 import type { LogEntry } from '@certus-trust/log-protocol'
 import {
   buildDsseProposedEntry,
@@ -503,7 +502,7 @@ async function signWithKey(key: KeyState, artifact: { digest: Buffer; bytes?: Bu
   }
   const buffer = Buffer.from(signature)
   // A remote provider (KMS/HSM) could sign with another key or scheme; catch it here rather than in a log.
-  if (!key.local && !selfVerify(key.info, artifact, buffer)) {
+  if (!key.local && !(await selfVerify(key.info, artifact, buffer))) {
     throw new SignerError({
       code: 'SIGNER_SIGNING_FAILED',
       message: "the key provider's signature does not verify with its public key",
@@ -514,9 +513,15 @@ async function signWithKey(key: KeyState, artifact: { digest: Buffer; bytes?: Bu
 
 // The one digest-signature check (rekor's): ECDSA with the digest truncated to the curve, RSA PKCS#1 v1.5 by
 // recovering the DigestInfo, RSA-PSS by EMSA-PSS over the digest — no scheme is taken on trust. With the artifact's
-// bytes at hand the check runs over them with node:crypto.
-function selfVerify(info: KeyInfo, artifact: { digest: Buffer; bytes?: Buffer }, signature: Buffer): boolean {
+// bytes at hand the check runs over them with node:crypto. Loaded on demand: only remote providers (KMS) take this
+// path, and the check loads @noble/curves, which a local key never needs (start-up of `certus sign`, issue 11).
+async function selfVerify(
+  info: KeyInfo,
+  artifact: { digest: Buffer; bytes?: Buffer },
+  signature: Buffer,
+): Promise<boolean> {
   const options = artifact.bytes ? { message: artifact.bytes } : {}
+  const { verifyDigestSignature } = await import('@certus-trust/core/signature')
   return verifyDigestSignature(
     createPublicKey(info.publicKeyPem),
     'sha256',

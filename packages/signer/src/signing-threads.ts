@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { signEcdsaDigest as signInline } from '@certus-trust/core/signature'
+import { signEcdsaDigest as signInline } from '@certus-trust/core/signing'
 import { SignerError } from './errors.js'
 
 /**

@@ -2,7 +2,7 @@
 // message, in the batch's order. Nothing here is reachable from a request: the thread only ever sees what its
 // pool, inside this process, posts to it.
 import { parentPort } from 'node:worker_threads'
-import { signEcdsaDigest } from '@certus-trust/core/signature'
+import { signEcdsaDigest } from '@certus-trust/core/signing'
 import { packBytes, type SigningBatch, type SigningBatchReply } from './signing-threads.js'
 
 function signBatch(batch: SigningBatch): SigningBatchReply {

@@ -137,7 +137,7 @@ export function createTestLog(options: { baseUrl?: string; keyType?: 'ec' | 'ed2
     async createEntry(entry, createOptions = {}) {
       log.requests.push({ entry, ...(createOptions.artifact ? { artifact: createOptions.artifact } : {}) })
       if (log.failWith !== undefined) throw log.failWith
-      const body = canonicalizeProposedEntry(
+      const body = await canonicalizeProposedEntry(
         entry,
         createOptions.artifact ? { artifact: createOptions.artifact } : {},
       )

@@ -69,7 +69,7 @@ function syntheticEntry(): ValidatedEntry {
     searchKeys: [`sha256:${digest}`],
   }
 }
-const passThrough = (proposed: unknown) => proposed as ValidatedEntry
+const passThrough = async (proposed: unknown) => proposed as ValidatedEntry
 
 /** Counts storage reads, to show proofs read O(log n) nodes. */
 function countingStorage(inner: LogStorage) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { validateProposedEntry } from './entry-validation.js'
 
 describe('validateProposedEntry', () => {
-  it('accepts Ed25519ph over a sha512 digest without the artifact (Rekor semantics)', () => {
+  it('accepts Ed25519ph over a sha512 digest without the artifact (Rekor semantics)', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519')
     const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url')
     const artifact = randomBytes(100)
@@ -16,7 +16,7 @@ describe('validateProposedEntry', () => {
       signature,
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     })
-    const validated = validateProposedEntry(proposed)
+    const validated = await validateProposedEntry(proposed)
     expect(validated.searchKeys).toContain(`sha512:${digest}`)
     const body = parseEntryBody(Buffer.from(validated.body).toString('base64'))
     expect(body.kind).toBe('hashedrekord')
@@ -26,12 +26,12 @@ describe('validateProposedEntry', () => {
       signature,
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     })
-    expect(() => validateProposedEntry(wrong)).toThrow(
+    await expect(validateProposedEntry(wrong)).rejects.toThrow(
       expect.objectContaining({ code: 'TLOG_SIGNATURE_INVALID' }),
     )
   })
 
-  it('accepts RSA-PSS hashedrekord signatures over the digest (any salt length) and P-384, and rejects tampering', () => {
+  it('accepts RSA-PSS hashedrekord signatures over the digest (any salt length) and P-384, and rejects tampering', async () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
     const artifact = randomBytes(300)
@@ -47,16 +47,16 @@ describe('validateProposedEntry', () => {
     ]
     for (const { publicKeyPem, signature } of cases) {
       const proposed = buildHashedRekordProposedEntry({ digest: `sha256:${hex}`, signature, publicKeyPem })
-      expect(validateProposedEntry(proposed).kind).toBe('hashedrekord')
+      expect((await validateProposedEntry(proposed)).kind).toBe('hashedrekord')
       // Same verdict over the artifact (node:crypto path).
-      expect(validateProposedEntry(proposed, { artifact }).kind).toBe('hashedrekord')
+      expect((await validateProposedEntry(proposed, { artifact })).kind).toBe('hashedrekord')
       const otherDigest = createHash('sha256').update('other').digest('hex')
       const tampered = buildHashedRekordProposedEntry({
         digest: `sha256:${otherDigest}`,
         signature,
         publicKeyPem,
       })
-      expect(() => validateProposedEntry(tampered)).toThrow(
+      await expect(validateProposedEntry(tampered)).rejects.toThrow(
         expect.objectContaining({ code: 'TLOG_SIGNATURE_INVALID' }),
       )
       const flipped = Buffer.from(signature)
@@ -66,31 +66,31 @@ describe('validateProposedEntry', () => {
         signature: flipped,
         publicKeyPem,
       })
-      expect(() => validateProposedEntry(badSignature)).toThrow(
+      await expect(validateProposedEntry(badSignature)).rejects.toThrow(
         expect.objectContaining({ code: 'TLOG_SIGNATURE_INVALID' }),
       )
-      expect(() => validateProposedEntry(badSignature, { artifact })).toThrow(
+      await expect(validateProposedEntry(badSignature, { artifact })).rejects.toThrow(
         expect.objectContaining({ code: 'TLOG_SIGNATURE_INVALID' }),
       )
     }
   })
 
-  it('rejects small RSA keys and unknown curves as unsupported', () => {
+  it('rejects small RSA keys and unknown curves as unsupported', async () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' })
     const proposed = buildHashedRekordProposedEntry({
       digest: `sha256:${'ab'.repeat(32)}`,
       signature: new Uint8Array([1, 2, 3]),
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     })
-    expect(() => validateProposedEntry(proposed)).toThrow(
+    await expect(validateProposedEntry(proposed)).rejects.toThrow(
       expect.objectContaining({ code: 'TLOG_ENTRY_UNSUPPORTED' }),
     )
   })
 
-  it('rejects malformed digests and non-PEM keys as invalid', () => {
+  it('rejects malformed digests and non-PEM keys as invalid', async () => {
     const base = { kind: 'hashedrekord', apiVersion: '0.0.1' }
     const key = Buffer.from('hello').toString('base64')
-    expect(() =>
+    await expect(
       validateProposedEntry({
         ...base,
         spec: {
@@ -98,8 +98,8 @@ describe('validateProposedEntry', () => {
           signature: { content: 'AAAA', publicKey: { content: key } },
         },
       }),
-    ).toThrow(expect.objectContaining({ code: 'TLOG_ENTRY_INVALID' }))
-    expect(() =>
+    ).rejects.toThrow(expect.objectContaining({ code: 'TLOG_ENTRY_INVALID' }))
+    await expect(
       validateProposedEntry({
         ...base,
         spec: {
@@ -107,8 +107,8 @@ describe('validateProposedEntry', () => {
           signature: { content: 'AAAA', publicKey: { content: key } },
         },
       }),
-    ).toThrow(expect.objectContaining({ code: 'TLOG_ENTRY_INVALID' }))
-    expect(() => validateProposedEntry('text')).toThrow(
+    ).rejects.toThrow(expect.objectContaining({ code: 'TLOG_ENTRY_INVALID' }))
+    await expect(validateProposedEntry('text')).rejects.toThrow(
       expect.objectContaining({ code: 'TLOG_ENTRY_INVALID' }),
     )
   })

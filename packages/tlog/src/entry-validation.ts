@@ -169,10 +169,10 @@ function parseKeyMaterialUncached(base64Pem: string, field: string): ParsedKey {
   return { key, pem, searchKeys: [publicKeySearchKey(key), ...searchKeys] }
 }
 
-function canonicalize(input: unknown, options: ValidateEntryOptions): Uint8Array {
+async function canonicalize(input: unknown, options: ValidateEntryOptions): Promise<Uint8Array> {
   try {
     // One copy of Rekor's canonicalisation and signature rules, in @certus-trust/log-protocol.
-    return canonicalizeProposedEntry(input as ProposedEntry, {
+    return await canonicalizeProposedEntry(input as ProposedEntry, {
       ...(options.artifact === undefined ? {} : { artifact: options.artifact }),
       ...(options.ownSignatures === undefined ? {} : { ownSignatures: options.ownSignatures }),
     })
@@ -197,7 +197,7 @@ function finish(kind: ValidatedEntry['kind'], body: Uint8Array, searchKeys: stri
   return { kind, apiVersion: '0.0.1', body, leafHash: hashLeaf(body), searchKeys: [...new Set(searchKeys)] }
 }
 
-function validateHashedRekord(input: unknown, options: ValidateEntryOptions): ValidatedEntry {
+async function validateHashedRekord(input: unknown, options: ValidateEntryOptions): Promise<ValidatedEntry> {
   const parsed = HashedRekordSchema.safeParse(input)
   if (!parsed.success) invalid('malformed hashedrekord entry', { issues: issuesOf(parsed.error) })
   const { data, signature } = parsed.data.spec
@@ -212,7 +212,7 @@ function validateHashedRekord(input: unknown, options: ValidateEntryOptions): Va
   if (!signatureBytes || signatureBytes.length === 0)
     invalid('signature content is not valid base64', { field: 'spec.signature.content' })
   const key = parseKeyMaterial(signature.publicKey.content, 'spec.signature.publicKey.content')
-  const body = canonicalize(parsed.data, options)
+  const body = await canonicalize(parsed.data, options)
   return finish('hashedrekord', body, [`${algorithm}:${hex.toLowerCase()}`, ...key.searchKeys])
 }
 
@@ -237,7 +237,7 @@ function inTotoSubjectKeys(payloadType: string, payload: Uint8Array): string[] {
   }
 }
 
-function validateDsse(input: unknown): ValidatedEntry {
+async function validateDsse(input: unknown): Promise<ValidatedEntry> {
   const parsed = DsseSchema.safeParse(input)
   if (!parsed.success) invalid('malformed dsse entry', { issues: issuesOf(parsed.error) })
   const { envelope: envelopeText, verifiers } = parsed.data.spec.proposedContent
@@ -254,7 +254,7 @@ function validateDsse(input: unknown): ValidatedEntry {
   const keys = verifiers.map((verifier, position) =>
     parseKeyMaterial(verifier, `spec.proposedContent.verifiers[${position}]`),
   )
-  const body = canonicalize(parsed.data, {})
+  const body = await canonicalize(parsed.data, {})
   return finish('dsse', body, [
     `sha256:${toHex(digestOf('sha256', payload))}`,
     `sha256:${toHex(digestOf('sha256', envelopeText))}`,
@@ -267,10 +267,15 @@ function validateDsse(input: unknown): ValidatedEntry {
  * Validates a proposed Rekor entry as Rekor does before accepting it and returns the canonical body to store.
  * Accepts hashedrekord 0.0.1 (signature over the digest; pure Ed25519 over `options.artifact` when given, else
  * Ed25519ph over a sha512 digest) and dsse 0.0.1 (every envelope signature must verify over the PAE with one of the
- * verifiers). Canonicalisation and signature checks are @certus-trust/log-protocol's `canonicalizeProposedEntry`.
+ * verifiers). Canonicalisation and signature checks are @certus-trust/log-protocol's `canonicalizeProposedEntry`;
+ * asynchronous because a signature check over a bare digest loads the curve arithmetic on first use (a signature
+ * taken from `options.ownSignatures` is not checked again, so that path never loads it).
  * @throws TlogError `TLOG_ENTRY_INVALID`, `TLOG_ENTRY_UNSUPPORTED`, `TLOG_SIGNATURE_INVALID`.
  */
-export function validateProposedEntry(input: unknown, options: ValidateEntryOptions = {}): ValidatedEntry {
+export async function validateProposedEntry(
+  input: unknown,
+  options: ValidateEntryOptions = {},
+): Promise<ValidatedEntry> {
   const header = KindSchema.safeParse(input)
   if (!header.success)
     invalid('a proposed entry needs string "kind" and "apiVersion"', { issues: issuesOf(header.error) })

@@ -135,7 +135,7 @@ export async function retrieveEntries(state: LogState, query: RetrieveEntriesQue
   for (const uuid of uuids) found.push(await getEntryByUuid(state, uuid))
   for (const index of indexes) found.push(await getEntryByIndex(state, index))
   for (const entry of proposed)
-    found.push(await entryByLeafHash(state, validateProposedEntry(entry).leafHash, undefined))
+    found.push(await entryByLeafHash(state, (await validateProposedEntry(entry)).leafHash, undefined))
   const unique = new Map<string, LogEntry>()
   for (const entry of found) if (entry && !unique.has(entry.uuid)) unique.set(entry.uuid, entry)
   return [...unique.values()]

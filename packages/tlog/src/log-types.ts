@@ -19,11 +19,14 @@ export const MAX_RETRIEVE_QUERIES = 10
 /** Default and largest number of entry IDs a search returns. */
 export const MAX_SEARCH_RESULTS = 1000
 
-/** How a log checks a proposed entry before appending it (the default: a full check of the entry and signature). */
+/**
+ * How a log checks a proposed entry before appending it (the default: a full check of the entry and signature).
+ * Asynchronous: a signature check over a bare digest loads the curve arithmetic on first use.
+ */
 export type EntryValidator = (
   proposed: unknown,
   options: { artifact?: Uint8Array; ownSignatures?: OwnSignatures },
-) => ValidatedEntry
+) => Promise<ValidatedEntry>
 
 /** Options of {@link createTransparencyLog}. */
 export interface TransparencyLogOptions {

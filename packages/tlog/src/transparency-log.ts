@@ -105,7 +105,7 @@ export async function openTransparencyLog(
       // The internal path: only this log's own ledger object (never a value from a request) lets validation
       // accept a signature its signer has just made without checking it again.
       const own = state.ownSignatures !== undefined && createOptions.ownSignatures === state.ownSignatures
-      const validated = state.validate(proposed, {
+      const validated = await state.validate(proposed, {
         ...(createOptions.artifact === undefined ? {} : { artifact: createOptions.artifact }),
         ...(own ? { ownSignatures: state.ownSignatures } : {}),
       })

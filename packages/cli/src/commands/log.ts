@@ -208,7 +208,7 @@ export async function runLogGet(
   return withReader(options, out, async (reader) => {
     const entry = await findEntry(reader, uuid, options.index)
     const { verifyEntry } = await import('@certus-trust/log-protocol/entries')
-    const verified = verifyEntry(entry, { logKey: await reader.publicKey() })
+    const verified = await verifyEntry(entry, { logKey: await reader.publicKey() })
     const body = describeBody(entry)
     out.result(
       [
@@ -279,7 +279,7 @@ export async function runLogProof(
         message: `${reader.name} returned no inclusion proof for entry ${entry.uuid}`,
       })
     const { verifyEntry } = await import('@certus-trust/log-protocol/entries')
-    const verified = verifyEntry(entry, { logKey: await reader.publicKey() })
+    const verified = await verifyEntry(entry, { logKey: await reader.publicKey() })
     if (!verified.passed.includes('inclusionProof') || !verified.passed.includes('checkpoint')) {
       throw new CliError({
         code: 'CLI_VERIFICATION_FAILED',

@@ -12,7 +12,8 @@ import {
 import { p256, p384, p521 } from '@noble/curves/nist.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type HashAlgorithm, verifyDigestSignature } from './digest-signature.js'
+import type { HashAlgorithm } from './digest-length.js'
+import { verifyDigestSignature } from './digest-signature.js'
 import { clearEcPointCache, EC_POINT_CACHE_SIZE, ecPointCacheSize } from './ecdsa-digest.js'
 
 const digestOf = (algorithm: HashAlgorithm, message: Uint8Array) =>

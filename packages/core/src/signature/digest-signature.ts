@@ -3,13 +3,9 @@ import { eddsa } from '@noble/curves/abstract/edwards.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { bytesEqual, utf8 } from '../encoding.js'
+import { DIGEST_LENGTH, type HashAlgorithm } from './digest-length.js'
 import { verifyEcdsaDigest } from './ecdsa-digest.js'
 import { verifyRsaPssDigest } from './rsa-pss.js'
-
-/** Digest algorithms Rekor's hashedrekord 0.0.1 accepts. */
-export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512'
-
-export const DIGEST_LENGTH: Record<HashAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 }
 
 // DER DigestInfo prefixes (RFC 8017 §9.2 note 1) for checking an RSA PKCS#1 v1.5 signature over a given digest.
 const DIGEST_INFO_PREFIX: Record<HashAlgorithm, string> = {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto'
-import { p256, p384 } from '@noble/curves/nist.js'
+import { derInteger, derSequence } from '../der/writer.js'
 import { toBigInt, toBytes } from './big-endian.js'
 import { opensslBaseMultiply } from './openssl-base-multiply.js'
 
@@ -7,16 +7,21 @@ import { opensslBaseMultiply } from './openssl-base-multiply.js'
 // node:crypto cannot sign a prehashed ECDSA input, and signing entirely in pure JS (@noble/curves) costs ~20x
 // OpenSSL, almost all of it in the scalar multiplication k·G. So the one expensive step runs in OpenSSL: an ECDH
 // object given k as its private key computes k·G (constant-time, table-driven) as its public key. The rest is
-// SEC 1 §4.1.3 in a few field operations: r = x(k·G) mod n, s = k⁻¹(h + r·d) mod n.
+// SEC 1 §4.1.3 in a few operations modulo the group order: r = x(k·G) mod n, s = k⁻¹(h + r·d) mod n.
 // The nonce is RFC 6979's (HMAC-DRBG over the key and digest, with the curve's hash as @noble/curves uses it), so
 // signatures are deterministic and identical to @noble/curves' `sign(digest, d, { prehash: false })`: signing one
 // digest twice with one key proposes the same log entry, which the service's idempotency relies on. S is
 // normalised to the low half, as @noble/curves does.
-
-type Curve = typeof p256 | typeof p384
+// Start-up (issue 11): no @noble/curves here (plain bigint arithmetic modulo n), so signing — the step every
+// `certus sign` of a file takes — does not load the curve library, whose curves are built as it loads.
 
 interface CurveSpec {
-  curve: Curve
+  /** The group order n (FIPS 186-4 D.1.2.3 for P-256, D.1.2.4 for P-384). */
+  order: bigint
+  /** n's length in bits and bytes; `fieldBytes`: a coordinate's length in bytes. */
+  bits: number
+  bytes: number
+  fieldBytes: number
   /** OpenSSL's name, for createECDH. */
   openssl: string
   /** The hash of RFC 6979's HMAC-DRBG (the curve's own hash, as @noble/curves uses it). */
@@ -24,8 +29,42 @@ interface CurveSpec {
 }
 
 const CURVES: Record<'ecdsa-p256' | 'ecdsa-p384', CurveSpec> = {
-  'ecdsa-p256': { curve: p256, openssl: 'prime256v1', hmac: 'sha256' },
-  'ecdsa-p384': { curve: p384, openssl: 'secp384r1', hmac: 'sha384' },
+  'ecdsa-p256': {
+    order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+    bits: 256,
+    bytes: 32,
+    fieldBytes: 32,
+    openssl: 'prime256v1',
+    hmac: 'sha256',
+  },
+  'ecdsa-p384': {
+    order:
+      0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+    bits: 384,
+    bytes: 48,
+    fieldBytes: 48,
+    openssl: 'secp384r1',
+    hmac: 'sha384',
+  },
+}
+
+/** `value` mod `n`, in [0, n). */
+function mod(value: bigint, n: bigint): bigint {
+  const rest = value % n
+  return rest < 0n ? rest + n : rest
+}
+
+/** The inverse of `value` modulo the prime `n` (extended Euclid; `value` must not be 0 mod n). */
+function invert(value: bigint, n: bigint): bigint {
+  let [low, high] = [mod(value, n), n]
+  let [lowCoefficient, highCoefficient] = [1n, 0n]
+  while (low > 1n) {
+    const quotient = high / low
+    ;[low, high] = [high - quotient * low, low]
+    ;[lowCoefficient, highCoefficient] = [highCoefficient - quotient * lowCoefficient, lowCoefficient]
+  }
+  if (low !== 1n) throw new RangeError('not invertible')
+  return mod(lowCoefficient, n)
 }
 
 /** RFC 6979 §2.3.2 bits2int: the leftmost qlen bits of `bytes` as an integer. */
@@ -37,11 +76,10 @@ function bits2int(bytes: Uint8Array, qlen: number): bigint {
 
 /** RFC 6979 §3.2 nonces for (d, h1), in order; the caller takes the first that yields a valid signature. */
 function* rfc6979Nonces(spec: CurveSpec, d: bigint, h1: Uint8Array): Generator<bigint> {
-  const { Fn } = spec.curve.Point
-  const qlen = Fn.BITS
-  const rlen = Fn.BYTES
+  const qlen = spec.bits
+  const rlen = spec.bytes
   const x = toBytes(d, rlen)
-  const h = toBytes(Fn.create(bits2int(h1, qlen)), rlen)
+  const h = toBytes(mod(bits2int(h1, qlen), spec.order), rlen)
   const hmac = (key: Buffer, ...parts: Uint8Array[]) => {
     const mac = createHmac(spec.hmac, key)
     for (const part of parts) mac.update(part)
@@ -61,7 +99,7 @@ function* rfc6979Nonces(spec: CurveSpec, d: bigint, h1: Uint8Array): Generator<b
       blocks.push(v)
     }
     const candidate = bits2int(Buffer.concat(blocks), qlen)
-    if (candidate >= 1n && candidate < Fn.ORDER) yield candidate
+    if (candidate >= 1n && candidate < spec.order) yield candidate
     k = hmac(k, v, Buffer.of(0x00))
     v = hmac(k, v)
   }
@@ -69,8 +107,7 @@ function* rfc6979Nonces(spec: CurveSpec, d: bigint, h1: Uint8Array): Generator<b
 
 /** x(k·G), computed by OpenSSL (constant-time: k is the secret nonce). */
 function baseMultiplyX(spec: CurveSpec, k: bigint): bigint {
-  const { Fn, Fp } = spec.curve.Point
-  return opensslBaseMultiply(spec.openssl, k, Fn.BYTES, Fp.BYTES).x
+  return opensslBaseMultiply(spec.openssl, k, spec.bytes, spec.fieldBytes).x
 }
 
 /**
@@ -84,21 +121,22 @@ export function signEcdsaDigest(
   digest: Uint8Array,
 ): Uint8Array {
   const spec = CURVES[algorithm]
-  const { Fn } = spec.curve.Point
+  const n = spec.order
   const d = toBigInt(secret)
-  if (d <= 0n || d >= Fn.ORDER) throw new RangeError('the private scalar is out of range')
-  const h = Fn.create(bits2int(digest, Fn.BITS))
+  if (d <= 0n || d >= n) throw new RangeError('the private scalar is out of range')
+  const h = mod(bits2int(digest, spec.bits), n)
   for (const k of rfc6979Nonces(spec, d, digest)) {
-    const r = Fn.create(baseMultiplyX(spec, k))
+    const r = mod(baseMultiplyX(spec, k), n)
     if (r === 0n) continue
     // k⁻¹ through a random blinding factor b: (k·b)⁻¹·b, so the (variable-time) inversion never sees k itself.
-    const b = Fn.create(toBigInt(randomBytes(Fn.BYTES + 8)))
+    const b = mod(toBigInt(randomBytes(spec.bytes + 8)), n)
     if (b === 0n) continue
-    const kInverse = Fn.mul(Fn.inv(Fn.mul(k, b)), b)
-    const s = Fn.mul(kInverse, Fn.add(h, Fn.mul(r, d)))
+    const kInverse = mod(invert(mod(k * b, n), n) * b, n)
+    const s = mod(kInverse * (h + r * d), n)
     if (s === 0n) continue
     // Low-S form, as @noble/curves signs by default (verifiers accept either; this keeps signatures identical).
-    return new spec.curve.Signature(r, s > Fn.ORDER >> 1n ? Fn.ORDER - s : s).toBytes('der')
+    // ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3).
+    return derSequence(derInteger(r), derInteger(s > n >> 1n ? n - s : s))
   }
   throw new Error('unreachable: the nonce generator is infinite')
 }

@@ -6,7 +6,7 @@ import {
   privateEncrypt,
   randomBytes,
 } from 'node:crypto'
-import { DIGEST_LENGTH, type HashAlgorithm } from './digest-signature.js'
+import { DIGEST_LENGTH, type HashAlgorithm } from './digest-length.js'
 import { derElement, mgf1 } from './rsa-pss.js'
 
 // RSA signing over a digest the caller already computed: node:crypto only signs a message it hashes itself, so the

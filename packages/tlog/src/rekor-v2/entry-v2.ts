@@ -8,7 +8,6 @@ import {
   toBase64,
   toHex,
 } from '@certus-trust/core'
-import { verifyDigestSignature } from '@certus-trust/core/signature'
 import { hashLeaf } from '@certus-trust/log-protocol'
 import { z } from 'zod'
 import { digestOf } from '../encoding.js'
@@ -125,7 +124,13 @@ function finish(kind: 'hashedrekord' | 'dsse', spec: unknown, searchKeys: string
   return { kind, apiVersion: '0.0.2', body, leafHash: hashLeaf(body), searchKeys: [...new Set(searchKeys)] }
 }
 
-function validateHashedRekord(request: z.infer<typeof HashedRekordRequestSchema>): ValidatedEntry {
+/** core's digest-signature check, loaded with the first request (it builds @noble/curves' curves as it loads). */
+type DigestVerifier = typeof import('@certus-trust/core/signature').verifyDigestSignature
+
+function validateHashedRekord(
+  request: z.infer<typeof HashedRekordRequestSchema>,
+  verifyDigestSignature: DigestVerifier,
+): ValidatedEntry {
   const verifier = parseVerifier(request.signature.verifier, 'hashedRekordRequestV002.signature.verifier')
   const { rule } = verifier
   if (!rule.digestSignatures) {
@@ -154,7 +159,10 @@ function validateHashedRekord(request: z.infer<typeof HashedRekordRequestSchema>
   return finish('hashedrekord', spec, [`${rule.hash}:${toHex(digest)}`, ...verifier.searchKeys])
 }
 
-function validateDsse(request: z.infer<typeof DsseRequestSchema>): ValidatedEntry {
+function validateDsse(
+  request: z.infer<typeof DsseRequestSchema>,
+  verifyDigestSignature: DigestVerifier,
+): ValidatedEntry {
   const { envelope } = request
   const payload = fromAnyBase64(envelope.payload)
   if (!payload) invalid('the envelope payload is not base64', { field: 'dsseRequestV002.envelope.payload' })
@@ -195,9 +203,10 @@ function validateDsse(request: z.infer<typeof DsseRequestSchema>): ValidatedEntr
  * Validates a Rekor v2 `CreateEntryRequest` (protobuf-JSON: exactly one of `hashedRekordRequestV002` and
  * `dsseRequestV002`) as rekor-tiles does — key details must match the key (type, curve, modulus), the digest
  * length must match the key details' hash, every signature must verify — and returns the canonical v0.0.2 body.
+ * Asynchronous: the signature checks load the curve arithmetic on first use.
  * @throws TlogError `TLOG_ENTRY_INVALID`, `TLOG_SIGNATURE_INVALID`.
  */
-export function validateRekorV2Request(input: unknown): ValidatedEntry {
+export async function validateRekorV2Request(input: unknown): Promise<ValidatedEntry> {
   const parsed = CreateEntryRequestSchema.safeParse(input)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
@@ -208,5 +217,8 @@ export function validateRekorV2Request(input: unknown): ValidatedEntry {
   const { hashedRekordRequestV002: hashedRekord, dsseRequestV002: dsse } = parsed.data
   if ((hashedRekord === undefined) === (dsse === undefined))
     invalid('a CreateEntryRequest needs exactly one of hashedRekordRequestV002 and dsseRequestV002')
-  return hashedRekord ? validateHashedRekord(hashedRekord) : validateDsse(dsse!)
+  const { verifyDigestSignature } = await import('@certus-trust/core/signature')
+  return hashedRekord
+    ? validateHashedRekord(hashedRekord, verifyDigestSignature)
+    : validateDsse(dsse!, verifyDigestSignature)
 }
