@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { defineConfig, type Options } from 'tsup'
@@ -20,6 +21,27 @@ const zodWithoutLocales: NonNullable<Options['esbuildPlugins']>[number] = {
         : undefined,
     )
     build.onLoad({ filter: /.*/, namespace: 'zod-without-locales' }, () => ({ contents: 'export {}' }))
+  },
+}
+// Start-up (issue 11): a namespace object used as a value keeps every export of the namespace alive, so zod was
+// bundled whole (~390 KB, every command that loads zod paying for it): @hono/zod-openapi hands zod's namespace to
+// extendZodWithOpenApi, which only touches `ZodType.prototype` (to add `.openapi()`). Given an object holding
+// `ZodType` alone it does the same, and esbuild keeps only the zod the bundled code uses (our packages import
+// `* as z` and use members by name). Fails the build if @hono/zod-openapi no longer has that call.
+const zodOpenApiWithoutNamespace: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'zod-openapi-without-namespace',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@hono[\\/]zod-openapi[\\/]dist[\\/]index\.mjs$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8')
+      const call = 'extendZodWithOpenApi(z);'
+      if (!source.includes(call)) throw new Error(`${args.path}: no "${call}" to narrow (see tsup.config.ts)`)
+      // ZodType imported by name: a member of the `z` namespace import would keep the namespace object.
+      return {
+        contents: `import { ZodType as __certusZodType } from 'zod';\n${source.replace(call, 'extendZodWithOpenApi({ ZodType: __certusZodType });')}`,
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }
+    })
   },
 }
 // The signer starts its signing threads from `./signing-worker.js` beside the module that spawns them; bundled,
@@ -53,6 +75,6 @@ export default defineConfig([
       ].join('\n'),
     },
     define,
-    esbuildPlugins: [zodWithoutLocales],
+    esbuildPlugins: [zodWithoutLocales, zodOpenApiWithoutNamespace],
   }),
 ])

@@ -58,6 +58,12 @@ describe('certus serve (built bin)', () => {
     const health = await fetch(`${url}/v1/health`)
     expect(health.status).toBe(200)
     expect(await health.json()).toEqual({ status: 'ok' })
+    // The OpenAPI document is built from the routes' zod schemas through `.openapi()`, which the executable's
+    // build hands to @hono/zod-openapi in its own way (tsup.config.ts): the bundled server must still describe them.
+    const openapi = await fetch(`${url}/openapi.json`)
+    expect(openapi.status).toBe(200)
+    const document = (await openapi.json()) as { paths: Record<string, unknown> }
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/health', '/v1/sign']))
     const malformed = await fetch(`${url}/v1/sign`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

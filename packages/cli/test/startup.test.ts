@@ -66,4 +66,12 @@ describe('certus sign FILE --key K (embedded SQLite log)', () => {
       ).toEqual([])
     }
   })
+
+  it('loads only the zod it uses: no zod namespace object keeping all of zod alive', async () => {
+    const loaded = await signLoading()
+    const texts = loaded.map((name) => readFileSync(join(DIST, name), 'utf8'))
+    expect(texts.some((text) => text.includes('/zod/v4/classic/schemas.js'))).toBe(true)
+    // zod's `z` namespace module: bundled only when some code uses the namespace as a value (tsup.config.ts).
+    expect(loaded.filter((_, index) => texts[index]!.includes('/zod/v4/classic/external.js'))).toEqual([])
+  })
 })

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { isNetworkErrorCode, KmsError } from '@certus-trust/kms'
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Where and how to reach Vault. Unset fields follow the Vault CLI's conventions (see {@link resolveVaultSettings}). */
 export interface VaultConnectionOptions {

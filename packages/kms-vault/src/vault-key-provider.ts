@@ -9,7 +9,7 @@ import {
   retryOptionsOf,
   withRetry,
 } from '@certus-trust/kms'
-import { z } from 'zod'
+import * as z from 'zod'
 import { parseVaultKeyUri } from './key-uri.js'
 import {
   classifyVaultError,

@@ -1,5 +1,5 @@
 import { fromBase64, fromHex, toBase64, toHex } from '@certus-trust/core'
-import { z } from 'zod'
+import * as z from 'zod'
 import { parseEntryBody } from './entry-body.js'
 import { fail, RekorError } from './errors.js'
 import type { LogEntry } from './log-entry.js'

@@ -15,7 +15,7 @@ import {
   utf8,
 } from '@certus-trust/core'
 import { DIGEST_LENGTH, type HashAlgorithm, verifyMessageSignature } from '@certus-trust/core/signing'
-import { z } from 'zod'
+import * as z from 'zod'
 import { fail, RekorError } from './errors.js'
 import type { OwnSignatures } from './own-signatures.js'
 

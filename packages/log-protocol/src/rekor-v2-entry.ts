@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto'
 import { bytesEqual, fromBase64, PROTOBUF_HASH_NAMES, sha256, toBase64 } from '@certus-trust/core'
 import { DIGEST_LENGTH, type HashAlgorithm } from '@certus-trust/core/signing'
-import { z } from 'zod'
+import * as z from 'zod'
 import { type DsseEnvelope, parseDsseEnvelope } from './entry-body.js'
 import { fail } from './errors.js'
 import { KEY_DETAILS_HASH, keyDetailsFor, type PublicKeyDetails } from './key-details.js'

@@ -13,7 +13,7 @@ import {
 } from '@certus-trust/log-protocol'
 import type { TransparencyLogEntryJson } from '@certus-trust/log-protocol/entries'
 import { type RekorV2EntryRequest, verifyV2BodyMatchesRequest } from '@certus-trust/log-protocol/entries'
-import { z } from 'zod'
+import * as z from 'zod'
 import { fail, RekorError } from './errors.js'
 import { HttpTransport, parseWith } from './http-transport.js'
 import type { RetryDelayOptions } from './retry.js'

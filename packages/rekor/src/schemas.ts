@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 // Upstream (Rekor) response schemas: minimal and non-strict, so Rekor adding a field breaks nothing.
 

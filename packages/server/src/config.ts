@@ -14,7 +14,7 @@ import {
   unknownVariableWarnings as unknownEnvWarnings,
 } from '@certus-trust/service/env'
 import { DEFAULT_DATA_DIR } from '@certus-trust/service/layout'
-import { z } from 'zod'
+import * as z from 'zod'
 import { ServerError } from './errors.js'
 
 /** A role a caller can hold. `admin` implies every other role. */

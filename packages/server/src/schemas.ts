@@ -1,5 +1,5 @@
 import { DigestSchema } from '@certus-trust/service/schemas'
-import { z } from 'zod'
+import * as z from 'zod'
 
 /*
  * The HTTP-only schemas: path and query parameters, health, errors. Request and response bodies are the

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 
 /*
  * Reading `CERTUS_TRUST_*` variables, shared by the server and the `certus` command so a variable means the same

@@ -1,5 +1,5 @@
 import { isStorableText } from '@certus-trust/storage/backend'
-import { z } from 'zod'
+import * as z from 'zod'
 
 /*
  * The service's request and response shapes (the HTTP API's JSON, snake_case), as zod schemas: the server

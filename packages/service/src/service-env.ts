@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { kmsSchemeOf } from '@certus-trust/kms'
 import { defaultSigningThreadCount } from '@certus-trust/signer'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { ServiceConfig, TransparencyConfig, TufConfig } from './config.js'
 import { type Env, type EnvResult, envFields, parseEnv, resolvePath, TrustRootEnvSchema } from './env.js'
 import { DEFAULT_DATA_DIR, dataDirLayout } from './layout.js'

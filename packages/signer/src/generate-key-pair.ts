@@ -1,7 +1,7 @@
 import { generateKeyPair as generateKeyPairCallback, type KeyObject } from 'node:crypto'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { SignerError } from './errors.js'
 import { describeKey, type KeyAlgorithm, type KeyInfo, MIN_RSA_BITS } from './keys.js'
 

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { SignerError } from './errors.js'
 
 /** in-toto Statement v1 type URI. */

@@ -1,5 +1,5 @@
 import { parseBackendOptions } from '@certus-trust/storage/backend'
-import { z } from 'zod'
+import * as z from 'zod'
 import { assembleStorage, type SqlStorage } from './create-storage.js'
 import { toStorageError } from './database-errors.js'
 import { loadPGlite } from './load-driver.js'

@@ -1,7 +1,7 @@
 import { type Logger, noopLogger } from '@certus-trust/core'
 import { parseBackendOptions } from '@certus-trust/storage/backend'
 import type pg from 'pg'
-import { z } from 'zod'
+import * as z from 'zod'
 import { assembleStorage, type SqlStorage } from './create-storage.js'
 import { toStorageError } from './database-errors.js'
 import { loadPg } from './load-driver.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { z } from 'zod'
+import * as z from 'zod'
 import { parseBackendOptions } from './backend-options.js'
 import { StorageError } from './errors.js'
 

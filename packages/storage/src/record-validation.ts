@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { z } from 'zod'
+import * as z from 'zod'
 import { StorageError } from './errors.js'
 import { isStorableText } from './log-validation.js'
 import type {
@@ -50,7 +50,7 @@ const IndexSchema = z.lazy(() => z.number().int().min(0).max(Number.MAX_SAFE_INT
 const DateSchema = z.lazy(() => z.date().refine((value) => !Number.isNaN(value.getTime()), 'invalid date'))
 const TextSchema = (max: number) =>
   z.string().min(1).max(max).refine(isStorableText, 'contains U+0000 or an unpaired surrogate')
-const PemSchema = TextSchema(65_536)
+const PemSchema = z.lazy(() => TextSchema(65_536))
 
 /** Round-trips through JSON so every backend stores and returns exactly what JSON can carry. */
 function jsonValue(value: unknown): JsonValue | undefined {

@@ -6,7 +6,7 @@ import {
   type OwnSignatures,
   type ProposedEntry,
 } from '@certus-trust/log-protocol/entries'
-import { z } from 'zod'
+import * as z from 'zod'
 import { digestOf } from './encoding.js'
 import { fail } from './errors.js'
 

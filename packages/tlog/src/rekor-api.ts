@@ -1,7 +1,7 @@
 import type { LogEntry } from '@certus-trust/log-protocol'
 import { type Context, Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { z } from 'zod'
+import * as z from 'zod'
 import { closingBodyLimit } from './body-limit.js'
 import { TlogError, type TlogErrorCode } from './errors.js'
 import type { TransparencyLog } from './transparency-log.js'

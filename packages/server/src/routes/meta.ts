@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
-import { z } from 'zod'
+import * as z from 'zod'
 import { docsPage } from '../docs-page.js'
 import type { ServerMetrics } from '../metrics.js'
 import { requireRole } from '../middleware/auth.js'

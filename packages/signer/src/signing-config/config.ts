@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { z } from 'zod'
+import * as z from 'zod'
 import { SignerError } from '../errors.js'
 
 /** Media type of a Sigstore SigningConfig v0.2 (protobuf-specs `sigstore_trustroot.proto`). */

@@ -9,7 +9,7 @@ import {
   toHex,
 } from '@certus-trust/core'
 import { hashLeaf } from '@certus-trust/log-protocol'
-import { z } from 'zod'
+import * as z from 'zod'
 import { digestOf } from '../encoding.js'
 import { certificateSearchKeys, publicKeySearchKey, type ValidatedEntry } from '../entry-validation.js'
 import { fail } from '../errors.js'

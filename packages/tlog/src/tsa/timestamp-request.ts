@@ -8,7 +8,7 @@ import {
   encoding,
   readNode,
 } from '@certus-trust/core/der'
-import { z } from 'zod'
+import * as z from 'zod'
 import { fail } from '../errors.js'
 import { TIMESTAMP_HASHES, type TimestampHashAlgorithm, timestampHashByOid } from './oids.js'
 

@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject, X509Certificate 
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { children, encoding, readNode } from '@certus-trust/core/der'
-import { z } from 'zod'
+import * as z from 'zod'
 import { fail, TlogError } from '../errors.js'
 import { buildCertificate, type CertificateName } from './certificate-builder.js'
 
