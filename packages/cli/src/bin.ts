@@ -1,5 +1,6 @@
 import nodeModule from 'node:module'
 import { restartWithNodeFlags } from '@certus-trust/service/node-flags'
+import { chunkHooks } from './chunk-hooks.js'
 import { processIo } from './io.js'
 import { configureZodForCommand } from './zod-config.js'
 
@@ -13,6 +14,10 @@ if (serveFlagsWarning) process.stderr.write(`certus: ${serveFlagsWarning}\n`)
 // chunks are compiled once per install rather than once per process. Called before any chunk is imported.
 // A namespace lookup, not a named import: an older Node without the function still starts (engines says 22.22+).
 nodeModule.enableCompileCache?.()
+
+// The executable's chunks import each other without Node's general resolver (see chunkHooks). A namespace lookup
+// too: without registerHooks (older Node) the chunks load the usual way.
+nodeModule.registerHooks?.(chunkHooks(new URL('./', import.meta.url).href))
 
 // zod without its JIT for one-shot commands, its JIT for `certus serve` (see configureZodForCommand).
 configureZodForCommand(process.argv[2])
