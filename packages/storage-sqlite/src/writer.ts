@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { KeyedMutex } from '@certus-trust/storage/backend'
 import type { SqliteConnection } from './connection.js'
 import { sqliteResultCode } from './sqlite-errors.js'
@@ -111,7 +110,8 @@ export class Writer {
       } catch (error) {
         if (sqliteResultCode(error) !== SQLITE_BUSY || Date.now() >= deadline) throw error
       }
-      await sleep(RETRY_PAUSE_MS)
+      // A plain timer, not node:timers/promises: that module would load with every process that opens SQLite.
+      await new Promise<void>((resolve) => setTimeout(resolve, RETRY_PAUSE_MS))
     }
   }
 }
