@@ -3,19 +3,16 @@ import { access, mkdir, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import { type Storage, StorageError } from '@certus-trust/storage'
-import { logErrors, parseBackendOptions } from '@certus-trust/storage/backend'
-import * as z from 'zod'
+import { logErrors } from '@certus-trust/storage/backend'
 import { SqliteConnection } from './connection.js'
 import { createSqliteLog } from './log.js'
 import { applyMigrations, checkDatabaseIdentity, type MigrationResult, readSchemaVersion } from './migrate.js'
+import { parseSqliteOptions, type SqliteSettings } from './options.js'
 import { createSqliteRecords, type OperationContext } from './records.js'
 import { LATEST_SCHEMA_VERSION } from './schema.js'
 import { toStorageError } from './sqlite-errors.js'
 import { createSqliteUnrecorded } from './unrecorded.js'
 import { Writer } from './writer.js'
-
-/** Default of {@link SqliteStorageOptions.busyTimeoutMs}. */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 // SQLite's own busy handler waits this long synchronously before the writer retries with the event loop free.
 const SYNC_BUSY_WAIT_MS = 50
@@ -57,15 +54,6 @@ export interface SqliteStorage extends Storage {
   schemaVersion(): Promise<{ current: number; latest: number }>
 }
 
-const OptionsSchema = z
-  .object({
-    path: z.string().min(1),
-    migrate: z.boolean().default(false),
-    busyTimeoutMs: z.number().int().min(0).max(600_000).default(DEFAULT_BUSY_TIMEOUT_MS),
-    maxSizeBytes: z.number().int().min(65_536).optional(),
-  })
-  .strict()
-
 /** Typed errors for what the file system says about the path, before SQLite's vaguer "cannot open". */
 async function prepareLocation(path: string): Promise<void> {
   const directory = dirname(path)
@@ -101,7 +89,7 @@ async function prepareLocation(path: string): Promise<void> {
 function openConnections(
   Database: typeof DatabaseSync,
   path: string,
-  settings: z.infer<typeof OptionsSchema>,
+  settings: SqliteSettings,
 ): { reader: SqliteConnection; writer: SqliteConnection } {
   const opened: SqliteConnection[] = []
   try {
@@ -144,7 +132,7 @@ function openConnections(
  * `STORAGE_UNAVAILABLE`
  */
 export async function createSqliteStorage(options: SqliteStorageOptions): Promise<SqliteStorage> {
-  const settings = parseBackendOptions(OptionsSchema, options, 'SQLite storage')
+  const settings = parseSqliteOptions(options)
   const path = resolve(settings.path)
   await prepareLocation(path)
   // Loaded here rather than at import, so importing the package costs nothing until a database is opened.
