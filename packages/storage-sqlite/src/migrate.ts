@@ -96,9 +96,13 @@ export function applyMigrations(connection: SqliteConnection, path: string): Mig
     result.applied.push(migration.version)
     result.version = migration.version
   }
-  // Header fields are part of the transaction: they change only if every migration above commits.
-  connection.exec(`PRAGMA application_id = ${CERTUS_APPLICATION_ID}`)
-  connection.exec(`PRAGMA user_version = ${result.version}`)
+  // Header fields are part of the transaction: they change only if every migration above commits. Written only
+  // when they differ: rewriting them unchanged made every open of a current database a write (a WAL commit and its
+  // fsyncs, ~1 ms here, more on a real disk) with nothing to migrate.
+  const identity = identify(connection)
+  if (identity.applicationId !== CERTUS_APPLICATION_ID)
+    connection.exec(`PRAGMA application_id = ${CERTUS_APPLICATION_ID}`)
+  if (identity.version !== result.version) connection.exec(`PRAGMA user_version = ${result.version}`)
   return result
 }
 

@@ -130,6 +130,18 @@ describe('SQLite storage: schema versions', () => {
     raw.close()
   })
 
+  it('opening a current database with migrate: true writes nothing (no WAL frame)', async () => {
+    const path = freshPath()
+    await (await createSqliteStorage({ path, migrate: true })).close()
+    const storage = await createSqliteStorage({ path, migrate: true })
+    expect(await storage.schemaVersion()).toEqual({ current: 2, latest: LATEST_SCHEMA_VERSION })
+    const raw = new DatabaseSync(path)
+    // `log`: frames in the WAL, i.e. pages written since the last checkpoint (the close above checkpointed).
+    expect(raw.prepare('PRAGMA wal_checkpoint(PASSIVE)').get()).toMatchObject({ log: 0 })
+    raw.close()
+    await storage.close()
+  })
+
   it('processes starting at once apply each migration exactly once', async () => {
     const path = freshPath()
     const storages = await Promise.all([1, 2, 3].map(() => createSqliteStorage({ path })))
