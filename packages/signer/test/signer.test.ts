@@ -86,6 +86,29 @@ describe('artifact inputs', () => {
     })
   })
 
+  it('reads a file of several read steps whole, in order, with or without keeping its bytes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'signer-file-'))
+    // 200 KiB of distinct bytes: four reads, the last one short.
+    const content = Buffer.from(
+      Array.from({ length: 200 * 1024 }, (_, index) => (index * 7 + (index >> 12)) % 256),
+    )
+    const path = join(dir, 'big.bin')
+    await writeFile(path, content)
+    const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`
+    const log = createTestLog()
+    expect((await createSigner({ key: ec.privateKey, witness: log }).sign({ path })).digest).toBe(digest)
+    // Ed25519 keeps the bytes (pure Ed25519 signs them): each step's bytes must survive the next read.
+    const ed = createSigner({ key: generateKeyPairSync('ed25519').privateKey, witness: log })
+    expect((await ed.sign({ path })).digest).toBe(digest)
+    expect(Buffer.from(log.requests.at(-1)!.artifact!).equals(content)).toBe(true)
+    const small = createSigner({
+      key: generateKeyPairSync('ed25519').privateKey,
+      witness: log,
+      maxInMemoryBytes: 100_000,
+    })
+    await expect(small.sign({ path })).rejects.toMatchObject({ code: 'SIGNER_ARTIFACT_TOO_LARGE' })
+  })
+
   it('bad artifacts are typed errors', async () => {
     const signer = createSigner({ key: ec.privateKey, witness: 'none' })
     await expect(signer.sign('sha256:xyz')).rejects.toMatchObject({ code: 'SIGNER_INVALID_DIGEST' })
