@@ -121,10 +121,12 @@ export function createApp(deps: AppDeps) {
     }),
   )
   app.use(async (c, next) => {
-    await next()
     // Signatures, verdicts and entries are per request: no shared cache may keep them. Routes whose answers are
-    // immutable (log tiles) set their own Cache-Control.
-    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+    // immutable (log tiles) set their own Cache-Control, which replaces this one. Set before the route runs, so it
+    // travels in the response's init: a header set on a finished response makes Hono rebuild it as a web Response
+    // with a streamed body, about a tenth of the server's CPU time per request.
+    c.header('Cache-Control', 'no-store')
+    await next()
   })
   if (deps.corsOrigins && deps.corsOrigins.length > 0) {
     const origins = [...deps.corsOrigins]
