@@ -2,17 +2,17 @@ import type { Logger } from '@certus-trust/core'
 import type { TrustService } from '@certus-trust/service'
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { Hono, MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import { routePath } from 'hono/route'
 import { secureHeaders } from 'hono/secure-headers'
 import { z } from 'zod'
 import type { Config } from './config.js'
-import { ServerError } from './errors.js'
+import type { ServerError } from './errors.js'
 import { toErrorResponse } from './http-errors.js'
 import { createMetrics, type ServerMetrics } from './metrics.js'
 import { authenticate, rejectBadCredentials, requireRole } from './middleware/auth.js'
+import { limitRequestBody } from './middleware/body-limit.js'
 import { rateLimit } from './middleware/rate-limit.js'
 import { openApiDocument, registerSecuritySchemes } from './openapi.js'
 import { healthRoutes } from './routes/health.js'
@@ -146,17 +146,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
   }
-  app.use(
-    bodyLimit({
-      maxSize: maxBody,
-      onError: () => {
-        throw new ServerError({
-          code: 'SERVER_PAYLOAD_TOO_LARGE',
-          message: `request body exceeds the limit of ${maxBody} bytes`,
-        })
-      },
-    }),
-  )
+  app.use(limitRequestBody(maxBody))
 
   // Liveness and readiness stay outside auth and rate limiting: orchestrators must always reach them.
   const routes = app.route('/', healthRoutes({ service: deps.service, isDraining: deps.isDraining }))
