@@ -1,9 +1,9 @@
 import {
+  createInclusionProofChecker,
   type EntryCreator,
   hashLeaf,
   type LogEntry,
   parseCheckpoint,
-  verifyInclusionProof,
 } from '@certus-trust/log-protocol'
 import {
   fromBundleTransparencyLogEntry,
@@ -206,6 +206,11 @@ async function testify(witness: SigstoreWitness, input: WitnessInput) {
   }
 }
 
+// The entries a log commits together carry proofs to one checkpoint that share all but their lowest levels: the
+// check of each remembers the last proof it accepted and stops hashing where a path joins it (same position, same
+// hashes from there up). Every proof is still checked to a node already proven under the checkpoint's root.
+const checkInclusion = createInclusionProofChecker()
+
 async function createLogEntry(log: EntryCreator, input: WitnessInput): Promise<LogEntry> {
   let proposed: ProposedEntry
   try {
@@ -280,7 +285,7 @@ function checkV2LogEntry(entry: TransparencyLogEntryJson, request: RekorV2EntryR
   if (!proof?.checkpoint?.envelope) throw invalid('no inclusion proof with checkpoint')
   try {
     const checkpoint = parseCheckpoint(proof.checkpoint.envelope)
-    verifyInclusionProof({
+    checkInclusion({
       leafIndex: BigInt(proof.logIndex),
       treeSize: checkpoint.treeSize,
       leafHash: hashLeaf(body),
@@ -344,7 +349,7 @@ function checkLogEntry(entry: LogEntry, input: WitnessInput): void {
   if (!proof?.checkpoint) throw invalid('no inclusion proof with checkpoint')
   try {
     const checkpoint = parseCheckpoint(proof.checkpoint)
-    verifyInclusionProof({
+    checkInclusion({
       leafIndex: proof.logIndex,
       treeSize: checkpoint.treeSize,
       leafHash: hashLeaf(Buffer.from(entry.body, 'base64')),
