@@ -211,6 +211,16 @@ async function testify(witness: SigstoreWitness, input: WitnessInput) {
 // hashes from there up). Every proof is still checked to a node already proven under the checkpoint's root.
 const checkInclusion = createInclusionProofChecker()
 
+// Those entries also carry the same checkpoint note: its size and root are read once per note, not per entry.
+let lastCheckpoint: { note: string; treeSize: bigint; rootHash: Uint8Array } | undefined
+function checkpointOf(note: string): { treeSize: bigint; rootHash: Uint8Array } {
+  if (lastCheckpoint?.note !== note) {
+    const { treeSize, rootHash } = parseCheckpoint(note)
+    lastCheckpoint = { note, treeSize, rootHash }
+  }
+  return lastCheckpoint
+}
+
 async function createLogEntry(log: EntryCreator, input: WitnessInput): Promise<LogEntry> {
   let proposed: ProposedEntry
   try {
@@ -284,7 +294,7 @@ function checkV2LogEntry(entry: TransparencyLogEntryJson, request: RekorV2EntryR
   const proof = entry.inclusionProof
   if (!proof?.checkpoint?.envelope) throw invalid('no inclusion proof with checkpoint')
   try {
-    const checkpoint = parseCheckpoint(proof.checkpoint.envelope)
+    const checkpoint = checkpointOf(proof.checkpoint.envelope)
     checkInclusion({
       leafIndex: BigInt(proof.logIndex),
       treeSize: checkpoint.treeSize,
@@ -348,7 +358,7 @@ function checkLogEntry(entry: LogEntry, input: WitnessInput): void {
   if (!entry.verification?.signedEntryTimestamp) throw invalid('no signed entry timestamp')
   if (!proof?.checkpoint) throw invalid('no inclusion proof with checkpoint')
   try {
-    const checkpoint = parseCheckpoint(proof.checkpoint)
+    const checkpoint = checkpointOf(proof.checkpoint)
     checkInclusion({
       leafIndex: proof.logIndex,
       treeSize: checkpoint.treeSize,
