@@ -1,4 +1,5 @@
 export { canonicalJson } from './canonical-json.js'
+export { copyJson } from './copy-json.js'
 export { deepFreeze } from './deep-freeze.js'
 export type { Sha256Digest, Sha256DigestString } from './digest.js'
 export { formatSha256Digest, isSha256Digest, parseSha256Digest } from './digest.js'

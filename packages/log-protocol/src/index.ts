@@ -21,6 +21,7 @@ export { logIdFromPublicKey, toPublicKey, verifyLogSignature } from './keys.js'
 export type { CreateEntryOptions, EntryCreator, LogEntry, LogEntryInclusionProof } from './log-entry.js'
 export type { ConsistencyProofInput, InclusionProofInput, InclusionProofVerification } from './merkle.js'
 export {
+  createInclusionProofChecker,
   EMPTY_TREE_ROOT,
   hashChildren,
   hashLeaf,

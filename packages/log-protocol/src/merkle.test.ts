@@ -2,6 +2,7 @@ import { fromHex, sha256, toHex, utf8 } from '@certus-trust/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  createInclusionProofChecker,
   EMPTY_TREE_ROOT,
   hashChildren,
   hashLeaf,
@@ -367,6 +368,73 @@ describe('property: proofs from random trees', () => {
       }),
       { numRuns: 300 },
     )
+  })
+
+  it('a remembering checker agrees with verifyInclusionProof on runs of proofs, tampered ones among them', () => {
+    const proofInput = (leaves: Uint8Array[], index: number) => ({
+      leafIndex: index,
+      treeSize: leaves.length,
+      leafHash: hashLeaf(leaves[index]!),
+      proof: path(index, leaves),
+      rootHash: mth(leaves),
+    })
+    const verdict = (check: () => void) => {
+      try {
+        check()
+        return true
+      } catch {
+        return false
+      }
+    }
+    // A run mixes proofs of two trees (so the remembered proof is sometimes of another tree), valid and tampered.
+    const step = fc.record({ tree: fc.boolean(), index: fc.nat(), tamper: fc.nat(), flip: fc.boolean() })
+    fc.assert(
+      fc.property(tree, tree, fc.array(step, { minLength: 1, maxLength: 40 }), (a, b, steps) => {
+        const trees = [leavesFor(a.size, a.seed), leavesFor(b.size, b.seed)]
+        const checkInclusion = createInclusionProofChecker()
+        for (const { tree: second, index, tamper, flip } of steps) {
+          const leaves = trees[second ? 1 : 0]!
+          const input = proofInput(leaves, index % leaves.length)
+          const targets = 2 + input.proof.length
+          const target = tamper % targets
+          const bit = (tamper >> 4) % 256
+          const used = !flip
+            ? input
+            : target === 0
+              ? { ...input, leafHash: flipBit(input.leafHash, bit) }
+              : target === 1
+                ? { ...input, rootHash: flipBit(input.rootHash, bit) }
+                : {
+                    ...input,
+                    proof: input.proof.map((hash, position) =>
+                      position === target - 2 ? flipBit(hash, bit) : hash,
+                    ),
+                  }
+          expect(verdict(() => checkInclusion(used))).toBe(verdict(() => verifyInclusionProof(used)))
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('a remembering checker is not fooled by a caller changing an accepted proof afterwards', () => {
+    const leaves = leavesFor(16, new Uint8Array([7]))
+    const rootHash = mth(leaves)
+    const checkInclusion = createInclusionProofChecker()
+    const first = {
+      leafIndex: 4,
+      treeSize: 16,
+      leafHash: hashLeaf(leaves[4]!),
+      proof: path(4, leaves),
+      rootHash,
+    }
+    checkInclusion(first)
+    // Forge leaf 5's proof from the remembered one: a wrong upper hash, copied into the accepted proof's arrays too.
+    const forged = path(5, leaves)
+    forged[3] = flipBit(forged[3]!, 1)
+    first.proof[3]!.set(forged[3]!)
+    const input = { leafIndex: 5, treeSize: 16, leafHash: hashLeaf(leaves[5]!), proof: forged, rootHash }
+    expect(() => checkInclusion(input)).toThrow(/does not lead to the expected root/)
   })
 
   it('every consistency proof verifies, and any single-bit flip fails', () => {

@@ -73,12 +73,20 @@ function popCount(value: bigint): number {
   return count
 }
 
+/** A checked inclusion proof's shape: the leaf's index, the tree's size and where the proof splits. */
+interface ProofShape {
+  index: bigint
+  size: bigint
+  /** Proof hashes below the point where the paths to the leaf and to the last leaf diverge. */
+  inner: number
+}
+
 /**
- * Recomputes the root hash an RFC 6962 inclusion proof leads to.
+ * Checks an inclusion proof's inputs and works out its shape.
  * @throws RekorError `REKOR_INCLUSION_PROOF_INVALID` when the index is out of range, a hash is not 32 bytes or the
  * proof has the wrong length for (leafIndex, treeSize).
  */
-export function rootFromInclusionProof(input: InclusionProofInput): Uint8Array {
+function proofShape(input: InclusionProofInput): ProofShape {
   const code = 'REKOR_INCLUSION_PROOF_INVALID'
   const index = toSize(input.leafIndex, 'leafIndex', code)
   const size = toSize(input.treeSize, 'treeSize', code)
@@ -98,13 +106,33 @@ export function rootFromInclusionProof(input: InclusionProofInput): Uint8Array {
       message: `proof has ${input.proof.length} hashes, expected ${inner + border} for index ${index} in size ${size}`,
     })
   }
+  return { index, size, inner }
+}
+
+/** The node above `hash` at `level` of the path: the sibling goes left or right by the index bit (inner part), else left. */
+function climb(shape: ProofShape, level: number, hash: Uint8Array, sibling: Uint8Array): Uint8Array {
+  if (level >= shape.inner) return hashChildren(sibling, hash)
+  return (shape.index >> BigInt(level)) & 1n ? hashChildren(sibling, hash) : hashChildren(hash, sibling)
+}
+
+/**
+ * Recomputes the root hash an RFC 6962 inclusion proof leads to.
+ * @throws RekorError `REKOR_INCLUSION_PROOF_INVALID` when the index is out of range, a hash is not 32 bytes or the
+ * proof has the wrong length for (leafIndex, treeSize).
+ */
+export function rootFromInclusionProof(input: InclusionProofInput): Uint8Array {
+  const shape = proofShape(input)
   let hash = input.leafHash
-  for (let level = 0; level < inner; level++) {
-    const sibling = input.proof[level]!
-    hash = (index >> BigInt(level)) & 1n ? hashChildren(sibling, hash) : hashChildren(hash, sibling)
-  }
-  for (let level = inner; level < input.proof.length; level++) hash = hashChildren(input.proof[level]!, hash)
+  for (let level = 0; level < input.proof.length; level++)
+    hash = climb(shape, level, hash, input.proof[level]!)
   return hash
+}
+
+function proofMismatch(): RekorError {
+  return new RekorError({
+    code: 'REKOR_INCLUSION_PROOF_INVALID',
+    message: 'inclusion proof does not lead to the expected root hash',
+  })
 }
 
 /**
@@ -113,12 +141,74 @@ export function rootFromInclusionProof(input: InclusionProofInput): Uint8Array {
  */
 export function verifyInclusionProof(input: InclusionProofVerification): void {
   checkHash(input.rootHash, 'rootHash', 'REKOR_INCLUSION_PROOF_INVALID')
-  const computed = rootFromInclusionProof(input)
-  if (!bytesEqual(computed, input.rootHash)) {
-    throw new RekorError({
-      code: 'REKOR_INCLUSION_PROOF_INVALID',
-      message: 'inclusion proof does not lead to the expected root hash',
-    })
+  if (!bytesEqual(rootFromInclusionProof(input), input.rootHash)) throw proofMismatch()
+}
+
+/** The last proof a {@link createInclusionProofChecker} accepted, with the node it computed at every level. */
+interface AcceptedProof extends ProofShape {
+  root: Uint8Array
+  proof: Uint8Array[]
+  /** `nodes[level]`: the hash the path reaches before `proof[level]` is applied. */
+  nodes: Uint8Array[]
+}
+
+// What is remembered is copied: a caller changing its arrays afterwards must not change what was accepted.
+const copies = (hashes: Uint8Array[]) => hashes.map((hash) => Uint8Array.from(hash))
+
+/** Whether `proof[from..]` and `other[from..]` hold the same hashes. */
+function sameTail(proof: Uint8Array[], other: Uint8Array[], from: number): boolean {
+  if (proof.length !== other.length) return false
+  for (let level = from; level < proof.length; level++)
+    if (!bytesEqual(proof[level]!, other[level]!)) return false
+  return true
+}
+
+/**
+ * {@link verifyInclusionProof} for a run of proofs against one checkpoint, as a signer checks the entries a log
+ * committed together: it remembers the last proof it accepted, and a proof whose path reaches the same node at the
+ * same position of the same tree, with the same hashes from there up, is accepted at that node — the rest of its
+ * computation would repeat the remembered one step for step (same hashes, same sides, same root). Entries appended
+ * together share all but their lowest levels, so most of the hashing is skipped, and a proof that differs anywhere
+ * on its way up is still computed to the root and compared. Not for a verifier of untrusted bundles: repeating one
+ * bundle would make its check look cheaper than it is.
+ * @example
+ * const checkInclusion = createInclusionProofChecker()
+ * for (const entry of committed) checkInclusion({ leafIndex, treeSize, leafHash, proof, rootHash })
+ */
+export function createInclusionProofChecker(): (input: InclusionProofVerification) => void {
+  let last: AcceptedProof | undefined
+  return (input) => {
+    checkHash(input.rootHash, 'rootHash', 'REKOR_INCLUSION_PROOF_INVALID')
+    const shape = proofShape(input)
+    const known =
+      last && last.size === shape.size && last.inner === shape.inner && bytesEqual(last.root, input.rootHash)
+        ? last
+        : undefined
+    const nodes: Uint8Array[] = []
+    let hash: Uint8Array = Uint8Array.from(input.leafHash)
+    for (let level = 0; level < input.proof.length; level++) {
+      // Same position (the index bits from here up match; beyond `inner` the border path is shared) and same node.
+      if (
+        known &&
+        level <= shape.inner &&
+        shape.index >> BigInt(level) === known.index >> BigInt(level) &&
+        bytesEqual(hash, known.nodes[level]!) &&
+        sameTail(input.proof, known.proof, level)
+      ) {
+        last = {
+          ...shape,
+          root: known.root,
+          proof: copies(input.proof),
+          nodes: [...nodes, ...known.nodes.slice(level)],
+        }
+        return
+      }
+      nodes.push(hash)
+      hash = climb(shape, level, hash, input.proof[level]!)
+    }
+    if (!bytesEqual(hash, input.rootHash)) throw proofMismatch()
+    nodes.push(hash)
+    last = { ...shape, root: hash, proof: copies(input.proof), nodes }
   }
 }
 

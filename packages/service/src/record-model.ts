@@ -62,7 +62,6 @@ export function signedArtifactRecord(
   result: SignResult,
   entry: LogEntry | undefined,
 ): NewSignedArtifact {
-  const fields = entry ? entryFieldsForRecord(entry) : undefined
   return {
     artifactHash: request.artifact,
     artifactType: request.artifact_type,
@@ -71,11 +70,13 @@ export function signedArtifactRecord(
     ...(result.certificatePem ? { certificate: result.certificatePem } : {}),
     ...(result.publicKeyPem ? { publicKey: result.publicKeyPem } : {}),
     bundle: result.bundle as unknown as { [key: string]: JsonValue },
-    ...(entry && fields
+    // The entry's own fields: the signer has checked that its body records this signature and that its proof
+    // leads to the log's checkpoint, so there is nothing to re-derive from the body here.
+    ...(entry
       ? {
           transparencyEntryUuid: entry.uuid.toLowerCase(),
-          logIndex: fields.logIndex,
-          integratedTime: fields.integratedTime,
+          logIndex: entry.logIndex,
+          integratedTime: entry.integratedTime,
           logId: entry.logID.toLowerCase(),
         }
       : {}),

@@ -1,9 +1,9 @@
 import {
+  createInclusionProofChecker,
   type EntryCreator,
   hashLeaf,
   type LogEntry,
   parseCheckpoint,
-  verifyInclusionProof,
 } from '@certus-trust/log-protocol'
 import {
   fromBundleTransparencyLogEntry,
@@ -206,6 +206,21 @@ async function testify(witness: SigstoreWitness, input: WitnessInput) {
   }
 }
 
+// The entries a log commits together carry proofs to one checkpoint that share all but their lowest levels: the
+// check of each remembers the last proof it accepted and stops hashing where a path joins it (same position, same
+// hashes from there up). Every proof is still checked to a node already proven under the checkpoint's root.
+const checkInclusion = createInclusionProofChecker()
+
+// Those entries also carry the same checkpoint note: its size and root are read once per note, not per entry.
+let lastCheckpoint: { note: string; treeSize: bigint; rootHash: Uint8Array } | undefined
+function checkpointOf(note: string): { treeSize: bigint; rootHash: Uint8Array } {
+  if (lastCheckpoint?.note !== note) {
+    const { treeSize, rootHash } = parseCheckpoint(note)
+    lastCheckpoint = { note, treeSize, rootHash }
+  }
+  return lastCheckpoint
+}
+
 async function createLogEntry(log: EntryCreator, input: WitnessInput): Promise<LogEntry> {
   let proposed: ProposedEntry
   try {
@@ -279,8 +294,8 @@ function checkV2LogEntry(entry: TransparencyLogEntryJson, request: RekorV2EntryR
   const proof = entry.inclusionProof
   if (!proof?.checkpoint?.envelope) throw invalid('no inclusion proof with checkpoint')
   try {
-    const checkpoint = parseCheckpoint(proof.checkpoint.envelope)
-    verifyInclusionProof({
+    const checkpoint = checkpointOf(proof.checkpoint.envelope)
+    checkInclusion({
       leafIndex: BigInt(proof.logIndex),
       treeSize: checkpoint.treeSize,
       leafHash: hashLeaf(body),
@@ -343,8 +358,8 @@ function checkLogEntry(entry: LogEntry, input: WitnessInput): void {
   if (!entry.verification?.signedEntryTimestamp) throw invalid('no signed entry timestamp')
   if (!proof?.checkpoint) throw invalid('no inclusion proof with checkpoint')
   try {
-    const checkpoint = parseCheckpoint(proof.checkpoint)
-    verifyInclusionProof({
+    const checkpoint = checkpointOf(proof.checkpoint)
+    checkInclusion({
       leafIndex: proof.logIndex,
       treeSize: checkpoint.treeSize,
       leafHash: hashLeaf(Buffer.from(entry.body, 'base64')),

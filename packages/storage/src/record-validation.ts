@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { copyJson } from '@certus-trust/core'
 import * as z from 'zod'
 import { StorageError } from './errors.js'
 import { isStorableText } from './log-validation.js'
@@ -52,12 +53,11 @@ const TextSchema = (max: number) =>
   z.string().min(1).max(max).refine(isStorableText, 'contains U+0000 or an unpaired surrogate')
 const PemSchema = z.lazy(() => TextSchema(65_536))
 
-/** Round-trips through JSON so every backend stores and returns exactly what JSON can carry. */
+/** A JSON copy (as a JSON round trip makes it), so every backend stores and returns exactly what JSON can carry. */
 function jsonValue(value: unknown): JsonValue | undefined {
   if (value === undefined) return undefined
   try {
-    const text = JSON.stringify(value)
-    return text === undefined ? undefined : (JSON.parse(text) as JsonValue)
+    return copyJson(value) as JsonValue | undefined
   } catch {
     return undefined
   }
