@@ -70,8 +70,10 @@ export async function openDataDirLog(options: OpenDataDirLogOptions): Promise<Da
     for (let next = closers.pop(); next; next = closers.pop()) await next().catch(() => undefined)
   }
   try {
-    const hasLog = (await exists(dataDir.databasePath)) || (await exists(dataDir.legacyPGlitePath))
-    if (!options.create && !hasLog) {
+    // Only a command that must not create a log asks whether there is one (each check is a file-system round trip).
+    const hasLog =
+      options.create || (await exists(dataDir.databasePath)) || (await exists(dataDir.legacyPGlitePath))
+    if (!hasLog) {
       throw new ServiceError({
         code: 'SERVICE_DATA_DIR',
         message: `no embedded log in ${dataDir.path}`,

@@ -63,7 +63,8 @@ async function prepareLocation(path: string): Promise<void> {
   if (info?.isDirectory())
     throw fail('STORAGE_INVALID_OPTIONS', `${path} is a directory, not a database file`)
   try {
-    await mkdir(directory, { recursive: true, mode: 0o700 })
+    // An existing file's directory exists: no mkdir round trip then.
+    if (!info) await mkdir(directory, { recursive: true, mode: 0o700 })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOSPC') throw fail('STORAGE_FULL', `cannot create ${directory}: the disk is full`, error)
@@ -71,17 +72,23 @@ async function prepareLocation(path: string): Promise<void> {
       throw fail('STORAGE_READ_ONLY', `cannot create ${directory}: it is not writable`, error)
     throw fail('STORAGE_INVALID_OPTIONS', `cannot create ${directory}`, error)
   }
-  // SQLite writes the file, its -wal and its -shm next to each other: both must be writable.
-  for (const target of info ? [path, directory] : [directory]) {
-    try {
-      await access(target, constants.W_OK)
-    } catch (error) {
-      throw fail(
-        'STORAGE_READ_ONLY',
-        `${target} is not writable (the database needs it for its file and WAL)`,
-        error,
-      )
-    }
+  // SQLite writes the file, its -wal and its -shm next to each other: both must be writable (checked together).
+  const targets = info ? [path, directory] : [directory]
+  const denied = await Promise.all(
+    targets.map((target) =>
+      access(target, constants.W_OK).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    ),
+  )
+  const index = denied.findIndex((error) => error !== undefined)
+  if (index >= 0) {
+    throw fail(
+      'STORAGE_READ_ONLY',
+      `${targets[index]} is not writable (the database needs it for its file and WAL)`,
+      denied[index],
+    )
   }
 }
 

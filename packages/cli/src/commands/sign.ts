@@ -146,13 +146,18 @@ export async function withWitness<T>(
   const embedded = await openEmbeddedLog(out.io, options.dataDir, true)
   try {
     const result = await fn(embedded.log, embedded.dataDir.signingKeyPath, embedded.ownSignatures)
-    // Keep the log's current trusted root next to it, so `certus verify` in this directory needs no flags.
+    // Keep the log's current trusted root next to it, so `certus verify` in this directory needs no flags. Written
+    // while the log closes: the write waits on the file system, closing works on this thread (a SQLite checkpoint).
     const trustedRoot = await embedded.log.exportTrustedRoot()
-    await writeOutputFile(embedded.dataDir.trustedRootPath, `${JSON.stringify(trustedRoot, null, 2)}\n`, {
-      what: 'trusted root',
-    })
+    await Promise.all([
+      writeOutputFile(embedded.dataDir.trustedRootPath, `${JSON.stringify(trustedRoot, null, 2)}\n`, {
+        what: 'trusted root',
+      }),
+      embedded.close(),
+    ])
     return result
   } finally {
+    // Idempotent: after the success path above this only waits for the same close.
     await embedded.close()
   }
 }
