@@ -78,9 +78,16 @@ describe('certus migrate --to sqlite (built bin, legacy PGlite data directory)',
       SLOW,
     )
     expect(signed.code, signed.stderr).toBe(0)
-    const bundle = JSON.parse(await readFile(p('a3.txt.sigstore.json'), 'utf8'))
-    const proof = bundle.verificationMaterial.tlogEntries[0].inclusionProof
-    before = { size: Number(proof.treeSize), root: Buffer.from(proof.rootHash, 'base64').toString('hex') }
+    // The files are signed concurrently, so any of them may be logged last: the log as it stands is what the
+    // bundle(s) of the last commit prove against, the largest tree among the three proofs.
+    const proofs = await Promise.all(
+      ['a1', 'a2', 'a3'].map(async (name) => {
+        const bundle = JSON.parse(await readFile(p(`${name}.txt.sigstore.json`), 'utf8'))
+        return bundle.verificationMaterial.tlogEntries[0].inclusionProof
+      }),
+    )
+    const latest = proofs.reduce((a, b) => (Number(b.treeSize) > Number(a.treeSize) ? b : a))
+    before = { size: Number(latest.treeSize), root: Buffer.from(latest.rootHash, 'base64').toString('hex') }
     expect(before.size).toBe(3)
     expect(await readdir(legacy)).not.toContain('certus.db')
   }, 300_000)
