@@ -337,47 +337,38 @@ describe('property: proofs from random trees', () => {
   )
   const leavesFor = (size: number, seed: Uint8Array) =>
     Array.from({ length: size }, (_, index) => new Uint8Array([...seed, index & 255, index >> 8]))
+  const proofInput = (leaves: Uint8Array[], index: number) => ({
+    leafIndex: index,
+    treeSize: leaves.length,
+    leafHash: hashLeaf(leaves[index]!),
+    proof: path(index, leaves),
+    rootHash: mth(leaves),
+  })
+  type ProofInput = ReturnType<typeof proofInput>
+  /** One bit flipped in the leaf hash, the root or one proof hash, as `pick` chooses. */
+  const tamper = (input: ProofInput, pick: number): ProofInput => {
+    const target = pick % (2 + input.proof.length)
+    const bit = (pick >> 4) % 256
+    if (target === 0) return { ...input, leafHash: flipBit(input.leafHash, bit) }
+    if (target === 1) return { ...input, rootHash: flipBit(input.rootHash, bit) }
+    return {
+      ...input,
+      proof: input.proof.map((hash, position) => (position === target - 2 ? flipBit(hash, bit) : hash)),
+    }
+  }
 
   it('every inclusion proof verifies, and any single-bit flip in leaf, root or proof fails', () => {
     fc.assert(
       fc.property(tree, fc.nat(), ({ size, index, seed }, pick) => {
-        const leaves = leavesFor(size, seed)
-        const input = {
-          leafIndex: index,
-          treeSize: size,
-          leafHash: hashLeaf(leaves[index]!),
-          proof: path(index, leaves),
-          rootHash: mth(leaves),
-        }
+        const input = proofInput(leavesFor(size, seed), index)
         verifyInclusionProof(input)
-        const targets = 2 + input.proof.length
-        const target = pick % targets
-        const bit = (pick >> 4) % 256
-        const tampered =
-          target === 0
-            ? { ...input, leafHash: flipBit(input.leafHash, bit) }
-            : target === 1
-              ? { ...input, rootHash: flipBit(input.rootHash, bit) }
-              : {
-                  ...input,
-                  proof: input.proof.map((hash, position) =>
-                    position === target - 2 ? flipBit(hash, bit) : hash,
-                  ),
-                }
-        expect(() => verifyInclusionProof(tampered)).toThrow()
+        expect(() => verifyInclusionProof(tamper(input, pick))).toThrow()
       }),
       { numRuns: 300 },
     )
   })
 
   it('a remembering checker agrees with verifyInclusionProof on runs of proofs, tampered ones among them', () => {
-    const proofInput = (leaves: Uint8Array[], index: number) => ({
-      leafIndex: index,
-      treeSize: leaves.length,
-      leafHash: hashLeaf(leaves[index]!),
-      proof: path(index, leaves),
-      rootHash: mth(leaves),
-    })
     const verdict = (check: () => void) => {
       try {
         check()
@@ -392,24 +383,10 @@ describe('property: proofs from random trees', () => {
       fc.property(tree, tree, fc.array(step, { minLength: 1, maxLength: 40 }), (a, b, steps) => {
         const trees = [leavesFor(a.size, a.seed), leavesFor(b.size, b.seed)]
         const checkInclusion = createInclusionProofChecker()
-        for (const { tree: second, index, tamper, flip } of steps) {
+        for (const { tree: second, index, tamper: tamperPick, flip } of steps) {
           const leaves = trees[second ? 1 : 0]!
           const input = proofInput(leaves, index % leaves.length)
-          const targets = 2 + input.proof.length
-          const target = tamper % targets
-          const bit = (tamper >> 4) % 256
-          const used = !flip
-            ? input
-            : target === 0
-              ? { ...input, leafHash: flipBit(input.leafHash, bit) }
-              : target === 1
-                ? { ...input, rootHash: flipBit(input.rootHash, bit) }
-                : {
-                    ...input,
-                    proof: input.proof.map((hash, position) =>
-                      position === target - 2 ? flipBit(hash, bit) : hash,
-                    ),
-                  }
+          const used = flip ? tamper(input, tamperPick) : input
           expect(verdict(() => checkInclusion(used))).toBe(verdict(() => verifyInclusionProof(used)))
         }
       }),

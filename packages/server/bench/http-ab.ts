@@ -7,13 +7,14 @@
  *
  *   tsx bench/http-ab.ts <before-repo> <after-repo> [sign|verify] [rounds] [slice-seconds]
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { runLoad } from '../test/load-runner.js'
+import { signedVerifyBody, startServerProcess } from './server-process.js'
 
 const [beforeRepo, afterRepo, mode = 'sign', roundsText = '6', sliceText = '2'] = process.argv.slice(2)
 if (!beforeRepo || !afterRepo || (mode !== 'sign' && mode !== 'verify'))
@@ -29,50 +30,20 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
 }
 
-async function startServer(repo: string, port: number, dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(resolve(repo), 'packages/server/dist/main.js')], {
-    env: {
-      ...process.env,
-      CERTUS_TRUST_PORT: String(port),
-      CERTUS_TRUST_HOST: '127.0.0.1',
-      CERTUS_TRUST_DATA_DIR: dataDir,
-      CERTUS_TRUST_STORAGE: 'memory',
-      CERTUS_TRUST_LOG_LEVEL: 'silent',
-      CERTUS_TRUST_RATE_LIMIT: '0',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  for (let attempt = 0; attempt < 600; attempt++) {
-    const healthy = await fetch(`http://127.0.0.1:${port}/v1/health`).then(
-      (response) => response.ok,
-      () => false,
-    )
-    if (healthy) return child
-    await new Promise((done) => setTimeout(done, 100))
-  }
-  throw new Error(`the server of ${repo} did not become healthy`)
-}
-
 interface Side {
   url: string
   child: ChildProcess
   body: () => string
 }
 
-async function side(repo: string, port: number, dataDir: string): Promise<Side> {
-  const child = await startServer(repo, port, dataDir)
-  const url = `http://127.0.0.1:${port}`
+async function side(repo: string, dataDir: string): Promise<Side> {
+  const main = join(resolve(repo), 'packages/server/dist/main.js')
+  const { url, child } = await startServerProcess(dataDir, [], main)
   let counter = 0
   const signBody = () =>
-    JSON.stringify({ artifact: digestOf(`ab ${port} ${counter++}`), artifact_type: 'file', subject: 'bench' })
+    JSON.stringify({ artifact: digestOf(`ab ${repo} ${counter++}`), artifact_type: 'file', subject: 'bench' })
   if (mode === 'sign') return { url, child, body: signBody }
-  const artifact = digestOf(`ab verify ${port}`)
-  const signed = (await fetch(`${url}/v1/sign`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ artifact, artifact_type: 'file', subject: 'bench' }),
-  }).then((response) => response.json())) as { bundle: unknown }
-  const verifyBody = JSON.stringify({ artifact, bundle: signed.bundle })
+  const verifyBody = await signedVerifyBody(url, `ab verify ${repo}`)
   return { url, child, body: () => verifyBody }
 }
 
@@ -91,8 +62,8 @@ async function slice(target: Side): Promise<{ rate: number; cpuMicros: number }>
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 const dataDir = await mkdtemp(join(os.tmpdir(), 'certus-http-ab-'))
-const before = await side(beforeRepo, 18_431, join(dataDir, 'before'))
-const after = await side(afterRepo, 18_432, join(dataDir, 'after'))
+const before = await side(beforeRepo, join(dataDir, 'before'))
+const after = await side(afterRepo, join(dataDir, 'after'))
 try {
   const rateRatios: number[] = []
   const cpuRatios: number[] = []

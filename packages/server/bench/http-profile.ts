@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
 import { runLoad } from '../test/load-runner.js'
-import { startServerProcess } from './server-process.js'
+import { signedVerifyBody, startServerProcess } from './server-process.js'
 
 const [mode = 'verify', secondsArg = '5', outDir = os.tmpdir()] = process.argv.slice(2)
 const seconds = Number(secondsArg)
@@ -20,13 +20,7 @@ const { url, child } = await startServerProcess(dataDir, ['--cpu-prof', '--cpu-p
 let counter = 0
 const signBody = () =>
   JSON.stringify({ artifact: digestOf(`p ${counter++}`), artifact_type: 'file', subject: 'bench' })
-const artifact = digestOf('verify')
-const signed = (await fetch(`${url}/v1/sign`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ artifact, artifact_type: 'file', subject: 'bench' }),
-}).then((response) => response.json())) as { bundle: unknown }
-const verifyBody = JSON.stringify({ artifact, bundle: signed.bundle })
+const verifyBody = await signedVerifyBody(url, 'verify')
 const request =
   mode === 'sign'
     ? { method: 'POST' as const, path: '/v1/sign', body: signBody }

@@ -1,5 +1,6 @@
 /** The server process the HTTP benchmarks load: `dist/main.js` (what `pnpm start` runs) on memory storage. */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -14,13 +15,16 @@ async function freePort(): Promise<number> {
   })
 }
 
-/** Starts `dist/main.js` (what `pnpm start` runs) on memory storage and waits until it is healthy. */
+/**
+ * Starts `dist/main.js` (what `pnpm start` runs) on memory storage and waits until it is healthy. `main` picks
+ * another build's entry point (A/B benchmarks).
+ */
 export async function startServerProcess(
   dataDir: string,
   nodeArgs: string[] = [],
+  main: string = fileURLToPath(new URL('../dist/main.js', import.meta.url)),
 ): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort()
-  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
   const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       ...process.env,
@@ -46,4 +50,15 @@ export async function startServerProcess(
   }
   child.kill('SIGKILL')
   throw new Error('server did not become healthy within 60 s')
+}
+
+/** A `POST /v1/verify` body for a bundle the server at `url` signs now (a `sha256:` digest of `label`). */
+export async function signedVerifyBody(url: string, label: string): Promise<string> {
+  const artifact = `sha256:${createHash('sha256').update(label).digest('hex')}`
+  const signed = (await fetch(`${url}/v1/sign`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ artifact, artifact_type: 'file', subject: 'bench' }),
+  }).then((response) => response.json())) as { bundle: unknown }
+  return JSON.stringify({ artifact, bundle: signed.bundle })
 }
