@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { signEcdsaDigest as signInline } from '@certus-trust/core/signing'
+import { createThreadPool, spawnThreadBeside, type ThreadPoolTask } from '@certus-trust/core/thread-pool'
 import { SignerError } from './errors.js'
 
 /**
@@ -80,7 +81,7 @@ export function packBytes(parts: Uint8Array[]): {
 }
 
 /** One message for a thread: each distinct key once, the digests packed into one transferable buffer. */
-function packBatch(items: Queued[]): SigningBatch {
+function packBatch(items: Item[]): SigningBatch {
   const keys: SigningBatch['keys'] = []
   const keyPositions = new Map<Uint8Array, number>()
   const keyIndex = new Uint8Array(items.length)
@@ -109,25 +110,10 @@ export function defaultSigningThreadCount(): number {
   return cores < 2 ? 0 : Math.min(4, cores)
 }
 
-interface Pending {
-  resolve: (signature: Uint8Array) => void
-  reject: (error: unknown) => void
-}
-
-interface Queued extends Pending {
+interface Item {
   algorithm: 'ecdsa-p256' | 'ecdsa-p384'
   secret: Uint8Array
   digest: Uint8Array
-}
-
-interface Thread {
-  worker: Worker
-  /** Ends the thread after {@link SigningThreadsOptions.idleTimeoutMs} without work; cleared when work arrives. */
-  idleTimer?: ReturnType<typeof setTimeout> | undefined
-  /** Batches posted and not yet answered, oldest first (a thread answers its batches in order). */
-  inFlight: Pending[][]
-  /** Items in those batches. */
-  items: number
 }
 
 function signingFailed(message: string, cause?: unknown): SignerError {
@@ -136,30 +122,46 @@ function signingFailed(message: string, cause?: unknown): SignerError {
 
 /** The thread body: the built file beside this module, or the TypeScript source (through tsx) in tests. */
 function spawnWorker(): Worker {
-  const here = import.meta.url
   // A thread signs 32-byte digests: a small heap is plenty, and each thread's default young generation (up to
   // 16 MB per semi-space) would otherwise add tens of MB of RSS to a server that runs one per core. Not smaller than
   // 8 MB, though: the curve arithmetic allocates a BigInt per step, and with 2 MB a busy thread collected its young
   // generation ~50 times a second, a fifth of its time (`--trace-gc`, HTTP sign at 64 connections: 260 scavenges,
   // ~230 ms per thread in 5 s; with 8 MB, 60–84 and 80–130 ms; server CPU per request −4 %, rate +5 %).
-  const resourceLimits = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 }
-  if (here.endsWith('.ts')) {
-    return new Worker(new URL('./signing-worker.ts', here), { execArgv: ['--import', 'tsx'], resourceLimits })
-  }
-  return new Worker(new URL('./signing-worker.js', here), { resourceLimits })
+  return spawnThreadBeside(import.meta.url, 'signing-worker', {
+    maxYoungGenerationSizeMb: 8,
+    maxOldGenerationSizeMb: 64,
+  })
 }
 
-/** Signs a turn's digests on the calling thread (too few to be worth a thread's round trip); each fails alone. */
-function signQueuedInline(items: Queued[]): void {
-  for (const item of items) {
+/** What the generic pool needs to sign: packing, unpacking, inline signing, the typed error. */
+const signingTask: ThreadPoolTask<Item, Uint8Array> = {
+  spawn: spawnWorker,
+  pack(items) {
+    const body = packBatch(items)
+    return { body, transfer: [body.digests.buffer, body.offsets.buffer, body.keyIndex.buffer] }
+  },
+  unpack(reply, items) {
+    const { signatures, offsets, errors } = reply as SigningBatchReply
+    return items.map((_, index) => {
+      const error = errors?.[index]
+      return error
+        ? { ok: false, error: signingFailed(`signing on a signing thread failed: ${error}`) }
+        : { ok: true, value: signatures.slice(offsets[index], offsets[index + 1]) }
+    })
+  },
+  async runInline(item) {
     try {
-      item.resolve(signInline(item.algorithm, item.secret, item.digest))
+      return signInline(item.algorithm, item.secret, item.digest)
     } catch (error) {
-      item.reject(
-        signingFailed(`signing failed: ${error instanceof Error ? error.message : 'unknown error'}`),
-      )
+      throw signingFailed(`signing failed: ${error instanceof Error ? error.message : 'unknown error'}`)
     }
-  }
+  },
+  stopped: (reason, cause) =>
+    reason === 'closed'
+      ? signingFailed('the signing threads are closed')
+      : reason === 'stopped'
+        ? signingFailed('a signing thread stopped', cause)
+        : signingFailed(`a signing thread failed: ${(cause as Error).message}`),
 }
 
 /**
@@ -176,112 +178,13 @@ export function createSigningThreads(size: number, options: SigningThreadsOption
       message: 'signing threads: expected 1 to 64 threads',
     })
   }
-  const { minBatch = 1, idleTimeoutMs = 30_000 } = options
-  const threads: Thread[] = []
-  const queued: Queued[] = []
-  let flushScheduled = false
-  let closed = false
-
-  const removeThread = (thread: Thread) => {
-    clearTimeout(thread.idleTimer)
-    const index = threads.indexOf(thread)
-    if (index >= 0) threads.splice(index, 1) // the next turn that needs threads starts a fresh one
-  }
-
-  const becameIdle = (thread: Thread) => {
-    // An idle thread must not keep the process alive; a busy one must, or its answer could be lost at exit.
-    thread.worker.unref()
-    if (idleTimeoutMs <= 0) return
-    thread.idleTimer = setTimeout(() => {
-      removeThread(thread)
-      void thread.worker.terminate()
-    }, idleTimeoutMs)
-    thread.idleTimer.unref()
-  }
-
-  const settle = (thread: Thread, reply: SigningBatchReply) => {
-    const batch = thread.inFlight.shift() ?? []
-    thread.items -= batch.length
-    batch.forEach((pending, index) => {
-      const error = reply.errors?.[index]
-      if (error) pending.reject(signingFailed(`signing on a signing thread failed: ${error}`))
-      else pending.resolve(reply.signatures.slice(reply.offsets[index], reply.offsets[index + 1]))
-    })
-    if (thread.items === 0) becameIdle(thread)
-  }
-
-  const failThread = (thread: Thread, cause: unknown) => {
-    removeThread(thread)
-    for (const pending of thread.inFlight.flat())
-      pending.reject(signingFailed('a signing thread stopped', cause))
-    thread.inFlight = []
-    thread.items = 0
-  }
-
-  const startThread = (): Thread => {
-    const thread: Thread = { worker: spawnWorker(), inFlight: [], items: 0 }
-    thread.worker.on('message', (reply: SigningBatchReply) => settle(thread, reply))
-    thread.worker.on('error', (error) => failThread(thread, error))
-    thread.worker.on('exit', (code) => failThread(thread, new Error(`exit code ${code}`)))
-    threads.push(thread)
-    // Idle from the start: a thread that gets no share of its first turn must time out too.
-    becameIdle(thread)
-    return thread
-  }
-
-  const post = (thread: Thread, share: Queued[]) => {
-    const message = packBatch(share)
-    clearTimeout(thread.idleTimer)
-    thread.inFlight.push(share)
-    thread.items += share.length
-    thread.worker.ref()
-    thread.worker.postMessage(message, [
-      message.digests.buffer,
-      message.offsets.buffer,
-      message.keyIndex.buffer,
-    ])
-  }
-
-  const flush = () => {
-    flushScheduled = false
-    const batch = queued.splice(0)
-    if (batch.length === 0) return
-    if (threads.length === 0 && batch.length < minBatch) return signQueuedInline(batch)
-    // The calling thread is falling behind (or already has threads): run all of them. They take every turn until
-    // they idle out, since a burst is rarely one turn and a small turn costs a running thread less than the
-    // calling thread. A thread that died is replaced here too.
-    while (!closed && threads.length < size) startThread()
-    // Spread this turn's requests over the threads, fewest in flight first.
-    const perThread = Math.ceil(batch.length / threads.length)
-    const byLoad = [...threads].sort((a, b) => a.items - b.items)
-    for (const [position, thread] of byLoad.entries()) {
-      const share = batch.slice(position * perThread, (position + 1) * perThread)
-      if (share.length > 0) post(thread, share)
-    }
-  }
-
+  const pool = createThreadPool(signingTask, { size, ...options })
   return {
     size,
     get running() {
-      return threads.length
+      return pool.running
     },
-    signEcdsaDigest(algorithm, secret, digest) {
-      if (closed) return Promise.reject(signingFailed('the signing threads are closed'))
-      return new Promise<Uint8Array>((resolve, reject) => {
-        queued.push({ algorithm, secret, digest, resolve, reject })
-        if (!flushScheduled) {
-          flushScheduled = true
-          // After this round of I/O callbacks, so concurrent callers share one message per thread.
-          setImmediate(flush)
-        }
-      })
-    },
-    async close() {
-      closed = true
-      for (const pending of queued.splice(0)) pending.reject(signingFailed('the signing threads are closed'))
-      const stopping = threads.splice(0)
-      for (const thread of stopping) clearTimeout(thread.idleTimer)
-      await Promise.all(stopping.map((thread) => thread.worker.terminate()))
-    },
+    signEcdsaDigest: (algorithm, secret, digest) => pool.run({ algorithm, secret, digest }),
+    close: () => pool.close(),
   }
 }

@@ -1,8 +1,8 @@
 // The body of a signing thread (see signing-threads.ts): signs a batch of bare ECDSA digests and answers with one
 // message, in the batch's order. Nothing here is reachable from a request: the thread only ever sees what its
 // pool, inside this process, posts to it.
-import { parentPort } from 'node:worker_threads'
 import { signEcdsaDigest } from '@certus-trust/core/signing'
+import { serveThreadPool } from '@certus-trust/core/thread-pool'
 import { packBytes, type SigningBatch, type SigningBatchReply } from './signing-threads.js'
 
 function signBatch(batch: SigningBatch): SigningBatchReply {
@@ -25,7 +25,7 @@ function signBatch(batch: SigningBatch): SigningBatchReply {
   return { signatures: packed, offsets, ...(errors ? { errors } : {}) }
 }
 
-parentPort?.on('message', (batch: SigningBatch) => {
-  const reply = signBatch(batch)
-  parentPort?.postMessage(reply, [reply.signatures.buffer, reply.offsets.buffer])
+serveThreadPool((batch) => {
+  const reply = signBatch(batch as SigningBatch)
+  return { body: reply, transfer: [reply.signatures.buffer, reply.offsets.buffer] }
 })
