@@ -102,12 +102,15 @@ interface Thread<Item, Output> {
  * through tsx when the caller runs from source (tests). `moduleUrl` is the caller's `import.meta.url`, so a bundled
  * executable finds the body beside its chunk (it must make the body an entry of its build).
  */
-export function spawnThreadBeside(moduleUrl: string, name: string, resourceLimits?: ResourceLimits): Worker {
-  const limits = resourceLimits ? { resourceLimits } : {}
+export function spawnThreadBeside(
+  moduleUrl: string,
+  name: string,
+  options: { resourceLimits?: ResourceLimits; workerData?: unknown } = {},
+): Worker {
   if (moduleUrl.endsWith('.ts')) {
-    return new Worker(new URL(`./${name}.ts`, moduleUrl), { execArgv: ['--import', 'tsx'], ...limits })
+    return new Worker(new URL(`./${name}.ts`, moduleUrl), { execArgv: ['--import', 'tsx'], ...options })
   }
-  return new Worker(new URL(`./${name}.js`, moduleUrl), limits)
+  return new Worker(new URL(`./${name}.js`, moduleUrl), options)
 }
 
 /** Runs a turn's items inline, each settling alone. */
@@ -149,11 +152,17 @@ class Threads<Item, Output> {
   post(thread: Thread<Item, Output>, share: Array<Queued<Item, Output>>): void {
     const { body, transfer } = this.task.pack(share.map((queued) => queued.item))
     const batch = this.nextBatch++
+    try {
+      thread.worker.postMessage({ batch, body } satisfies ToThread, transfer)
+    } catch {
+      // Something in the share cannot be cloned (a function, a class instance with private state): the share runs
+      // here instead, where the task sees the items as the caller gave them.
+      return runQueuedInline(this.task, share)
+    }
     clearTimeout(thread.idleTimer)
     thread.inFlight.set(batch, share)
     thread.items += share.length
     thread.worker.ref()
-    thread.worker.postMessage({ batch, body } satisfies ToThread, transfer)
   }
 
   async stopAll(): Promise<void> {
