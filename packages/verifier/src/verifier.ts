@@ -311,8 +311,8 @@ async function verifyParsed(
   }
 }
 
-/** {@link Verifier.verifyBatch}: `concurrency` items at a time, each outcome reported, none thrown. */
-async function verifyEach(
+/** @internal {@link Verifier.verifyBatch}: `concurrency` items at a time, each outcome reported, none thrown. */
+export async function verifyEach(
   verify: Verifier['verify'],
   items: BatchItem[],
   batchOptions: BatchOptions = {},
