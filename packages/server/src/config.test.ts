@@ -263,6 +263,15 @@ describe('configuration that cannot silently mislead', () => {
     )
   })
 
+  it('verifies on worker threads by default on more than one core, configurably', () => {
+    expect(loadConfig({}, { cwd }).verifyThreads).toBe(
+      availableParallelism() < 2 ? 0 : Math.min(4, availableParallelism()),
+    )
+    expect(loadConfig({ CERTUS_TRUST_VERIFY_THREADS: '0' }, { cwd }).verifyThreads).toBe(0)
+    expect(loadConfig({ CERTUS_TRUST_VERIFY_THREADS: '2' }, { cwd }).verifyThreads).toBe(2)
+    expect(configError({ CERTUS_TRUST_VERIFY_THREADS: 'x' }).message).toContain('CERTUS_TRUST_VERIFY_THREADS')
+  })
+
   it('bounds database waits, configurably', () => {
     const defaults = loadConfig({}, { cwd })
     expect(defaults.databaseStatementTimeoutMs).toBe(15_000)

@@ -43,6 +43,12 @@ export interface ServiceConfig {
    * busy server uses more than one core. 0 or undefined = sign on the main thread (right for one-shot commands).
    */
   signingThreads?: number | undefined
+  /**
+   * Worker threads (per verifier) that verify bundles off the main thread, so a busy server's `POST /v1/verify`
+   * uses more than one core; online entry lookups stay on the main thread, where the log is. Started when a turn
+   * queues 4 verifications or more. 0 or undefined = verify on the main thread (right for one-shot commands).
+   */
+  verifyThreads?: number | undefined
   /** PEM private key of the embedded log (checkpoints, SETs); generated (mode 0600) when missing. */
   logKeyPath: string
   /**

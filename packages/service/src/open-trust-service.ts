@@ -204,7 +204,8 @@ export async function openTrustService(
       maxAgeDays: config.trustRootMaxAgeDays,
       warn: (message) => logger?.warn({}, message),
     })
-    const verifiers = await createVerifierSet(baseRoot, backend)
+    const verifiers = await createVerifierSet(baseRoot, backend, { verifyThreads: config.verifyThreads })
+    if (verifiers.close) closer.push(verifiers.close)
     const service = createTrustService({
       storage,
       signer,

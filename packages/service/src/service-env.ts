@@ -46,6 +46,7 @@ const ServiceEnvSchema = TrustRootEnvSchema.extend({
     .optional(),
   CERTUS_TRUST_DATABASE_POOL_SIZE: positiveInt(1000).optional(),
   CERTUS_TRUST_SIGNING_THREADS: nonNegativeInt(64).optional(),
+  CERTUS_TRUST_VERIFY_THREADS: nonNegativeInt(64).optional(),
   CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(3_600_000).optional(),
   CERTUS_TRUST_DATABASE_CONNECT_TIMEOUT_MS: positiveInt(600_000).optional(),
   CERTUS_TRUST_UPSTREAM_TIMEOUT_MS: positiveInt(600_000).optional(),
@@ -97,6 +98,8 @@ export function readServiceEnv(env: Env, options: { cwd: string }): EnvResult<Se
       databasePoolSize: raw.CERTUS_TRUST_DATABASE_POOL_SIZE ?? 10,
       // A server is busy: digest signatures on the other cores by default (one-shot commands sign inline).
       signingThreads: raw.CERTUS_TRUST_SIGNING_THREADS ?? defaultSigningThreadCount(),
+      // Likewise bundle verification (the same count: one per core, at most 4, none on one core).
+      verifyThreads: raw.CERTUS_TRUST_VERIFY_THREADS ?? defaultSigningThreadCount(),
       databaseStatementTimeoutMs:
         raw.CERTUS_TRUST_DATABASE_STATEMENT_TIMEOUT_MS ?? DEFAULT_DATABASE_STATEMENT_TIMEOUT_MS,
       databaseConnectTimeoutMs:

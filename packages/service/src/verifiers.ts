@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import type { RekorClient } from '@certus-trust/rekor'
 import type { TimestampAuthority, TransparencyLog } from '@certus-trust/tlog'
-import { createVerifier, type Verifier } from '@certus-trust/verifier'
+import { createVerifier, type EntryLookup, type Verifier } from '@certus-trust/verifier'
+import { createVerifierThreads, type VerifierThreads } from '@certus-trust/verifier/threads'
 import type { TufConfig } from './config.js'
 import { ServiceError } from './errors.js'
 import { findRekorEntry } from './log-backend.js'
@@ -18,6 +19,43 @@ export interface VerifierSet {
   localLogIds: ReadonlySet<string>
   /** Whether bundles without any log entry go to `local` (transparency off: this service's own bundles). */
   entrylessIsLocal?: boolean
+  /** Stops the verification threads, if any ({@link VerifierSetOptions.verifyThreads}). */
+  close?: () => Promise<void>
+}
+
+/** Options of {@link createVerifierSet}. */
+export interface VerifierSetOptions {
+  /**
+   * Worker threads per verifier that verify bundles off the main thread (started on demand, ADR 0016); online
+   * entry lookups are still answered here, where the log is. 0 = verify on the calling thread. @default 0
+   */
+  verifyThreads?: number | undefined
+}
+
+/**
+ * Verifications one event-loop turn must queue before the verification threads start: one request in flight is
+ * verified inline (no round trip), a loaded server (several requests a turn) moves them to the threads.
+ */
+const VERIFY_THREADS_MIN_BATCH = 4
+
+/** Builds verifiers, on threads when asked for; remembers the pools so the set can close them. */
+function verifierFactory(verifyThreads: number) {
+  const pools: VerifierThreads[] = []
+  const make = (options: {
+    trustedRoot: TrustedRootJson
+    online?: EntryLookup
+    tlogThreshold?: number
+    timestampThreshold?: number
+  }): Verifier => {
+    if (verifyThreads < 1) return createVerifier(options)
+    const pool = createVerifierThreads({ ...options, size: verifyThreads, minBatch: VERIFY_THREADS_MIN_BATCH })
+    pools.push(pool)
+    return pool
+  }
+  const close = async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.close()))
+  }
+  return { make, close }
 }
 
 type TrustedRootJson = Record<string, unknown>
@@ -76,8 +114,10 @@ export async function createVerifierSet(
     tsa?: TimestampAuthority | undefined
     rekor?: RekorClient | undefined
   },
+  options: VerifierSetOptions = {},
 ): Promise<VerifierSet> {
-  const external: Verifier = createVerifier({ trustedRoot: baseRoot })
+  const { make, close } = verifierFactory(options.verifyThreads ?? 0)
+  const external = make({ trustedRoot: baseRoot })
   const { log, rekorV2, rekor, tsa } = backend
   if (log) {
     // Timestamps from the embedded TSA count like any trusted TSA's; v2 entries of the embedded v2 log too.
@@ -85,7 +125,7 @@ export async function createVerifierSet(
     const logs = rekorV2 ? [log, rekorV2] : [log]
     const shards = (await Promise.all(logs.map((each) => each.listShards()))).flat()
     return {
-      local: createVerifier({
+      local: make({
         trustedRoot: root as unknown as TrustedRootJson,
         online: {
           getEntry: async (uuid) => {
@@ -99,25 +139,28 @@ export async function createVerifierSet(
       }),
       external,
       localLogIds: new Set(shards.map((shard) => shard.logId.toLowerCase())),
+      close,
     }
   }
   if (rekor) {
     // Bundles from the configured Rekor are confirmed online against it; its log IDs come from the trusted root.
     return {
-      local: createVerifier({
+      local: make({
         trustedRoot: baseRoot,
-        online: { getEntry: (uuid, options) => findRekorEntry(rekor, uuid, options?.signal) },
+        online: { getEntry: (uuid, lookup) => findRekorEntry(rekor, uuid, lookup?.signal) },
       }),
       external,
       localLogIds: trustedRootLogIds(baseRoot),
+      close,
     }
   }
   // Transparency off: bundles this service signs carry no entry and no timestamp.
   return {
-    local: createVerifier({ trustedRoot: baseRoot, tlogThreshold: 0, timestampThreshold: 0 }),
+    local: make({ trustedRoot: baseRoot, tlogThreshold: 0, timestampThreshold: 0 }),
     external,
     localLogIds: new Set(),
     entrylessIsLocal: true,
+    close,
   }
 }
 

@@ -140,6 +140,41 @@ describe('openTrustService with signing threads', () => {
   })
 })
 
+describe('openTrustService with verification threads', () => {
+  it('verifies its bundles on worker threads, the log answering their online lookups, and rejects wrong digests', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'certus-service-verify-threads-'))
+    const threaded = await openTrustService(configFor(dataDir, { verifyThreads: 2 }))
+    try {
+      const requests = Array.from({ length: 8 }, (_, index) => ({
+        artifact: digestOf(`verified on a thread ${index}`),
+        artifact_type: 'file',
+        subject: `verified ${index}`,
+      }))
+      const signed = await Promise.all(requests.map((request) => threaded.service.sign(request, context)))
+      // 16 verifications in one turn: past the threads' minBatch, so they start. valid: true needs the online
+      // check, which the threads ask of this thread (the embedded log lives here).
+      const verdicts = await Promise.all([
+        ...signed.map((result, index) =>
+          threaded.service.verify({ artifact: requests[index]!.artifact, bundle: result.bundle }, context),
+        ),
+        ...signed.map((result) =>
+          threaded.service.verify({ artifact: digestOf('someone else'), bundle: result.bundle }, context),
+        ),
+      ])
+      expect(verdicts.slice(0, 8).map((verdict) => verdict.valid)).toEqual(Array(8).fill(true))
+      expect(verdicts.slice(0, 8).map((verdict) => verdict.transparency_index)).toEqual(
+        signed.map((result) => result.transparency_entry?.index),
+      )
+      expect(verdicts.slice(8).map((verdict) => [verdict.valid, verdict.failure?.code])).toEqual(
+        Array(8).fill([false, 'VERIFIER_ARTIFACT_MISMATCH']),
+      )
+    } finally {
+      await threaded.close()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('openTrustService with transparency off', () => {
   it('signs without an entry, verifies by signature alone, and refuses entry lookups', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'certus-service-off-'))

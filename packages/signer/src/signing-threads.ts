@@ -128,8 +128,7 @@ function spawnWorker(): Worker {
   // generation ~50 times a second, a fifth of its time (`--trace-gc`, HTTP sign at 64 connections: 260 scavenges,
   // ~230 ms per thread in 5 s; with 8 MB, 60–84 and 80–130 ms; server CPU per request −4 %, rate +5 %).
   return spawnThreadBeside(import.meta.url, 'signing-worker', {
-    maxYoungGenerationSizeMb: 8,
-    maxOldGenerationSizeMb: 64,
+    resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 },
   })
 }
 
