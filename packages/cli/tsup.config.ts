@@ -44,15 +44,22 @@ const zodOpenApiWithoutNamespace: NonNullable<Options['esbuildPlugins']>[number]
     })
   },
 }
-// The signer starts its signing threads from `./signing-worker.js` beside the module that spawns them; bundled,
-// that module is one of our chunks, so the thread body is an entry of the executable's build too.
-const signerDir = dirname(createRequire(import.meta.url).resolve('@certus-trust/signer/package.json'))
+// The signer starts its signing threads from `./signing-worker.js` beside the module that spawns them, and the verifier
+// its verification threads from `./verify-worker.js`; bundled, that module is one of our chunks, so each thread body is
+// an entry of the executable's build too.
+const packageDir = (name: string) => dirname(createRequire(import.meta.url).resolve(`${name}/package.json`))
+const signerDir = packageDir('@certus-trust/signer')
+const verifierDir = packageDir('@certus-trust/verifier')
 
 export default defineConfig([
   packageBuild({ entry: ['src/index.ts'], define }),
   packageBuild({
     // The executable: ESM only, with a shebang; subcommands stay separate chunks loaded on demand.
-    entry: { bin: 'src/bin.ts', 'signing-worker': join(signerDir, 'dist', 'signing-worker.js') },
+    entry: {
+      bin: 'src/bin.ts',
+      'signing-worker': join(signerDir, 'dist', 'signing-worker.js'),
+      'verify-worker': join(verifierDir, 'dist', 'verify-worker.js'),
+    },
     format: ['esm'],
     dts: false,
     splitting: true,

@@ -43,6 +43,7 @@ describe('the bundled certus executable', () => {
     // The signer's thread body (signing-worker.js) at least: a bundled library that loads a file by path needs
     // that file in this package's dist, or `certus serve` fails at run time.
     expect(located.map(({ file }) => file)).toContain('./signing-worker.js')
+    expect(located.map(({ file }) => file)).toContain('./verify-worker.js')
     for (const { name, file } of located) expect(existsSync(join(DIST, file)), `${name}: ${file}`).toBe(true)
   })
 

@@ -98,19 +98,23 @@ interface Thread<Item, Output> {
 }
 
 /**
- * Starts the thread body `name` beside the calling module: `<name>.js` next to the built module, or `<name>.ts`
- * through tsx when the caller runs from source (tests). `moduleUrl` is the caller's `import.meta.url`, so a bundled
- * executable finds the body beside its chunk (it must make the body an entry of its build).
+ * Starts a thread body that sits beside the calling module: `body` is its built file
+ * (`new URL('./x-worker.js', import.meta.url)`, written out so that bundlers and the CLI's bundle test see it), and
+ * `moduleUrl` the caller's `import.meta.url`; when the caller runs from source (`.ts`, tests), the `.ts` body beside
+ * it runs through tsx instead. A bundled executable must make the body an entry of its build.
  */
 export function spawnThreadBeside(
   moduleUrl: string,
-  name: string,
+  body: URL,
   options: { resourceLimits?: ResourceLimits; workerData?: unknown } = {},
 ): Worker {
   if (moduleUrl.endsWith('.ts')) {
-    return new Worker(new URL(`./${name}.ts`, moduleUrl), { execArgv: ['--import', 'tsx'], ...options })
+    return new Worker(new URL(body.href.replace(/\.js$/, '.ts')), {
+      execArgv: ['--import', 'tsx'],
+      ...options,
+    })
   }
-  return new Worker(new URL(`./${name}.js`, moduleUrl), options)
+  return new Worker(body, options)
 }
 
 /** Runs a turn's items inline, each settling alone. */
@@ -188,7 +192,10 @@ class Threads<Item, Output> {
       share.forEach((queued, index) => {
         const outcome = settled[index]
         if (outcome?.ok) queued.resolve(outcome.value)
-        else queued.reject(outcome ? outcome.error : this.task.stopped('failed', new Error('no answer for this item')))
+        else
+          queued.reject(
+            outcome ? outcome.error : this.task.stopped('failed', new Error('no answer for this item')),
+          )
       })
     }
     if (thread.items === 0) this.becameIdle(thread)

@@ -21,7 +21,7 @@ function recordingTask(answer?: (question: unknown) => Promise<unknown>) {
   const packed: number[][] = []
   const inline: number[] = []
   const task: ThreadPoolTask<number, unknown> = {
-    spawn: () => spawnThreadBeside(import.meta.url, 'fixtures/pool-worker'),
+    spawn: () => spawnThreadBeside(import.meta.url, new URL('./fixtures/pool-worker.js', import.meta.url)),
     pack: (items) => {
       packed.push(items)
       return { body: items }
@@ -122,7 +122,9 @@ describe('thread pool', () => {
 
   it('a share that cannot be cloned runs inline instead', async () => {
     const { task, inline } = recordingTask()
-    const pool = track(createThreadPool({ ...task, pack: (items) => ({ body: [...items, () => 0] }) }, { size: 1 }))
+    const pool = track(
+      createThreadPool({ ...task, pack: (items) => ({ body: [...items, () => 0] }) }, { size: 1 }),
+    )
     expect(await pool.run(9)).toBe(81)
     expect(inline).toEqual([9])
   })

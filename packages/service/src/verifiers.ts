@@ -48,7 +48,11 @@ function verifierFactory(verifyThreads: number) {
     timestampThreshold?: number
   }): Verifier => {
     if (verifyThreads < 1) return createVerifier(options)
-    const pool = createVerifierThreads({ ...options, size: verifyThreads, minBatch: VERIFY_THREADS_MIN_BATCH })
+    const pool = createVerifierThreads({
+      ...options,
+      size: verifyThreads,
+      minBatch: VERIFY_THREADS_MIN_BATCH,
+    })
     pools.push(pool)
     return pool
   }

@@ -127,7 +127,7 @@ function spawnWorker(): Worker {
   // 8 MB, though: the curve arithmetic allocates a BigInt per step, and with 2 MB a busy thread collected its young
   // generation ~50 times a second, a fifth of its time (`--trace-gc`, HTTP sign at 64 connections: 260 scavenges,
   // ~230 ms per thread in 5 s; with 8 MB, 60–84 and 80–130 ms; server CPU per request −4 %, rate +5 %).
-  return spawnThreadBeside(import.meta.url, 'signing-worker', {
+  return spawnThreadBeside(import.meta.url, new URL('./signing-worker.js', import.meta.url), {
     resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 },
   })
 }

@@ -155,7 +155,7 @@ function verifyTask(
     spawn: (): Worker =>
       // Bundles are a few KB and the verifier's caches are bounded: a small heap, as for the signing threads (ADR
       // 0014), with room in the old generation for the trust material and the leaf→issuer chain cache.
-      spawnThreadBeside(import.meta.url, 'verify-worker', {
+      spawnThreadBeside(import.meta.url, new URL('./verify-worker.js', import.meta.url), {
         resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 },
         workerData,
       }),
