@@ -161,7 +161,8 @@ class Threads<Item, Output> {
     } catch {
       // Something in the share cannot be cloned (a function, a class instance with private state): the share runs
       // here instead, where the task sees the items as the caller gave them.
-      return runQueuedInline(this.task, share)
+      runQueuedInline(this.task, share)
+      return
     }
     clearTimeout(thread.idleTimer)
     thread.inFlight.set(batch, share)
@@ -176,7 +177,10 @@ class Threads<Item, Output> {
   }
 
   private receive(thread: Thread<Item, Output>, message: FromThread): void {
-    if ('ask' in message) return this.answer(thread, message.ask, message.question)
+    if ('ask' in message) {
+      this.answer(thread, message.ask, message.question)
+      return
+    }
     const share = thread.inFlight.get(message.batch)
     if (!share) return
     thread.inFlight.delete(message.batch)
