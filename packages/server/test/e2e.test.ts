@@ -34,7 +34,8 @@ describe.each(kinds)('end to end over HTTP with $kind storage', ({ kind, skip })
 
   beforeAll(async () => {
     if (skip) return
-    const started = await startTestServer(kind)
+    // Every verification on the verification threads (minBatch 1), so the suite's verdicts are the threads'.
+    const started = await startTestServer(kind, {}, { verifyThreads: 2, verifyThreadsMinBatch: 1 })
     server = started.server
     cleanup = started.cleanup
   }, 60_000)
@@ -183,6 +184,43 @@ describe.each(kinds)('end to end over HTTP with $kind storage', ({ kind, skip })
     })
     expect(verified.json.valid).toBe(true)
   })
+
+  it.skipIf(skip)(
+    'answers a burst of verifications (the verification threads) with the right verdicts',
+    async () => {
+      // The server runs with the default CERTUS_TRUST_VERIFY_THREADS (one per core): 24 requests at once fill turns
+      // past the threads' minBatch, so they verify there, the embedded log answering their online lookups.
+      const artifact = digestOf(`verify burst ${kind}`)
+      const signed = await call(server.url, 'POST', '/v1/sign', SIGNER_KEY, {
+        artifact,
+        artifact_type: 'file',
+        subject: 'burst.txt',
+      })
+      expect(signed.status).toBe(201)
+      const verdicts = await Promise.all(
+        Array.from({ length: 24 }, (_, index) =>
+          call(server.url, 'POST', '/v1/verify', VERIFIER_KEY, {
+            artifact: index % 2 === 0 ? artifact : digestOf(`not it ${index}`),
+            bundle: signed.json.bundle,
+          }),
+        ),
+      )
+      expect(verdicts.map((verdict) => verdict.status)).toEqual(Array(24).fill(200))
+      verdicts.forEach((verdict, index) => {
+        if (index % 2 === 0) {
+          expect(verdict.json).toMatchObject({
+            valid: true,
+            transparency_index: signed.json.transparency_entry.index,
+          })
+        } else {
+          expect(verdict.json).toMatchObject({
+            valid: false,
+            failure: { code: 'VERIFIER_ARTIFACT_MISMATCH' },
+          })
+        }
+      })
+    },
+  )
 
   it.skipIf(skip)('answers idempotent retries with the first result', async () => {
     const artifact = digestOf(`idempotent ${kind}`)

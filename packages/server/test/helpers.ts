@@ -62,6 +62,8 @@ export type StorageKind = 'memory' | 'sqlite' | 'pglite' | 'postgres'
 export async function startTestServer(
   kind: StorageKind,
   env: Record<string, string> = {},
+  /** Config fields no variable sets (e.g. `verifyThreadsMinBatch`). */
+  overrides: Partial<ReturnType<typeof loadConfig>> = {},
 ): Promise<{ server: RunningServer; dataDir: string; cleanup(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'certus-server-test-'))
   const database = kind === 'postgres' ? await createThrowawayDatabase() : undefined
@@ -91,7 +93,7 @@ export async function startTestServer(
   )
   let server: RunningServer
   try {
-    server = await startServer(config)
+    server = await startServer({ ...config, ...overrides })
   } catch (error) {
     await database?.drop().catch(() => {})
     await rm(dataDir, { recursive: true, force: true })

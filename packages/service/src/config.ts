@@ -49,6 +49,8 @@ export interface ServiceConfig {
    * queues 4 verifications or more. 0 or undefined = verify on the main thread (right for one-shot commands).
    */
   verifyThreads?: number | undefined
+  /** Verifications one event-loop turn must queue before the verification threads start. @default 4 */
+  verifyThreadsMinBatch?: number | undefined
   /** PEM private key of the embedded log (checkpoints, SETs); generated (mode 0600) when missing. */
   logKeyPath: string
   /**

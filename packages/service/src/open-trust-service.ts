@@ -204,7 +204,10 @@ export async function openTrustService(
       maxAgeDays: config.trustRootMaxAgeDays,
       warn: (message) => logger?.warn({}, message),
     })
-    const verifiers = await createVerifierSet(baseRoot, backend, { verifyThreads: config.verifyThreads })
+    const verifiers = await createVerifierSet(baseRoot, backend, {
+      verifyThreads: config.verifyThreads,
+      verifyThreadsMinBatch: config.verifyThreadsMinBatch,
+    })
     if (verifiers.close) closer.push(verifiers.close)
     const service = createTrustService({
       storage,

@@ -30,6 +30,8 @@ export interface VerifierSetOptions {
    * entry lookups are still answered here, where the log is. 0 = verify on the calling thread. @default 0
    */
   verifyThreads?: number | undefined
+  /** Verifications one event-loop turn must queue before the threads start. @default 4 */
+  verifyThreadsMinBatch?: number | undefined
 }
 
 /**
@@ -39,7 +41,7 @@ export interface VerifierSetOptions {
 const VERIFY_THREADS_MIN_BATCH = 4
 
 /** Builds verifiers, on threads when asked for; remembers the pools so the set can close them. */
-function verifierFactory(verifyThreads: number) {
+function verifierFactory(verifyThreads: number, minBatch: number) {
   const pools: VerifierThreads[] = []
   const make = (options: {
     trustedRoot: TrustedRootJson
@@ -48,11 +50,7 @@ function verifierFactory(verifyThreads: number) {
     timestampThreshold?: number
   }): Verifier => {
     if (verifyThreads < 1) return createVerifier(options)
-    const pool = createVerifierThreads({
-      ...options,
-      size: verifyThreads,
-      minBatch: VERIFY_THREADS_MIN_BATCH,
-    })
+    const pool = createVerifierThreads({ ...options, size: verifyThreads, minBatch })
     pools.push(pool)
     return pool
   }
@@ -120,7 +118,10 @@ export async function createVerifierSet(
   },
   options: VerifierSetOptions = {},
 ): Promise<VerifierSet> {
-  const { make, close } = verifierFactory(options.verifyThreads ?? 0)
+  const { make, close } = verifierFactory(
+    options.verifyThreads ?? 0,
+    options.verifyThreadsMinBatch ?? VERIFY_THREADS_MIN_BATCH,
+  )
   const external = make({ trustedRoot: baseRoot })
   const { log, rekorV2, rekor, tsa } = backend
   if (log) {
