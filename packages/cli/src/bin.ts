@@ -2,6 +2,7 @@ import nodeModule from 'node:module'
 import { restartWithNodeFlags } from '@certus-trust/service/node-flags'
 import { chunkHooks } from './chunk-hooks.js'
 import { processIo } from './io.js'
+import { dropSqliteExperimentalWarning } from './sqlite-warning.js'
 import { configureZodForCommand } from './zod-config.js'
 
 // `certus serve` is a long-running server: re-executed with the server's V8 flags (ADR 0015) before anything else
@@ -21,6 +22,10 @@ nodeModule.registerHooks?.(chunkHooks(new URL('./', import.meta.url).href))
 
 // zod without its JIT for one-shot commands, its JIT for `certus serve` (see configureZodForCommand).
 configureZodForCommand(process.argv[2])
+
+// Node 22 prints "SQLite is an experimental feature" when a command first opens the data directory; only that
+// warning is dropped (see dropSqliteExperimentalWarning).
+dropSqliteExperimentalWarning()
 
 // Entry point of the `certus` command. Kept tiny: the conformance suite starts `certus verify-bundle`
 // 140 times, so that path goes straight to the verifier without loading commander or other commands.
