@@ -1,8 +1,7 @@
 import nodeModule from 'node:module'
-import { restartWithNodeFlags } from '@certus-trust/service/node-flags'
+import { dropSqliteExperimentalWarning, restartWithNodeFlags } from '@certus-trust/service/node-flags'
 import { chunkHooks } from './chunk-hooks.js'
 import { processIo } from './io.js'
-import { dropSqliteExperimentalWarning } from './sqlite-warning.js'
 import { configureZodForCommand } from './zod-config.js'
 
 // `certus serve` is a long-running server: re-executed with the server's V8 flags (ADR 0015) before anything else

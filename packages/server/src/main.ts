@@ -3,7 +3,7 @@
  * config → deps → listen → on SIGTERM/SIGINT stop accepting, finish in-flight requests, close log and storage.
  * Exit codes: 0 after a clean shutdown, 1 when start-up fails (bad configuration names every bad variable).
  */
-import { restartWithNodeFlags } from '@certus-trust/service/node-flags'
+import { dropSqliteExperimentalWarning, restartWithNodeFlags } from '@certus-trust/service/node-flags'
 
 async function main(): Promise<number> {
   // First, before the server's modules load: re-execute with the Node flags CERTUS_TRUST_NODE_FLAGS names, if any
@@ -11,6 +11,8 @@ async function main(): Promise<number> {
   // ~40 % of HTTP sign throughput at 64 connections); `certus serve` defaults to the small-server profile.
   const flagsWarning = restartWithNodeFlags(process, [])
   if (flagsWarning) process.stderr.write(`certus-trust: ${flagsWarning}\n`)
+  // Node 22 prints "SQLite is an experimental feature" when the embedded default opens; only that warning is dropped.
+  dropSqliteExperimentalWarning()
   const [{ CertusError }, { loadConfig }, { waitForShutdownSignal }, { startServer }] = await Promise.all([
     import('@certus-trust/core'),
     import('./config.js'),

@@ -3,7 +3,9 @@
  * and its compiler threads when the isolate starts, so they cannot be changed from inside a running process
  * (`v8.setFlagsFromString` is too late): the server's entry points re-execute themselves with the flags instead,
  * before loading anything else. This module imports nothing, so an entry point can call it first at almost no cost.
+ * The other process-wide set-up an entry point does first lives here too (dropSqliteExperimentalWarning).
  */
+export { dropSqliteExperimentalWarning } from './sqlite-warning.js'
 
 /** The variable that replaces the flags (`none` turns the re-execution off). */
 export const NODE_FLAGS_VARIABLE = 'CERTUS_TRUST_NODE_FLAGS'

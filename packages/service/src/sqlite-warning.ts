@@ -5,9 +5,9 @@ type EmitWarning = typeof process.emitWarning
 
 /**
  * Drops Node 22's "SQLite is an experimental feature" warning (engines allows Node ≥ 22.22.2; Node 24, the target,
- * does not emit it), which every `certus` command that opens a data directory printed. Every other warning —
- * experimental or not — still goes to `process.emitWarning` as before. Call before `node:sqlite` loads.
- * @internal
+ * does not emit it), which every `certus` command that opens a data directory, and the server at start-up, printed.
+ * Every other warning — experimental or not — still goes to `process.emitWarning` as before. For entry points (the
+ * `certus` executable, the server's `dist/main.js`), before `node:sqlite` loads; a library leaves `process` alone.
  */
 export function dropSqliteExperimentalWarning(target: { emitWarning: EmitWarning } = process): void {
   const emit = target.emitWarning
