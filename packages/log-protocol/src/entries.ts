@@ -20,6 +20,8 @@ export {
   verifyEntryBodyMatches,
   verifyEntryBodySignature,
 } from './entry-body.js'
+export type { HashedRekordShape } from './hashed-rekord-shape.js'
+export { readHashedRekordShape } from './hashed-rekord-shape.js'
 export type { KeyDetailsOptions, PublicKeyDetails } from './key-details.js'
 export { KEY_DETAILS_HASH, keyDetailsFor } from './key-details.js'
 export { OWN_SIGNATURES_CAPACITY, OwnSignatures } from './own-signatures.js'

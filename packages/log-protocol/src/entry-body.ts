@@ -17,6 +17,7 @@ import {
 import { DIGEST_LENGTH, type HashAlgorithm, verifyMessageSignature } from '@certus-trust/core/signing'
 import * as z from 'zod'
 import { fail, RekorError } from './errors.js'
+import { readHashedRekordShape } from './hashed-rekord-shape.js'
 import type { OwnSignatures } from './own-signatures.js'
 
 /** hashedrekord v0.0.1 request, as `POST /api/v1/log/entries` takes it (also the stored body shape). */
@@ -182,9 +183,12 @@ export function buildDsseProposedEntry(input: { envelope: string; verifiers: str
 
 // ---- Stored bodies ---------------------------------------------------------------------------------------------
 
-const HexHash = z.lazy(() => z.object({ algorithm: z.string(), value: z.string().regex(/^[0-9a-f]+$/) }))
+const LOWER_HEX = /^[0-9a-f]+$/
 
-const HashedRekordBodySchema = z.lazy(() =>
+const HexHash = z.lazy(() => z.object({ algorithm: z.string(), value: z.string().regex(LOWER_HEX) }))
+
+/** @internal exported for the property test of {@link readHashedRekordShape} */
+export const HashedRekordBodySchema = z.lazy(() =>
   z.object({
     apiVersion: z.literal('0.0.1'),
     kind: z.literal('hashedrekord'),
@@ -192,7 +196,7 @@ const HashedRekordBodySchema = z.lazy(() =>
       data: z.object({
         hash: z.object({
           algorithm: z.enum(['sha256', 'sha384', 'sha512']),
-          value: z.string().regex(/^[0-9a-f]+$/),
+          value: z.string().regex(LOWER_HEX),
         }),
       }),
       signature: z.object({ content: z.string(), publicKey: z.object({ content: z.string() }) }),
@@ -271,6 +275,9 @@ function decodeEntryBody(bodyBase64: string): EntryBody {
   } catch (error) {
     throw new RekorError({ code: 'REKOR_BODY_INVALID', message: 'entry body is not JSON', cause: error })
   }
+  // The usual hashedrekord body skips zod (see readHashedRekordShape); the schema adds lower-case hex.
+  const usual = readHashedRekordShape(json)
+  if (usual && LOWER_HEX.test(usual.spec.data.hash.value)) return usual
   const kind = (json as { kind?: unknown } | null)?.kind
   const schema =
     kind === 'hashedrekord'

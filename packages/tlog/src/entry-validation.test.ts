@@ -1,8 +1,14 @@
 import { constants, createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
-import { buildHashedRekordProposedEntry, parseEntryBody } from '@certus-trust/log-protocol/entries'
+import {
+  buildHashedRekordProposedEntry,
+  parseEntryBody,
+  readHashedRekordShape,
+} from '@certus-trust/log-protocol/entries'
+import { hashedRekordEntries } from '@certus-trust/test-utils/hashed-rekord-arbitrary'
 import { ed25519ph } from '@noble/curves/ed25519.js'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { validateProposedEntry } from './entry-validation.js'
+import { HashedRekordSchema, validateProposedEntry } from './entry-validation.js'
 
 describe('validateProposedEntry', () => {
   it('accepts Ed25519ph over a sha512 digest without the artifact (Rekor semantics)', async () => {
@@ -111,5 +117,23 @@ describe('validateProposedEntry', () => {
     await expect(validateProposedEntry('text')).rejects.toThrow(
       expect.objectContaining({ code: 'TLOG_ENTRY_INVALID' }),
     )
+  })
+})
+
+describe('validateProposedEntry: the usual hashedrekord without zod', () => {
+  it('readHashedRekordShape accepts only what HashedRekordSchema accepts, and returns what it returns', () => {
+    let read = 0
+    fc.assert(
+      fc.property(hashedRekordEntries({ spoil: true }), (entry) => {
+        const fast = readHashedRekordShape(entry)
+        if (fast === undefined) return
+        read++
+        const schema = HashedRekordSchema.safeParse(entry)
+        expect(schema.success).toBe(true)
+        expect(fast).toEqual(schema.data)
+      }),
+      { numRuns: 3000 },
+    )
+    expect(read).toBeGreaterThan(100)
   })
 })

@@ -3,8 +3,10 @@ import { fromAnyBase64, fromBase64, toHex } from '@certus-trust/core'
 import { hashLeaf, RekorError } from '@certus-trust/log-protocol'
 import {
   canonicalizeProposedEntry,
+  type HashedRekordShape,
   type OwnSignatures,
   type ProposedEntry,
+  readHashedRekordShape,
 } from '@certus-trust/log-protocol/entries'
 import * as z from 'zod'
 import { digestOf } from './encoding.js'
@@ -47,7 +49,8 @@ export interface ValidateEntryOptions {
 const nonEmpty = z.lazy(() => z.string().min(1))
 
 // Minimal, non-strict schemas: unknown members are dropped (as Rekor's generated models do), never stored.
-const HashedRekordSchema = z.lazy(() =>
+/** @internal exported for the property test of the usual-shape path (readHashedRekordShape) */
+export const HashedRekordSchema = z.lazy(() =>
   z.object({
     kind: z.literal('hashedrekord'),
     apiVersion: z.literal('0.0.1'),
@@ -200,7 +203,15 @@ function finish(kind: ValidatedEntry['kind'], body: Uint8Array, searchKeys: stri
 async function validateHashedRekord(input: unknown, options: ValidateEntryOptions): Promise<ValidatedEntry> {
   const parsed = HashedRekordSchema.safeParse(input)
   if (!parsed.success) invalid('malformed hashedrekord entry', { issues: issuesOf(parsed.error) })
-  const { data, signature } = parsed.data.spec
+  return validateHashedRekordFields(parsed.data, options)
+}
+
+/** The checks after the shape: digest length, signature encoding, key; then the canonical body. */
+async function validateHashedRekordFields(
+  entry: HashedRekordShape,
+  options: ValidateEntryOptions,
+): Promise<ValidatedEntry> {
+  const { data, signature } = entry.spec
   const algorithm = data.hash.algorithm
   const hex = data.hash.value
   if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== DIGEST_HEX_LENGTHS[algorithm]) {
@@ -212,7 +223,7 @@ async function validateHashedRekord(input: unknown, options: ValidateEntryOption
   if (!signatureBytes || signatureBytes.length === 0)
     invalid('signature content is not valid base64', { field: 'spec.signature.content' })
   const key = parseKeyMaterial(signature.publicKey.content, 'spec.signature.publicKey.content')
-  const body = await canonicalize(parsed.data, options)
+  const body = await canonicalize(entry, options)
   return finish('hashedrekord', body, [`${algorithm}:${hex.toLowerCase()}`, ...key.searchKeys])
 }
 
@@ -276,6 +287,9 @@ export async function validateProposedEntry(
   input: unknown,
   options: ValidateEntryOptions = {},
 ): Promise<ValidatedEntry> {
+  // The usual hashedrekord skips zod: readHashedRekordShape accepts only what HashedRekordSchema accepts.
+  const usual = readHashedRekordShape(input)
+  if (usual) return validateHashedRekordFields(usual, options)
   const header = KindSchema.safeParse(input)
   if (!header.success)
     invalid('a proposed entry needs string "kind" and "apiVersion"', { issues: issuesOf(header.error) })
