@@ -44,6 +44,21 @@ const zodOpenApiWithoutNamespace: NonNullable<Options['esbuildPlugins']>[number]
     })
   },
 }
+// Start-up (issue 11): `certus sign` is the command people time. Split like the rest, its code is ~30 chunks (one per
+// set of commands sharing a module), and Node's compile cache, written before a module runs, spares none of the
+// functions it calls from being compiled on every run. So sign's code is also built on its own, as one CommonJS
+// bundle (`sign-command.cjs`, below), which the executable loads through `vm.Script` with a code cache written after
+// the command ran (see loadStandaloneScript): in the executable build `./sign-command.js` is the loader. The price: a
+// second copy of the code sign shares with other commands (~1 MB). Errors cross the two copies safely: Certus errors
+// are recognised by a global symbol, zod's settings live on globalThis.
+const signCommandLoader: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'sign-command-loader',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/sign-command\.js$/ }, (args) => ({
+      path: join(args.resolveDir, 'sign-command-executable.ts'),
+    }))
+  },
+}
 // The signer starts its signing threads from `./signing-worker.js` beside the module that spawns them, and the verifier
 // its verification threads from `./verify-worker.js`; bundled, that module is one of our chunks, so each thread body is
 // an entry of the executable's build too.
@@ -82,6 +97,25 @@ export default defineConfig([
       ].join('\n'),
     },
     define,
+    esbuildPlugins: [zodWithoutLocales, zodOpenApiWithoutNamespace, signCommandLoader],
+  }),
+  packageBuild({
+    // `certus sign` in one CommonJS file (see signCommandLoader), bundled as the executable is; `shims` gives its
+    // `import.meta.url` (the signing threads start beside it). No `import()` is left in it (a script run by `vm` has
+    // none without an experimental flag): what stays external is loaded with `require`, which takes Node built-ins,
+    // the CommonJS packages and, on Node 22.12+, ES modules.
+    entry: { 'sign-command': 'src/sign-command.ts' },
+    format: ['cjs'],
+    shims: true,
+    dts: false,
+    splitting: false,
+    removeNodeProtocol: false,
+    noExternal: [/^(?!@certus-trust\/kms-|@certus-trust\/storage-postgres$|@sigstore\/|pg$|cli-progress$)/],
+    clean: false,
+    define,
+    esbuildOptions(options) {
+      options.supported = { ...options.supported, 'dynamic-import': false }
+    },
     esbuildPlugins: [zodWithoutLocales, zodOpenApiWithoutNamespace],
   }),
 ])

@@ -196,7 +196,7 @@ function addSignAndAttest({ program, action, child, dataDirOption, jsonOption }:
     .addOption(jsonOption())
     .action(
       action(async (out, options: import('./commands/sign.js').SignOptions & { json?: boolean }, files) => {
-        const { runSign } = await import('./commands/sign.js')
+        const { runSign } = await import('./sign-command.js')
         return runSign(files, options, out)
       }),
     )
