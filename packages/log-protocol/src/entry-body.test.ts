@@ -193,6 +193,46 @@ describe('hashedrekord', () => {
     ).rejects.toThrowError(expect.objectContaining({ code: 'REKOR_BODY_MISMATCH' }))
   })
 
+  it('compares keys right when calls alternate between keys (each PEM form keeps only its last decoding)', () => {
+    const keys = [
+      publicKey,
+      ...[1, 2].map(() => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey),
+    ]
+    const bodyFor = (key: (typeof keys)[number]) =>
+      bodyOf(
+        new TextEncoder().encode(
+          JSON.stringify({
+            apiVersion: '0.0.1',
+            kind: 'hashedrekord',
+            spec: {
+              data: {
+                hash: { algorithm: 'sha256', value: createHash('sha256').update(artifact).digest('hex') },
+              },
+              signature: { content: b64(signature), publicKey: { content: b64(Buffer.from(pemOf(key))) } },
+            },
+          }),
+        ),
+      )
+    const bodies = keys.map(bodyFor)
+    for (const [recorded, expected] of [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [0, 1],
+      [2, 2],
+      [2, 0],
+      [0, 0],
+      [0, 2],
+      [1, 2],
+      [1, 1],
+    ] as const) {
+      const check = () =>
+        verifyEntryBodyMatches(bodies[recorded]!, { publicKeyOrCertPem: pemOf(keys[expected]!) })
+      if (recorded === expected) expect(check).not.toThrow()
+      else expect(check).toThrowError(expect.objectContaining({ code: 'REKOR_BODY_MISMATCH' }))
+    }
+  })
+
   it('refuses to canonicalize an entry whose signature does not verify', async () => {
     const proposed = buildHashedRekordProposedEntry({
       digest,

@@ -313,8 +313,14 @@ export interface ExpectedEntryContent {
   envelope?: string
 }
 
-function pemDer(pemOrBase64Pem: string): Uint8Array | undefined {
-  return fromPem(pemOrBase64Pem)?.der
+// Throughput (issue 12): a signing service records one key, or a few, entry after entry. Each of the two PEM forms
+// keeps its last decoding, so a check after the first decodes nothing. The DER is only ever compared, never handed out.
+let lastPem: { text: string; der: Uint8Array | undefined } | undefined
+let lastBase64Pem: { text: string; der: Uint8Array | undefined } | undefined
+
+function pemDer(pem: string): Uint8Array | undefined {
+  if (lastPem?.text !== pem) lastPem = { text: pem, der: fromPem(pem)?.der }
+  return lastPem.der
 }
 
 function mismatch(message: string, field: string): never {
@@ -322,8 +328,14 @@ function mismatch(message: string, field: string): never {
 }
 
 function decodedPem(base64Pem: string): Uint8Array | undefined {
-  const bytes = fromBase64(base64Pem)
-  return bytes ? pemDer(Buffer.from(bytes).toString('utf8')) : undefined
+  if (lastBase64Pem?.text !== base64Pem) {
+    const bytes = fromBase64(base64Pem)
+    lastBase64Pem = {
+      text: base64Pem,
+      der: bytes ? fromPem(Buffer.from(bytes).toString('utf8'))?.der : undefined,
+    }
+  }
+  return lastBase64Pem.der
 }
 
 /**
