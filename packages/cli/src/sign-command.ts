@@ -1,3 +1,3 @@
-// `certus sign`, built on its own (see tsup.config.ts): the executable loads this one file for the command instead of
-// the ~30 shared chunks its code would otherwise be split into.
+// `certus sign` as its own entry: the executable also builds it as one CommonJS bundle, loaded with a code cache of
+// what it ran (tsup.config.ts, ADR 0017); the library build and the tests import it as usual.
 export { runSign } from './commands/sign.js'
