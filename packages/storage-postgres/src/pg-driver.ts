@@ -95,20 +95,32 @@ function isConnectionLevel(error: Error): boolean {
   return /connection|terminat/i.test(error.message)
 }
 
+/** The server ended an established session (a restart, `pg_terminate_backend`, an idle timeout). */
+function isEndedSession(error: Error): boolean {
+  const code = (error as { code?: unknown }).code
+  return code === '57P01' || code === '57P02' || /terminat/i.test(error.message)
+}
+
 /**
- * A pool-level session that retries a read once when it lands on a pooled connection the server has just
- * terminated (the pool only learns of it when the socket reports the error). Writes are never retried:
- * whether a write on a dying connection committed cannot be known.
+ * A pool-level session that retries a read that lands on a pooled connection the server has just ended: the pool
+ * learns of it only when the socket reports the error, so after a restart every idle connection may be dead. Each
+ * dead connection costs one attempt (pg destroys a client whose query failed so), hence up to the pool's size of
+ * retries for an ended session; other connection failures (refused, timed out) are retried once. Writes are never
+ * retried: whether a write on a dying connection committed cannot be known.
  */
 function poolSession(pool: pg.Pool): SqlSession {
   const plain = clientSession(pool)
   return {
     async query(text, params) {
-      try {
-        return await plain.query(text, params)
-      } catch (error) {
-        if (!/^\s*SELECT\b/i.test(text) || !(error instanceof Error) || !isConnectionLevel(error)) throw error
-        return plain.query(text, params)
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await plain.query(text, params)
+        } catch (error) {
+          if (!/^\s*SELECT\b/i.test(text) || !(error instanceof Error) || !isConnectionLevel(error))
+            throw error
+          const retries = isEndedSession(error) ? (pool.options?.max ?? 10) : 1
+          if (attempt >= retries) throw error
+        }
       }
     },
     exec: plain.exec,
