@@ -41,6 +41,17 @@ describe('reads on the pool after the server ended connections', () => {
     expect(calls()).toBe(2)
   })
 
+  it('take a socket that closed under a pooled connection as ended, not a connect timeout', async () => {
+    const closed = () => new Error('Connection terminated unexpectedly')
+    const timedOut = () => new Error('Connection terminated due to connection timeout')
+    const first = pool(3, closed)
+    await expect(first.driver.query('SELECT 1')).resolves.toEqual([{ ok: 1 }])
+    expect(first.calls()).toBe(4)
+    const second = pool(3, timedOut)
+    await expect(second.driver.query('SELECT 1')).rejects.toThrow(/connection timeout/)
+    expect(second.calls()).toBe(2)
+  })
+
   it('never retry a write', async () => {
     const { driver, calls } = pool(1, ended)
     await expect(driver.query('INSERT INTO t VALUES (1)')).rejects.toMatchObject({ code: '57P01' })

@@ -95,10 +95,14 @@ function isConnectionLevel(error: Error): boolean {
   return /connection|terminat/i.test(error.message)
 }
 
-/** The server ended an established session (a restart, `pg_terminate_backend`, an idle timeout). */
+/**
+ * The server ended an established session (a restart, `pg_terminate_backend`): its FATAL notice, or pg's word for
+ * a socket that closed under it. Not a connect timeout ("Connection terminated due to connection timeout"): retrying
+ * that one per pooled connection would multiply the wait.
+ */
 function isEndedSession(error: Error): boolean {
   const code = (error as { code?: unknown }).code
-  return code === '57P01' || code === '57P02' || /terminat/i.test(error.message)
+  return code === '57P01' || code === '57P02' || /^Connection terminated unexpectedly/i.test(error.message)
 }
 
 /**
