@@ -66,6 +66,20 @@ const packageDir = (name: string) => dirname(createRequire(import.meta.url).reso
 const signerDir = packageDir('@certus-trust/signer')
 const verifierDir = packageDir('@certus-trust/verifier')
 
+// Start-up (issue 11): the executable bundles the workspace packages and their ESM dependencies, so a command loads a
+// few chunks instead of ~200 files (no per-file resolution; one compile-cache entry each). Kept external, hence
+// dependencies of this package: the optional KMS plugins (loaded by name), storage-postgres (it reads its SQL
+// migrations, and PGlite its wasm, beside their JavaScript), and the CommonJS packages our code loads with `import()`
+// (sigstore-js, pg: esbuild would hand back only `default`). Shared by the executable's two builds.
+const bundled = {
+  dts: false,
+  clean: false,
+  removeNodeProtocol: false,
+  noExternal: [/^(?!@certus-trust\/kms-|@certus-trust\/storage-postgres$|@sigstore\/|pg$|cli-progress$)/],
+  define,
+  esbuildPlugins: [zodWithoutLocales, zodOpenApiWithoutNamespace],
+} satisfies Options
+
 export default defineConfig([
   packageBuild({ entry: ['src/index.ts'], define }),
   packageBuild({
@@ -76,18 +90,10 @@ export default defineConfig([
       'verify-worker': join(verifierDir, 'dist', 'verify-worker.js'),
     },
     format: ['esm'],
-    dts: false,
     splitting: true,
-    // Start-up (issue 11): the executable bundles the workspace packages and their ESM dependencies, so a
-    // command loads a few chunks instead of ~200 files (no per-file resolution; one compile-cache entry each).
-    // Kept external, hence dependencies of this package: the optional KMS plugins (loaded by name),
-    // storage-postgres (it reads its SQL migrations, and PGlite its wasm, beside their JavaScript), and the
-    // CommonJS packages our code loads with `import()` (sigstore-js, pg: esbuild would hand back only `default`).
+    ...bundled,
     // The few CommonJS packages that stay bundled call `require`, which the banner provides to every chunk. It is
     // made on first call: createRequire costs ~0.1 ms, and one command loads dozens of chunks that never call it.
-    removeNodeProtocol: false,
-    noExternal: [/^(?!@certus-trust\/kms-|@certus-trust\/storage-postgres$|@sigstore\/|pg$|cli-progress$)/],
-    clean: false,
     banner: {
       js: [
         '#!/usr/bin/env node',
@@ -96,8 +102,7 @@ export default defineConfig([
         'function require(id) { return (__certusRequireFn ??= __certusRequire(import.meta.url))(id); }',
       ].join('\n'),
     },
-    define,
-    esbuildPlugins: [zodWithoutLocales, zodOpenApiWithoutNamespace, signCommandLoader],
+    esbuildPlugins: [...bundled.esbuildPlugins, signCommandLoader],
   }),
   packageBuild({
     // `certus sign` in one CommonJS file (see signCommandLoader), bundled as the executable is; `shims` gives its
@@ -107,15 +112,10 @@ export default defineConfig([
     entry: { 'sign-command': 'src/sign-command.ts' },
     format: ['cjs'],
     shims: true,
-    dts: false,
     splitting: false,
-    removeNodeProtocol: false,
-    noExternal: [/^(?!@certus-trust\/kms-|@certus-trust\/storage-postgres$|@sigstore\/|pg$|cli-progress$)/],
-    clean: false,
-    define,
+    ...bundled,
     esbuildOptions(options) {
       options.supported = { ...options.supported, 'dynamic-import': false }
     },
-    esbuildPlugins: [zodWithoutLocales, zodOpenApiWithoutNamespace],
   }),
 ])

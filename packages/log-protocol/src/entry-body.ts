@@ -315,27 +315,25 @@ export interface ExpectedEntryContent {
 
 // Throughput (issue 12): a signing service records one key, or a few, entry after entry. Each of the two PEM forms
 // keeps its last decoding, so a check after the first decodes nothing. The DER is only ever compared, never handed out.
-let lastPem: { text: string; der: Uint8Array | undefined } | undefined
-let lastBase64Pem: { text: string; der: Uint8Array | undefined } | undefined
-
-function pemDer(pem: string): Uint8Array | undefined {
-  if (lastPem?.text !== pem) lastPem = { text: pem, der: fromPem(pem)?.der }
-  return lastPem.der
+function keepingLast(
+  decode: (text: string) => Uint8Array | undefined,
+): (text: string) => Uint8Array | undefined {
+  let last: { text: string; der: Uint8Array | undefined } | undefined
+  return (text) => {
+    if (last?.text !== text) last = { text, der: decode(text) }
+    return last.der
+  }
 }
+
+const pemDer = keepingLast((pem) => fromPem(pem)?.der)
+
+const decodedPem = keepingLast((base64Pem) => {
+  const bytes = fromBase64(base64Pem)
+  return bytes ? fromPem(Buffer.from(bytes).toString('utf8'))?.der : undefined
+})
 
 function mismatch(message: string, field: string): never {
   return fail('REKOR_BODY_MISMATCH', `entry body does not match: ${message}`, { field })
-}
-
-function decodedPem(base64Pem: string): Uint8Array | undefined {
-  if (lastBase64Pem?.text !== base64Pem) {
-    const bytes = fromBase64(base64Pem)
-    lastBase64Pem = {
-      text: base64Pem,
-      der: bytes ? fromPem(Buffer.from(bytes).toString('utf8'))?.der : undefined,
-    }
-  }
-  return lastBase64Pem.der
 }
 
 /**
