@@ -4,7 +4,7 @@
 // that skips the check of its own process's signatures, loads `./signing` and `./signature` only on demand.
 export type { HashAlgorithm } from './signature/digest-length.js'
 export { DIGEST_LENGTH } from './signature/digest-length.js'
-export { signEcdsaDigest } from './signature/ecdsa-digest-sign.js'
+export { type EcdsaDigestToSign, signEcdsaDigest, signEcdsaDigests } from './signature/ecdsa-digest-sign.js'
 export { verifyMessageSignature } from './signature/message-signature.js'
 export type { RsaDigestSignOptions } from './signature/rsa-digest-sign.js'
 export { signRsaDigest } from './signature/rsa-digest-sign.js'

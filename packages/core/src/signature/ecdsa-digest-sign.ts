@@ -110,6 +110,18 @@ function baseMultiplyX(spec: CurveSpec, k: bigint): bigint {
   return opensslBaseMultiply(spec.openssl, k, spec.bytes, spec.fieldBytes).x
 }
 
+/** The private scalar `secret` (big-endian bytes) as an integer, checked to lie in [1, n-1]. */
+function privateScalar(spec: CurveSpec, secret: Uint8Array): bigint {
+  const d = toBigInt(secret)
+  if (d <= 0n || d >= spec.order) throw new RangeError('the private scalar is out of range')
+  return d
+}
+
+/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3), S in the low half as @noble/curves signs. */
+function encodeSignature(spec: CurveSpec, r: bigint, s: bigint): Uint8Array {
+  return derSequence(derInteger(r), derInteger(s > spec.order >> 1n ? spec.order - s : s))
+}
+
 /**
  * ECDSA signature (DER) over a digest with the private scalar `secret` (big-endian bytes), as @noble/curves'
  * `sign(digest, secret, { prehash: false, format: 'der' })` makes it — same RFC 6979 nonce, same result — with
@@ -122,8 +134,7 @@ export function signEcdsaDigest(
 ): Uint8Array {
   const spec = CURVES[algorithm]
   const n = spec.order
-  const d = toBigInt(secret)
-  if (d <= 0n || d >= n) throw new RangeError('the private scalar is out of range')
+  const d = privateScalar(spec, secret)
   const h = mod(bits2int(digest, spec.bits), n)
   for (const k of rfc6979Nonces(spec, d, digest)) {
     const r = mod(baseMultiplyX(spec, k), n)
@@ -135,8 +146,89 @@ export function signEcdsaDigest(
     const s = mod(kInverse * (h + r * d), n)
     if (s === 0n) continue
     // Low-S form, as @noble/curves signs by default (verifiers accept either; this keeps signatures identical).
-    // ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3).
-    return derSequence(derInteger(r), derInteger(s > n >> 1n ? n - s : s))
+    return encodeSignature(spec, r, s)
   }
   throw new Error('unreachable: the nonce generator is infinite')
+}
+
+/** One digest for {@link signEcdsaDigests}: what {@link signEcdsaDigest} takes. */
+export interface EcdsaDigestToSign {
+  algorithm: 'ecdsa-p256' | 'ecdsa-p384'
+  secret: Uint8Array
+  digest: Uint8Array
+}
+
+/** An item whose first nonce gave a usable r, waiting for k⁻¹. */
+interface Prepared {
+  position: number
+  d: bigint
+  h: bigint
+  k: bigint
+  r: bigint
+}
+
+/**
+ * Signs several digests, each exactly as {@link signEcdsaDigest} signs it (same bytes), for a fraction of the cost:
+ * the nonces of one curve share a single modular inversion (Montgomery's trick: k₁⁻¹…kₘ⁻¹ from the inverse of their
+ * product and 3(m−1) multiplications), which is ~40 % of signing one digest alone, and one blinding factor. An item
+ * that fails (a scalar out of range) fails alone.
+ *
+ * @returns per item, in order, its DER signature or the Error signing it raised
+ */
+export function signEcdsaDigests(items: readonly EcdsaDigestToSign[]): Array<Uint8Array | Error> {
+  const results: Array<Uint8Array | Error> = new Array(items.length)
+  const byCurve = new Map<CurveSpec, Prepared[]>()
+  const scalars = new Map<Uint8Array, bigint>() // one key signs most of a batch
+  items.forEach((item, position) => {
+    try {
+      const spec = CURVES[item.algorithm]
+      let d = scalars.get(item.secret)
+      if (d === undefined) scalars.set(item.secret, (d = privateScalar(spec, item.secret)))
+      const k = rfc6979Nonces(spec, d, item.digest).next().value!
+      const r = mod(baseMultiplyX(spec, k), spec.order)
+      // r = 0 takes the next nonce (about never): the one-at-a-time path does exactly that.
+      if (r === 0n) return void (results[position] = signEcdsaDigest(item.algorithm, item.secret, item.digest))
+      const h = mod(bits2int(item.digest, spec.bits), spec.order)
+      const group = byCurve.get(spec) ?? []
+      byCurve.set(spec, group)
+      group.push({ position, d, h, k, r })
+    } catch (error) {
+      results[position] = error instanceof Error ? error : new Error(String(error))
+    }
+  })
+  for (const [spec, group] of byCurve) {
+    const n = spec.order
+    const inverses = invertAll(group.map((prepared) => prepared.k), spec)
+    group.forEach(({ position, d, h, r }, index) => {
+      const s = mod(inverses[index]! * (h + r * d), n)
+      const item = items[position]!
+      results[position] =
+        s === 0n ? signEcdsaDigest(item.algorithm, item.secret, item.digest) : encodeSignature(spec, r, s)
+    })
+  }
+  return results
+}
+
+/**
+ * The inverses of `values` (each in [1, n-1]) modulo the curve's order n with one inversion: of their product, blinded by a
+ * random factor b as in {@link signEcdsaDigest} ((P·b)⁻¹·b), so the variable-time inversion never sees the nonces.
+ */
+function invertAll(values: bigint[], spec: CurveSpec): bigint[] {
+  const n = spec.order
+  const prefix: bigint[] = new Array(values.length)
+  let product = 1n
+  values.forEach((value, index) => {
+    product = mod(product * value, n)
+    prefix[index] = product
+  })
+  let b = 0n
+  while (b === 0n) b = mod(toBigInt(randomBytes(spec.bytes + 8)), n)
+  let inverse = mod(invert(mod(product * b, n), n) * b, n) // (v₀…vₘ₋₁)⁻¹
+  const inverses: bigint[] = new Array(values.length)
+  for (let index = values.length - 1; index > 0; index--) {
+    inverses[index] = mod(inverse * prefix[index - 1]!, n)
+    inverse = mod(inverse * values[index]!, n)
+  }
+  inverses[0] = inverse
+  return inverses
 }
