@@ -6,6 +6,12 @@ export { DIGEST_LENGTH } from './signature/digest-length.js'
 export type { DigestSignatureOptions } from './signature/digest-signature.js'
 export { verifyDigestSignature } from './signature/digest-signature.js'
 export { type EcdsaDigestToSign, signEcdsaDigest, signEcdsaDigests } from './signature/ecdsa-digest-sign.js'
+export type { EcdsaPresignature } from './signature/ecdsa-presign.js'
+export {
+  createEcdsaPresignatures,
+  readEcdsaPresignatures,
+  signWithEcdsaPresignature,
+} from './signature/ecdsa-presign.js'
 export { verifyMessageSignature } from './signature/message-signature.js'
 export type { RsaDigestSignOptions } from './signature/rsa-digest-sign.js'
 export { signRsaDigest } from './signature/rsa-digest-sign.js'

@@ -5,6 +5,12 @@
 export type { HashAlgorithm } from './signature/digest-length.js'
 export { DIGEST_LENGTH } from './signature/digest-length.js'
 export { type EcdsaDigestToSign, signEcdsaDigest, signEcdsaDigests } from './signature/ecdsa-digest-sign.js'
+export type { EcdsaPresignature } from './signature/ecdsa-presign.js'
+export {
+  createEcdsaPresignatures,
+  readEcdsaPresignatures,
+  signWithEcdsaPresignature,
+} from './signature/ecdsa-presign.js'
 export { verifyMessageSignature } from './signature/message-signature.js'
 export type { RsaDigestSignOptions } from './signature/rsa-digest-sign.js'
 export { signRsaDigest } from './signature/rsa-digest-sign.js'

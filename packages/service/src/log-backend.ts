@@ -6,6 +6,7 @@ import type { Storage } from '@certus-trust/storage'
 import {
   createTimestampAuthority,
   createTransparencyLog,
+  type PresignatureSource,
   type TimestampAuthority,
   TlogError,
   type TransparencyLog,
@@ -72,6 +73,8 @@ export interface OpenLogBackendOptions {
   rekorV2Storage?: Storage | undefined
   /** Told how long each inclusion proof of the embedded (v1) log took to build, in seconds. */
   onInclusionProof?: ((seconds: number) => void) | undefined
+  /** Presignatures for the embedded (v1) log's SETs (the signing threads' stock), see `createTransparencyLog`. */
+  entryTimestampPresignatures?: PresignatureSource | undefined
 }
 
 /**
@@ -132,6 +135,9 @@ async function openEmbedded(
       key: { path: config.logKeyPath },
       ownSignatures,
       onInclusionProof: options.onInclusionProof,
+      ...(options.entryTimestampPresignatures
+        ? { entryTimestampPresignatures: options.entryTimestampPresignatures }
+        : {}),
       ...common,
     })
     opened.push(log)

@@ -182,15 +182,17 @@ export async function openTrustService(
       : opened.storage
     const rekorV2Storage = await openRekorV2Storage(config)
     if (rekorV2Storage) closer.push(() => rekorV2Storage.close())
+    // Before the log: while they run, they also keep a stock of presignatures for its SETs.
+    const signingThreads = openSigningThreads(config)
+    if (signingThreads) closer.push(() => signingThreads.close())
     const backend = await openLogBackend(config, storage, {
       observe: options.observeLogCall,
       logger,
       rekorV2Storage: rekorV2Storage?.storage,
       onInclusionProof: options.onInclusionProof,
+      entryTimestampPresignatures: signingThreads?.presignatures('ecdsa-p256'),
     })
     closer.push(() => backend.close())
-    const signingThreads = openSigningThreads(config)
-    if (signingThreads) closer.push(() => signingThreads.close())
     const signer = await createConfiguredSigner(
       config,
       backend.witness,

@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads'
 import { signEcdsaDigest as signInline } from '@certus-trust/core/signing'
 import { createThreadPool, spawnThreadBeside, type ThreadPoolTask } from '@certus-trust/core/thread-pool'
 import { SignerError } from './errors.js'
+import { createPresignatureSupply, type EcdsaPresignatureSupply } from './presignature-supply.js'
 
 /**
  * @internal A batch as posted to a signing thread: its keys once each, then per item the key's position and the
@@ -15,6 +16,8 @@ export interface SigningBatch {
   /** Per item: the start of its digest in `digests` (item i's digest ends where item i+1's starts). */
   offsets: Uint32Array<ArrayBuffer>
   digests: Uint8Array<ArrayBuffer>
+  /** Presignatures to make (see {@link SigningThreads.presignatures}), in the batch's order of such requests. */
+  presign?: Array<{ algorithm: 'ecdsa-p256' | 'ecdsa-p384'; count: number }>
 }
 
 /** @internal A signing thread's answer to a batch, items in the batch's order. */
@@ -24,6 +27,8 @@ export interface SigningBatchReply {
   offsets: Uint32Array<ArrayBuffer>
   /** Per item: why it failed (never key material), or null. Absent when every item was signed. */
   errors?: Array<string | null>
+  /** Per presignature request: the presignatures, packed as `createEcdsaPresignatures` packs them. */
+  presignatures?: Array<Uint8Array<ArrayBuffer>>
 }
 
 /**
@@ -44,6 +49,11 @@ export interface SigningThreads {
     secret: Uint8Array,
     digest: Uint8Array,
   ): Promise<Uint8Array>
+  /**
+   * The stock of ECDSA presignatures for `algorithm` these threads keep topped up while they run (one supply per
+   * algorithm), for signatures that need no deterministic nonce: the embedded log's signed entry timestamps.
+   */
+  presignatures(algorithm: 'ecdsa-p256' | 'ecdsa-p384'): EcdsaPresignatureSupply
   /** Stops the threads; requests still in flight fail with `SIGNER_SIGNING_FAILED`. */
   close(): Promise<void>
 }
@@ -81,7 +91,11 @@ export function packBytes(parts: Uint8Array[]): {
 }
 
 /** One message for a thread: each distinct key once, the digests packed into one transferable buffer. */
-function packBatch(items: Item[]): SigningBatch {
+function packBatch(all: Item[]): SigningBatch {
+  const items = all.filter(isSignItem)
+  const presign = all
+    .filter((item): item is PresignItem => !isSignItem(item))
+    .map(({ algorithm, presign: count }) => ({ algorithm, count }))
   const keys: SigningBatch['keys'] = []
   const keyPositions = new Map<Uint8Array, number>()
   const keyIndex = new Uint8Array(items.length)
@@ -97,7 +111,7 @@ function packBatch(items: Item[]): SigningBatch {
     keyIndex[index] = position
   })
   const { bytes: digests, offsets } = packBytes(items.map((item) => item.digest))
-  return { keys, keyIndex, offsets, digests }
+  return { keys, keyIndex, offsets, digests, ...(presign.length > 0 ? { presign } : {}) }
 }
 
 /**
@@ -110,10 +124,22 @@ export function defaultSigningThreadCount(): number {
   return cores < 2 ? 0 : Math.min(4, cores)
 }
 
-interface Item {
+interface SignItem {
   algorithm: 'ecdsa-p256' | 'ecdsa-p384'
   secret: Uint8Array
   digest: Uint8Array
+}
+
+/** A request for `presign` presignatures. */
+interface PresignItem {
+  algorithm: 'ecdsa-p256' | 'ecdsa-p384'
+  presign: number
+}
+
+type Item = SignItem | PresignItem
+
+function isSignItem(item: Item): item is SignItem {
+  return 'digest' in item
 }
 
 function signingFailed(message: string, cause?: unknown): SignerError {
@@ -140,8 +166,12 @@ const signingTask: ThreadPoolTask<Item, Uint8Array> = {
     return { body, transfer: [body.digests.buffer, body.offsets.buffer, body.keyIndex.buffer] }
   },
   unpack(reply, items) {
-    const { signatures, offsets, errors } = reply as SigningBatchReply
-    return items.map((_, index) => {
+    const { signatures, offsets, errors, presignatures } = reply as SigningBatchReply
+    let signed = 0
+    let presigned = 0
+    return items.map((item) => {
+      if (!isSignItem(item)) return { ok: true, value: presignatures?.[presigned++] ?? new Uint8Array(0) }
+      const index = signed++
       const error = errors?.[index]
       return error
         ? { ok: false, error: signingFailed(`signing on a signing thread failed: ${error}`) }
@@ -149,6 +179,8 @@ const signingTask: ThreadPoolTask<Item, Uint8Array> = {
     })
   },
   async runInline(item) {
+    // Presignatures are made off the calling thread or not at all: making them here would cost what they save.
+    if (!isSignItem(item)) return new Uint8Array(0)
     try {
       return signInline(item.algorithm, item.secret, item.digest)
     } catch (error) {
@@ -178,12 +210,21 @@ export function createSigningThreads(size: number, options: SigningThreadsOption
     })
   }
   const pool = createThreadPool(signingTask, { size, ...options })
+  const supplies = new Map<'ecdsa-p256' | 'ecdsa-p384', EcdsaPresignatureSupply>()
   return {
     size,
     get running() {
       return pool.running
     },
     signEcdsaDigest: (algorithm, secret, digest) => pool.run({ algorithm, secret, digest }),
+    presignatures(algorithm) {
+      let supply = supplies.get(algorithm)
+      if (!supply) {
+        supply = createPresignatureSupply(algorithm, pool)
+        supplies.set(algorithm, supply)
+      }
+      return supply
+    },
     close: () => pool.close(),
   }
 }

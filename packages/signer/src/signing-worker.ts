@@ -1,7 +1,7 @@
 // The body of a signing thread (see signing-threads.ts): signs a batch of bare ECDSA digests and answers with one
 // message, in the batch's order. Nothing here is reachable from a request: the thread only ever sees what its
 // pool, inside this process, posts to it.
-import { signEcdsaDigests } from '@certus-trust/core/signing'
+import { createEcdsaPresignatures, signEcdsaDigests } from '@certus-trust/core/signing'
 import { serveThreadPool } from '@certus-trust/core/thread-pool'
 import { packBytes, type SigningBatch, type SigningBatchReply } from './signing-threads.js'
 
@@ -23,10 +23,19 @@ function signBatch(batch: SigningBatch): SigningBatchReply {
     return new Uint8Array(0)
   })
   const { bytes: packed, offsets } = packBytes(signatures)
-  return { signatures: packed, offsets, ...(errors ? { errors } : {}) }
+  const presignatures = batch.presign?.map(({ algorithm, count }) =>
+    createEcdsaPresignatures(algorithm, count),
+  )
+  return {
+    signatures: packed,
+    offsets,
+    ...(errors ? { errors } : {}),
+    ...(presignatures ? { presignatures } : {}),
+  }
 }
 
 serveThreadPool((batch) => {
   const reply = signBatch(batch as SigningBatch)
-  return { body: reply, transfer: [reply.signatures.buffer, reply.offsets.buffer] }
+  const presignatures = (reply.presignatures ?? []).map((packed) => packed.buffer)
+  return { body: reply, transfer: [reply.signatures.buffer, reply.offsets.buffer, ...presignatures] }
 })

@@ -1,7 +1,8 @@
 import { bytesEqual, toBase64, toHex } from '@certus-trust/core'
-import { type LogEntry, signSignedEntryTimestamp } from '@certus-trust/log-protocol'
+import type { LogEntry } from '@certus-trust/log-protocol'
 import type { LogLeaf, LogNode, LogTreeHead, LogWriteTransaction } from '@certus-trust/storage'
 import type { BatchResult } from './batcher.js'
+import { signEntryTimestamp } from './entry-timestamp.js'
 import { fail, TlogError } from './errors.js'
 import {
   type ActiveState,
@@ -104,11 +105,11 @@ async function commitBatch(
   const { range: next, created } = previous.append(
     accepted.map((position) => items[position]!.entry.leafHash),
   )
-  // The SETs are signed here, on the main thread: one OpenSSL ECDSA signature (~25 µs) costs the main thread less
-  // than handing it to libuv's pool and back, which on a machine whose cores already run the signing threads
-  // mostly buys a context switch (ADR 0014).
+  // The SETs are signed here, inside the lock, without waiting for another thread: a round trip per batch held the
+  // lock longer and cost more than it saved (ADR 0014); presignatures made ahead on the signing threads, when there
+  // are any, leave this thread two multiplications per SET.
   const leaves = accepted.map((position, offset) =>
-    toLeaf(active, items[position]!, size + offset, integratedTime),
+    toLeaf(state, active, items[position]!, size + offset, integratedTime),
   )
   const rootHash = next.root()
   const newHead: LogTreeHead = {
@@ -171,21 +172,28 @@ async function acceptNew(
 }
 
 /** The stored leaf of an accepted entry, with its signed entry timestamp. */
-function toLeaf(active: ActiveState, item: QueuedEntry, leafIndex: number, integratedTime: number): LogLeaf {
+function toLeaf(
+  state: LogState,
+  active: ActiveState,
+  item: QueuedEntry,
+  leafIndex: number,
+  integratedTime: number,
+): LogLeaf {
   const { tree } = active.shard
   const entry = item.entry
   // Rekor v2 issues no SET: its entries are timestamped by RFC 3161 TSAs instead.
   const signedEntryTimestamp =
     entry.apiVersion === '0.0.2'
       ? new Uint8Array(0)
-      : signSignedEntryTimestamp(
+      : signEntryTimestamp(
+          active.key,
           {
             body: toBase64(entry.body),
             integratedTime,
             logID: tree.logId,
             logIndex: tree.startIndex + leafIndex,
           },
-          active.key.privateKey,
+          state.entryTimestampPresignatures,
         )
   return {
     treeId: tree.treeId,

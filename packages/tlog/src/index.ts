@@ -1,3 +1,4 @@
+export type { PresignatureSource } from './entry-timestamp.js'
 export type { ValidateEntryOptions } from './entry-validation.js'
 export { validateProposedEntry } from './entry-validation.js'
 export type { TlogErrorCode } from './errors.js'

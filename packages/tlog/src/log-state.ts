@@ -8,6 +8,7 @@ import {
 import type { OwnSignatures } from '@certus-trust/log-protocol/entries'
 import type { LogLeaf, LogStorage, LogTree, LogTreeHead } from '@certus-trust/storage'
 import type { SerialQueue } from './batcher.js'
+import type { PresignatureSource } from './entry-timestamp.js'
 import { type ValidatedEntry, validateProposedEntry } from './entry-validation.js'
 import { fail, TlogError } from './errors.js'
 import { DEFAULT_LOG_KEY_ALGORITHM, type LogKeyAlgorithm, type LogKeyPair } from './log-key.js'
@@ -39,6 +40,8 @@ export interface LogSettings {
   ownSignatures: OwnSignatures | undefined
   /** Told how long each inclusion proof took to build (see {@link TransparencyLogOptions.onInclusionProof}). */
   onInclusionProof: ((seconds: number) => void) | undefined
+  /** See {@link TransparencyLogOptions.entryTimestampPresignatures}. */
+  entryTimestampPresignatures: PresignatureSource | undefined
 }
 
 /** The active shard with its key and the compact range this process last committed or loaded. */
@@ -109,6 +112,7 @@ export function resolveSettings(
     validate: validator ?? (apiVersion === 2 ? validateRekorV2Request : validateProposedEntry),
     ownSignatures: options.ownSignatures,
     onInclusionProof: options.onInclusionProof,
+    entryTimestampPresignatures: options.entryTimestampPresignatures,
   }
 }
 

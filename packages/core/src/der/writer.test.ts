@@ -23,6 +23,19 @@ describe('DER writer', () => {
     expect(() => derInteger(-1)).toThrow(RangeError)
   })
 
+  it('encodes a bigint exactly as its big-endian bytes, at every length and high bit (odd hex lengths too)', () => {
+    for (let bits = 1; bits <= 521; bits += 7) {
+      for (const value of [(1n << BigInt(bits)) - 1n, 1n << BigInt(bits - 1), BigInt(bits) * 0x1234567n]) {
+        let bytesHex = value.toString(16)
+        if (bytesHex.length % 2 === 1) bytesHex = `0${bytesHex}`
+        expect(hex(derInteger(value))).toBe(hex(derInteger(Buffer.from(bytesHex, 'hex'))))
+        // And it reads back as the same integer.
+        const body = content(readNode(derInteger(value)))
+        expect(BigInt(`0x${Buffer.from(body).toString('hex')}`)).toBe(value)
+      }
+    }
+  })
+
   it('round-trips OIDs with large arcs through the reader', () => {
     for (const oid of ['1.2.840.113549.1.7.2', '2.25.196124845614039613792712513375283319994', '2.999.3']) {
       expect(decodeOid(readNode(derOid(oid)))).toBe(oid)

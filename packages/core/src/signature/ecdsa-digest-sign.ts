@@ -15,7 +15,8 @@ import { opensslBaseMultiply } from './openssl-base-multiply.js'
 // Start-up (issue 11): no @noble/curves here (plain bigint arithmetic modulo n), so signing — the step every
 // `certus sign` of a file takes — does not load the curve library, whose curves are built as it loads.
 
-interface CurveSpec {
+/** @internal A curve's constants, as the ECDSA code here uses them. */
+export interface CurveSpec {
   /** The group order n (FIPS 186-4 D.1.2.3 for P-256, D.1.2.4 for P-384). */
   order: bigint
   /** n's length in bits and bytes; `fieldBytes`: a coordinate's length in bytes. */
@@ -28,7 +29,8 @@ interface CurveSpec {
   hmac: 'sha256' | 'sha384'
 }
 
-const CURVES: Record<'ecdsa-p256' | 'ecdsa-p384', CurveSpec> = {
+/** @internal */
+export const CURVES: Record<'ecdsa-p256' | 'ecdsa-p384', CurveSpec> = {
   'ecdsa-p256': {
     order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
     bits: 256,
@@ -48,8 +50,8 @@ const CURVES: Record<'ecdsa-p256' | 'ecdsa-p384', CurveSpec> = {
   },
 }
 
-/** `value` mod `n`, in [0, n). */
-function mod(value: bigint, n: bigint): bigint {
+/** @internal `value` mod `n`, in [0, n). */
+export function mod(value: bigint, n: bigint): bigint {
   const rest = value % n
   return rest < 0n ? rest + n : rest
 }
@@ -67,8 +69,8 @@ function invert(value: bigint, n: bigint): bigint {
   return mod(lowCoefficient, n)
 }
 
-/** RFC 6979 §2.3.2 bits2int: the leftmost qlen bits of `bytes` as an integer. */
-function bits2int(bytes: Uint8Array, qlen: number): bigint {
+/** @internal RFC 6979 §2.3.2 bits2int: the leftmost qlen bits of `bytes` as an integer. */
+export function bits2int(bytes: Uint8Array, qlen: number): bigint {
   const value = toBigInt(bytes)
   const excess = bytes.length * 8 - qlen
   return excess > 0 ? value >> BigInt(excess) : value
@@ -105,20 +107,23 @@ function* rfc6979Nonces(spec: CurveSpec, d: bigint, h1: Uint8Array): Generator<b
   }
 }
 
-/** x(k·G), computed by OpenSSL (constant-time: k is the secret nonce). */
-function baseMultiplyX(spec: CurveSpec, k: bigint): bigint {
+/** @internal x(k·G), computed by OpenSSL (constant-time: k is the secret nonce). */
+export function baseMultiplyX(spec: CurveSpec, k: bigint): bigint {
   return opensslBaseMultiply(spec.openssl, k, spec.bytes, spec.fieldBytes).x
 }
 
-/** The private scalar `secret` (big-endian bytes) as an integer, checked to lie in [1, n-1]. */
-function privateScalar(spec: CurveSpec, secret: Uint8Array): bigint {
+/** @internal The private scalar `secret` (big-endian bytes) as an integer, checked to lie in [1, n-1]. */
+export function privateScalar(spec: CurveSpec, secret: Uint8Array): bigint {
   const d = toBigInt(secret)
   if (d <= 0n || d >= spec.order) throw new RangeError('the private scalar is out of range')
   return d
 }
 
-/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3), S in the low half as @noble/curves signs. */
-function encodeSignature(spec: CurveSpec, r: bigint, s: bigint): Uint8Array {
+/**
+ * @internal ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3), S in the low half as
+ * @noble/curves signs.
+ */
+export function encodeSignature(spec: CurveSpec, r: bigint, s: bigint): Uint8Array {
   return derSequence(derInteger(r), derInteger(s > spec.order >> 1n ? spec.order - s : s))
 }
 
@@ -179,15 +184,18 @@ export function signEcdsaDigests(items: readonly EcdsaDigestToSign[]): Array<Uin
   const results: Array<Uint8Array | Error> = new Array(items.length)
   const byCurve = new Map<CurveSpec, Prepared[]>()
   const scalars = new Map<Uint8Array, bigint>() // one key signs most of a batch
-  items.forEach((item, position) => {
+  for (const [position, item] of items.entries()) {
     try {
       const spec = CURVES[item.algorithm]
-      let d = scalars.get(item.secret)
-      if (d === undefined) scalars.set(item.secret, (d = privateScalar(spec, item.secret)))
+      const d = scalars.get(item.secret) ?? privateScalar(spec, item.secret)
+      scalars.set(item.secret, d)
       const k = rfc6979Nonces(spec, d, item.digest).next().value!
       const r = mod(baseMultiplyX(spec, k), spec.order)
-      // r = 0 takes the next nonce (about never): the one-at-a-time path does exactly that.
-      if (r === 0n) return void (results[position] = signEcdsaDigest(item.algorithm, item.secret, item.digest))
+      if (r === 0n) {
+        // The next nonce (about never): the one-at-a-time path takes exactly that.
+        results[position] = signEcdsaDigest(item.algorithm, item.secret, item.digest)
+        continue
+      }
       const h = mod(bits2int(item.digest, spec.bits), spec.order)
       const group = byCurve.get(spec) ?? []
       byCurve.set(spec, group)
@@ -195,10 +203,13 @@ export function signEcdsaDigests(items: readonly EcdsaDigestToSign[]): Array<Uin
     } catch (error) {
       results[position] = error instanceof Error ? error : new Error(String(error))
     }
-  })
+  }
   for (const [spec, group] of byCurve) {
     const n = spec.order
-    const inverses = invertAll(group.map((prepared) => prepared.k), spec)
+    const inverses = invertAll(
+      group.map((prepared) => prepared.k),
+      spec,
+    )
     group.forEach(({ position, d, h, r }, index) => {
       const s = mod(inverses[index]! * (h + r * d), n)
       const item = items[position]!
@@ -210,10 +221,10 @@ export function signEcdsaDigests(items: readonly EcdsaDigestToSign[]): Array<Uin
 }
 
 /**
- * The inverses of `values` (each in [1, n-1]) modulo the curve's order n with one inversion: of their product, blinded by a
+ * @internal The inverses of `values` (each in [1, n-1]) modulo the curve's order n with one inversion: of their product, blinded by a
  * random factor b as in {@link signEcdsaDigest} ((P·b)⁻¹·b), so the variable-time inversion never sees the nonces.
  */
-function invertAll(values: bigint[], spec: CurveSpec): bigint[] {
+export function invertAll(values: bigint[], spec: CurveSpec): bigint[] {
   const n = spec.order
   const prefix: bigint[] = new Array(values.length)
   let product = 1n

@@ -1,0 +1,61 @@
+/**
+ * Where the CPU of an HTTP load goes, per thread: runs 64-connection load on dist/main.js (memory storage) and reads
+ * each server thread's CPU time (/proc/PID/task/TID/stat) and the load generator's own, per request.
+ *
+ *   tsx bench/http-threads.ts sign|verify|health [seconds]
+ */
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import { join } from 'node:path'
+import { runLoad } from '../test/load-runner.js'
+import { signedVerifyBody, startServerProcess } from './server-process.js'
+
+const [mode = 'sign', secondsArg = '4'] = process.argv.slice(2)
+const TICKS = 100
+const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
+
+function threads(pid: number): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      out.set(`${tid} ${name}`, (Number(fields[11]) + Number(fields[12])) / TICKS)
+    } catch {}
+  }
+  return out
+}
+
+const dataDir = await mkdtemp(join(os.tmpdir(), 'certus-http-threads-'))
+const { url, child } = await startServerProcess(dataDir, (process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean))
+let counter = 0
+const signBody = () =>
+  JSON.stringify({ artifact: digestOf(`t ${counter++}`), artifact_type: 'file', subject: 'bench' })
+const verifyBody = mode === 'verify' ? await signedVerifyBody(url, 'verify') : ''
+const request =
+  mode === 'sign'
+    ? { method: 'POST' as const, path: '/v1/sign', body: signBody }
+    : mode === 'health'
+      ? { method: 'GET' as const, path: '/v1/health' }
+      : { method: 'POST' as const, path: '/v1/verify', body: () => verifyBody }
+await runLoad(url, request, { seconds: 1, connections: 64 })
+const before = threads(child.pid!)
+const selfBefore = process.cpuUsage()
+const result = await runLoad(url, request, { seconds: Number(secondsArg), connections: 64 })
+const self = process.cpuUsage(selfBefore)
+const after = threads(child.pid!)
+const n = result['2xx']
+console.log(`${mode}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, load ${os.loadavg()[0]!.toFixed(1)}`)
+let total = 0
+for (const [key, cpu] of after) {
+  const used = cpu - (before.get(key) ?? 0)
+  total += used
+  if (used > 0.01) console.log(`  ${key.padEnd(28)} ${((used * 1e6) / n).toFixed(0).padStart(5)} µs/req  ${((100 * used) / Number(secondsArg)).toFixed(0)} % of a core`)
+}
+console.log(`  server total ${((total * 1e6) / n).toFixed(0)} µs/req; load generator ${(((self.user + self.system) / n)).toFixed(0)} µs/req (${((self.user + self.system) / 1e4 / Number(secondsArg)).toFixed(0)} % of a core)`)
+child.kill('SIGTERM')
+await new Promise((resolve) => child.once('exit', resolve))
+await rm(dataDir, { recursive: true, force: true })
