@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { parentPort, type ResourceLimits, type TransferListItem, Worker } from 'node:worker_threads'
 
 /**
@@ -304,6 +306,25 @@ export function createThreadPool<Item, Output>(
       for (const pending of queued.splice(0)) pending.reject(error)
       await threads.stopAll()
     },
+  }
+}
+
+/**
+ * Lowers the scheduling priority of the calling thread (Linux: its own nice value, through its thread ID from
+ * `/proc/thread-self`; elsewhere, or where the system refuses, nothing changes). For a pool's thread whose calling
+ * thread is the process's bottleneck: every message wakes the pool's thread, and on a machine with few cores the
+ * kernel often runs the woken thread on the core of the thread that woke it, preempting it for a time slice — seen as
+ * `postMessage` calls of 1–9 ms on the main thread (issue 12). A niced thread still gets an idle core's time.
+ * @returns whether the priority was lowered
+ */
+export function lowerThisThreadPriority(niceness: number): boolean {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop())
+    if (!Number.isSafeInteger(threadId) || threadId <= 0) return false
+    setPriority(threadId, niceness)
+    return true
+  } catch {
+    return false
   }
 }
 

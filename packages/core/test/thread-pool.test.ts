@@ -141,3 +141,38 @@ describe('thread pool', () => {
     expect(() => createThreadPool(task, { size: 65 })).toThrow(RangeError)
   })
 })
+
+describe('lowerThisThreadPriority', () => {
+  it('renices the calling thread only (Linux), and says whether it could', async () => {
+    const { Worker } = await import('node:worker_threads')
+    const { getPriority } = await import('node:os')
+    // The thread-pool module from source: the worker runs it through tsx, as spawnThreadBeside does in tests.
+    const source = new URL('../src/thread-pool.ts', import.meta.url).href
+    const worker = new Worker(
+      `import { parentPort } from 'node:worker_threads'
+       import { readlinkSync } from 'node:fs'
+       const { lowerThisThreadPriority } = await import(${JSON.stringify(source)})
+       const lowered = lowerThisThreadPriority(7)
+       let threadId = 0
+       try { threadId = Number(readlinkSync('/proc/thread-self').split('/').pop()) } catch {}
+       parentPort.postMessage({ lowered, threadId })`,
+      { eval: true, execArgv: ['--import', 'tsx'] },
+    )
+    const reply = await new Promise<{ lowered: boolean; threadId: number }>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+    try {
+      if (process.platform === 'linux') {
+        expect(reply.lowered).toBe(true)
+        expect(getPriority(reply.threadId)).toBe(7)
+      } else {
+        expect(reply.lowered).toBe(false)
+      }
+      // The process (its main thread) keeps its priority.
+      expect(getPriority()).toBe(0)
+    } finally {
+      await worker.terminate()
+    }
+  })
+})
