@@ -97,6 +97,8 @@ interface Thread<Item, Output> {
   inFlight: Map<number, Array<Queued<Item, Output>>>
   /** Items in those batches. */
   items: number
+  /** Being terminated by close(): it stays ref'd until it has exited. */
+  stopping?: boolean
 }
 
 /**
@@ -174,7 +176,14 @@ class Threads<Item, Output> {
 
   async stopAll(): Promise<void> {
     const stopping = this.list.splice(0)
-    for (const thread of stopping) clearTimeout(thread.idleTimer)
+    for (const thread of stopping) {
+      clearTimeout(thread.idleTimer)
+      // An idle thread is unref'd, and terminate() does not ref it: a caller awaiting close() with nothing else
+      // keeping the process alive would see the process exit with that promise unsettled (issue 12: a service whose
+      // last closer closes its threads). `stopping` keeps a late answer from unref'ing it again.
+      thread.stopping = true
+      thread.worker.ref()
+    }
     await Promise.all(stopping.map((thread) => thread.worker.terminate()))
   }
 
@@ -231,6 +240,7 @@ class Threads<Item, Output> {
   }
 
   private becameIdle(thread: Thread<Item, Output>): void {
+    if (thread.stopping) return
     // An idle thread must not keep the process alive; a busy one must, or its answer could be lost at exit.
     thread.worker.unref()
     if (this.idleTimeoutMs <= 0) return

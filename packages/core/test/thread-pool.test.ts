@@ -176,3 +176,41 @@ describe('lowerThisThreadPriority', () => {
     }
   })
 })
+
+describe('close() with nothing else keeping the process alive', () => {
+  it('settles even when a thread answers after close() began (its late answer must not unref it)', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const { fileURLToPath } = await import('node:url')
+    const pool = fileURLToPath(new URL('../src/thread-pool.ts', import.meta.url))
+    const worker = new URL('./fixtures/pool-worker.ts', import.meta.url).href
+    // The thread answers item 3 while the calling thread is blocked, so the answer waits in the port's queue when
+    // close() terminates the thread; the process must still print "closed" and exit 0 (before the fix: exit 13,
+    // "unsettled top-level await", because handling that answer unref'd the thread being terminated).
+    const script = `
+      import { createThreadPool } from ${JSON.stringify(pool)}
+      import { Worker } from 'node:worker_threads'
+      const task = {
+        spawn: () => new Worker(new URL(${JSON.stringify(worker)}), { execArgv: ['--import', 'tsx'] }),
+        pack: (items) => ({ body: items }),
+        unpack: (reply, items) => items.map((_, index) => ({ ok: true, value: reply[index] })),
+        runInline: async (item) => item * item,
+        stopped: (reason) => new Error('stopped: ' + reason),
+      }
+      const threads = createThreadPool(task, { size: 1 })
+      await threads.run(2)
+      const late = threads.run(3).catch(() => 'failed')
+      await new Promise((resolve) => setImmediate(resolve))
+      const until = Date.now() + 1000
+      while (Date.now() < until) {}
+      await threads.close()
+      console.log('closed', await late)
+    `
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(child.error).toBeUndefined()
+    expect(child.stdout).toMatch(/^closed (9|failed)$/m)
+    expect(child.status).toBe(0)
+  })
+})
