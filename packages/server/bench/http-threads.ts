@@ -3,6 +3,8 @@
  * each server thread's CPU time (/proc/PID/task/TID/stat) and the load generator's own, per request.
  *
  *   tsx bench/http-threads.ts sign|verify|health [seconds]
+ *
+ * `SERVER_NODE_ARGS` adds Node options to the server process (e.g. `--require ./count.cjs`).
  */
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -24,13 +26,18 @@ function threads(pid: number): Map<string, number> {
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       out.set(`${tid} ${name}`, (Number(fields[11]) + Number(fields[12])) / TICKS)
-    } catch {}
+    } catch {
+      // the thread exited meanwhile
+    }
   }
   return out
 }
 
 const dataDir = await mkdtemp(join(os.tmpdir(), 'certus-http-threads-'))
-const { url, child } = await startServerProcess(dataDir, (process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean))
+const { url, child } = await startServerProcess(
+  dataDir,
+  (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+)
 let counter = 0
 const signBody = () =>
   JSON.stringify({ artifact: digestOf(`t ${counter++}`), artifact_type: 'file', subject: 'bench' })
@@ -48,14 +55,21 @@ const result = await runLoad(url, request, { seconds: Number(secondsArg), connec
 const self = process.cpuUsage(selfBefore)
 const after = threads(child.pid!)
 const n = result['2xx']
-console.log(`${mode}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, load ${os.loadavg()[0]!.toFixed(1)}`)
+console.log(
+  `${mode}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, load ${os.loadavg()[0]!.toFixed(1)}`,
+)
 let total = 0
 for (const [key, cpu] of after) {
   const used = cpu - (before.get(key) ?? 0)
   total += used
-  if (used > 0.01) console.log(`  ${key.padEnd(28)} ${((used * 1e6) / n).toFixed(0).padStart(5)} µs/req  ${((100 * used) / Number(secondsArg)).toFixed(0)} % of a core`)
+  if (used > 0.01)
+    console.log(
+      `  ${key.padEnd(28)} ${((used * 1e6) / n).toFixed(0).padStart(5)} µs/req  ${((100 * used) / Number(secondsArg)).toFixed(0)} % of a core`,
+    )
 }
-console.log(`  server total ${((total * 1e6) / n).toFixed(0)} µs/req; load generator ${(((self.user + self.system) / n)).toFixed(0)} µs/req (${((self.user + self.system) / 1e4 / Number(secondsArg)).toFixed(0)} % of a core)`)
+console.log(
+  `  server total ${((total * 1e6) / n).toFixed(0)} µs/req; load generator ${((self.user + self.system) / n).toFixed(0)} µs/req (${((self.user + self.system) / 1e4 / Number(secondsArg)).toFixed(0)} % of a core)`,
+)
 child.kill('SIGTERM')
 await new Promise((resolve) => child.once('exit', resolve))
 await rm(dataDir, { recursive: true, force: true })

@@ -10,7 +10,6 @@ export { DEFAULT_FULCIO_URL } from './keyless.js'
 // Key algorithm and key-details names are core's `SigningKeyAlgorithm` / `SigningKeyDetails`.
 export type { KeyInfo, LoadPrivateKeyOptions, PrivateKeyInput } from './keys.js'
 export { describeKey, loadPrivateKey, loadPublicKey, MIN_RSA_BITS, privateKeyFromEnvValue } from './keys.js'
-export type { EcdsaPresignatureSupply } from './presignature-supply.js'
 export type {
   AttestInput,
   BatchItem,
