@@ -127,7 +127,13 @@ export function noteKeyId(name: string, publicKey: PublicKeyInput): Uint8Array {
  */
 export function signCheckpoint(
   content: CheckpointContent,
-  signer: { name: string; privateKey: KeyObject; keyHint?: Uint8Array },
+  signer: {
+    name: string
+    privateKey: KeyObject
+    keyHint?: Uint8Array
+    /** Signs the note text in place of {@link signLogData} with `privateKey` (same key, same scheme). */
+    sign?: (text: Uint8Array) => Uint8Array
+  },
 ): string {
   const size =
     typeof content.treeSize === 'bigint'
@@ -154,7 +160,7 @@ export function signCheckpoint(
   ]
     .map((line) => `${line}\n`)
     .join('')
-  const signature = signLogData(signer.privateKey, utf8(signedText))
+  const signature = (signer.sign ?? ((text) => signLogData(signer.privateKey, text)))(utf8(signedText))
   const hint = signer.keyHint ?? checkpointKeyHint(signer.privateKey)
   const line = `${EM_DASH} ${signer.name} ${toBase64(new Uint8Array([...hint, ...signature]))}\n`
   return `${signedText}\n${line}`

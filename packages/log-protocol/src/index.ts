@@ -17,7 +17,7 @@ export {
 export type { RekorErrorCode } from './errors.js'
 export { RekorError } from './errors.js'
 export type { PublicKeyInput } from './keys.js'
-export { logIdFromPublicKey, toPublicKey, verifyLogSignature } from './keys.js'
+export { logIdFromPublicKey, signLogData, toPublicKey, verifyLogSignature } from './keys.js'
 export type { CreateEntryOptions, EntryCreator, LogEntry, LogEntryInclusionProof } from './log-entry.js'
 export type { ConsistencyProofInput, InclusionProofInput, InclusionProofVerification } from './merkle.js'
 export {

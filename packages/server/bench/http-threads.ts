@@ -56,7 +56,7 @@ const self = process.cpuUsage(selfBefore)
 const after = threads(child.pid!)
 const n = result['2xx']
 console.log(
-  `${mode}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, load ${os.loadavg()[0]!.toFixed(1)}`,
+  `${mode}: ${result.requests.average.toFixed(0)} req/s, latency p50/p90/p99/max ${(result.latency as Record<string, number>).p50}/${(result.latency as Record<string, number>).p90}/${result.latency.p99}/${(result.latency as Record<string, number>).max} ms, load ${os.loadavg()[0]!.toFixed(1)}`,
 )
 let total = 0
 for (const [key, cpu] of after) {

@@ -74,7 +74,7 @@ export interface OpenLogBackendOptions {
   /** Told how long each inclusion proof of the embedded (v1) log took to build, in seconds. */
   onInclusionProof?: ((seconds: number) => void) | undefined
   /** Presignatures for the embedded (v1) log's SETs (the signing threads' stock), see `createTransparencyLog`. */
-  entryTimestampPresignatures?: PresignatureSource | undefined
+  presignatures?: PresignatureSource | undefined
 }
 
 /**
@@ -135,8 +135,8 @@ async function openEmbedded(
       key: { path: config.logKeyPath },
       ownSignatures,
       onInclusionProof: options.onInclusionProof,
-      ...(options.entryTimestampPresignatures
-        ? { entryTimestampPresignatures: options.entryTimestampPresignatures }
+      ...(options.presignatures
+        ? { presignatures: options.presignatures }
         : {}),
       ...common,
     })

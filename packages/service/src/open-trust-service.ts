@@ -190,7 +190,7 @@ export async function openTrustService(
       logger,
       rekorV2Storage: rekorV2Storage?.storage,
       onInclusionProof: options.onInclusionProof,
-      entryTimestampPresignatures: signingThreads?.presignatures('ecdsa-p256'),
+      presignatures: signingThreads?.presignatures('ecdsa-p256'),
     })
     closer.push(() => backend.close())
     const signer = await createConfiguredSigner(

@@ -1,9 +1,9 @@
 import { bytesEqual, toBase64, toHex } from '@certus-trust/core'
-import type { LogEntry } from '@certus-trust/log-protocol'
+import { type LogEntry, signedEntryTimestampPayload } from '@certus-trust/log-protocol'
 import type { LogLeaf, LogNode, LogTreeHead, LogWriteTransaction } from '@certus-trust/storage'
 import type { BatchResult } from './batcher.js'
-import { signEntryTimestamp } from './entry-timestamp.js'
 import { fail, TlogError } from './errors.js'
+import { signWithLogKey } from './log-signature.js'
 import {
   type ActiveState,
   conflict,
@@ -185,15 +185,15 @@ function toLeaf(
   const signedEntryTimestamp =
     entry.apiVersion === '0.0.2'
       ? new Uint8Array(0)
-      : signEntryTimestamp(
+      : signWithLogKey(
           active.key,
-          {
+          signedEntryTimestampPayload({
             body: toBase64(entry.body),
             integratedTime,
             logID: tree.logId,
             logIndex: tree.startIndex + leafIndex,
-          },
-          state.entryTimestampPresignatures,
+          }),
+          state.presignatures,
         )
   return {
     treeId: tree.treeId,

@@ -3,9 +3,9 @@ import type { Logger } from '@certus-trust/core'
 import type { CreateEntryOptions, EntryCreator, LogEntry } from '@certus-trust/log-protocol'
 import type { OwnSignatures, ProposedEntry } from '@certus-trust/log-protocol/entries'
 import type { LogStorage } from '@certus-trust/storage'
-import type { PresignatureSource } from './entry-timestamp.js'
 import type { ValidatedEntry } from './entry-validation.js'
 import type { LogKeyAlgorithm, LogKeySource } from './log-key.js'
+import type { PresignatureSource } from './log-signature.js'
 import type { ExportTrustedRootOptions, TrustedRootJson } from './trusted-root.js'
 
 /** Base URL a log names itself by when none is configured (checkpoint key name = its host). */
@@ -69,11 +69,12 @@ export interface TransparencyLogOptions {
   ownSignatures?: OwnSignatures
   /**
    * ECDSA presignatures made off this thread, e.g. the signer's signing threads'
-   * (`SigningThreads.presignatures('ecdsa-p256')`): while the stock lasts, each signed entry timestamp of an ECDSA
-   * P-256 log is finished from one (two multiplications) instead of signed whole on the thread that holds the log.
+   * (`SigningThreads.presignatures('ecdsa-p256')`): while the stock lasts, each signed entry timestamp and checkpoint
+   * of an ECDSA P-256 log is finished from one (two multiplications) instead of signed whole on the thread that
+   * holds the log.
    * The log never closes the source: whoever created it does.
    */
-  entryTimestampPresignatures?: PresignatureSource
+  presignatures?: PresignatureSource
   /** Largest number of entries per batch. @default DEFAULT_MAX_BATCH_SIZE */
   maxBatchSize?: number
   /** @default noopLogger */

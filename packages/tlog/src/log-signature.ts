@@ -1,10 +1,6 @@
 import { hash, type KeyObject } from 'node:crypto'
 import { type EcdsaPresignature, signWithEcdsaPresignature } from '@certus-trust/core/signing'
-import {
-  type SignedEntryTimestampInput,
-  signedEntryTimestampPayload,
-  signSignedEntryTimestamp,
-} from '@certus-trust/log-protocol'
+import { signLogData } from '@certus-trust/log-protocol'
 import type { LogKeyPair } from './log-key.js'
 
 /**
@@ -29,24 +25,28 @@ function privateScalar(privateKey: KeyObject): Uint8Array {
 }
 
 /**
- * An entry's signed entry timestamp. With a presignature in stock (ECDSA P-256 log keys) the signature is finished
- * from it — two multiplications here, the nonce and its point made on a signing thread beforehand — instead of one
- * whole OpenSSL signature on this thread, which holds the log, the records and HTTP (issue 12: the largest single
- * cost left on it). Same scheme, a random nonce either way; verifiers cannot tell them apart. Otherwise signed here.
+ * `data` signed with the log key as Rekor v1 signs it (ECDSA P-256: SHA-256, DER) — an entry's SET payload, a
+ * checkpoint's note text. With a presignature in stock (ECDSA P-256 log keys) the signature is finished from it — two
+ * multiplications here, the nonce and its point made on a signing thread beforehand — instead of one whole OpenSSL
+ * signature on this thread, which holds the log, the records and HTTP (issue 12: the largest single cost left on
+ * it). Same scheme, a random nonce either way; verifiers cannot tell them apart. Otherwise signed whole here.
  */
-export function signEntryTimestamp(
+export function signWithLogKey(
   key: LogKeyPair,
-  input: SignedEntryTimestampInput,
+  data: Uint8Array,
   presignatures: PresignatureSource | undefined,
 ): Uint8Array {
   const presignature = key.algorithm === 'ecdsa-p256' ? presignatures?.take() : undefined
   if (presignature?.algorithm === 'ecdsa-p256') {
-    const digest = hash('sha256', signedEntryTimestampPayload(input), 'buffer')
     try {
-      return signWithEcdsaPresignature(presignature, privateScalar(key.privateKey), digest)
+      return signWithEcdsaPresignature(
+        presignature,
+        privateScalar(key.privateKey),
+        hash('sha256', data, 'buffer'),
+      )
     } catch {
       // s = 0 (about never): sign it whole below.
     }
   }
-  return signSignedEntryTimestamp(input, key.privateKey)
+  return signLogData(key.privateKey, data)
 }

@@ -23,7 +23,7 @@ function stockOf(presignatures: EcdsaPresignature[]) {
   return stock
 }
 
-describe('signed entry timestamps finished from presignatures', () => {
+describe('SETs and checkpoints finished from presignatures', () => {
   it('uses one presignature per SET while the stock lasts, then signs whole; every SET verifies', async () => {
     const presignatures = readEcdsaPresignatures('ecdsa-p256', createEcdsaPresignatures('ecdsa-p256', 5))
     const presignedRs = new Set(presignatures.map((presignature) => presignature.r))
@@ -31,25 +31,59 @@ describe('signed entry timestamps finished from presignatures', () => {
     const log = await createTransparencyLog({
       storage: createMemoryStorage(),
       baseUrl: 'http://127.0.0.1',
-      entryTimestampPresignatures: stock,
+      presignatures: stock,
     })
     try {
+      // The size-0 checkpoint the log signs when it starts took one already.
+      const atStart = stock.taken
+      expect(atStart).toBe(1)
       const publicKeyPem = await log.getPublicKey()
       const entries = await Promise.all(
         Array.from({ length: 8 }, () => log.createEntry(hashedRekordEntry().proposed)),
       )
       expect(stock.taken).toBe(5)
       for (const entry of entries) verifyEntryOffline(entry, publicKeyPem, '127.0.0.1')
-      // Five SETs carry the r of a presignature (each a different one); the other three were signed whole.
-      const rs = entries.map((entry) => {
-        const der = Buffer.from(String(entry.verification?.signedEntryTimestamp), 'base64')
-        return BigInt(`0x${der.subarray(4, 4 + der[3]!).toString('hex')}`)
+      // The other four presignatures signed SETs, or the checkpoint of the batch(es), each a different one; the
+      // rest were signed whole.
+      const rOf = (der: Buffer) => BigInt(`0x${der.subarray(4, 4 + der[3]!).toString('hex')}`)
+      const setRs = entries.map((entry) =>
+        rOf(Buffer.from(String(entry.verification?.signedEntryTimestamp), 'base64')),
+      )
+      const checkpointRs = [
+        ...new Set(entries.map((entry) => String(entry.verification?.inclusionProof?.checkpoint))),
+      ].map((note) => {
+        const signatureLine = note.trimEnd().split('\n').at(-1)!
+        return rOf(Buffer.from(signatureLine.split(' ').at(-1)!, 'base64').subarray(4))
       })
-      expect(new Set(rs.filter((r) => presignedRs.has(r))).size).toBe(5)
+      const presigned = [...setRs, ...checkpointRs].filter((r) => presignedRs.has(r))
+      expect(new Set(presigned).size).toBe(5 - atStart)
+      expect(presigned).toHaveLength(5 - atStart)
       // A SET with a tampered field fails: the check above is not vacuous.
       expect(() =>
         verifySignedEntryTimestamp({ ...entries[0]!, logIndex: entries[0]!.logIndex + 1 }, publicKeyPem),
       ).toThrow()
+    } finally {
+      await log.close()
+    }
+  })
+
+  it('signs the batch checkpoint from one too; it verifies', async () => {
+    const stock = stockOf(readEcdsaPresignatures('ecdsa-p256', createEcdsaPresignatures('ecdsa-p256', 20)))
+    const log = await createTransparencyLog({
+      storage: createMemoryStorage(),
+      baseUrl: 'http://127.0.0.1',
+      presignatures: stock,
+    })
+    try {
+      const before = stock.taken
+      const entries = await Promise.all(
+        Array.from({ length: 3 }, () => log.createEntry(hashedRekordEntry().proposed)),
+      )
+      // One batch: three SETs and its checkpoint.
+      expect(new Set(entries.map((entry) => entry.verification?.inclusionProof?.treeSize)).size).toBe(1)
+      expect(stock.taken - before).toBe(4)
+      const publicKeyPem = await log.getPublicKey()
+      for (const entry of entries) verifyEntryOffline(entry, publicKeyPem, '127.0.0.1')
     } finally {
       await log.close()
     }
@@ -61,7 +95,7 @@ describe('signed entry timestamps finished from presignatures', () => {
       storage: createMemoryStorage(),
       baseUrl: 'http://127.0.0.1',
       key: generateKeyPairSync('ed25519').privateKey,
-      entryTimestampPresignatures: stock,
+      presignatures: stock,
     })
     try {
       const entry = await log.createEntry(hashedRekordEntry().proposed)
