@@ -135,9 +135,7 @@ async function openEmbedded(
       key: { path: config.logKeyPath },
       ownSignatures,
       onInclusionProof: options.onInclusionProof,
-      ...(options.presignatures
-        ? { presignatures: options.presignatures }
-        : {}),
+      ...(options.presignatures ? { presignatures: options.presignatures } : {}),
       ...common,
     })
     opened.push(log)
