@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { canonicalJson } from '@certus-trust/core'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { logIdFromPublicKey } from './keys.js'
 import type { LogEntry } from './log-entry.js'
@@ -47,6 +49,25 @@ describe('signed entry timestamps', () => {
     )
     expect(() => signedEntryTimestampPayload({ ...input, logIndex: 1.5 })).toThrowError(
       expect.objectContaining({ code: 'REKOR_INVALID_INPUT' }),
+    )
+  })
+
+  it('writes exactly what canonicalJson writes for any strings and safe integers', () => {
+    const safeInteger = fc.oneof(
+      fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+      fc.constantFrom(0, -0, Number.MAX_SAFE_INTEGER),
+    )
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('"\\\n\u2028\u0000\uD800'),
+    )
+    fc.assert(
+      fc.property(text, safeInteger, text, safeInteger, (body, integratedTime, logID, logIndex) => {
+        const fields = { body, integratedTime, logID, logIndex }
+        expect(new TextDecoder().decode(signedEntryTimestampPayload(fields))).toBe(canonicalJson(fields))
+      }),
+      { numRuns: 2000 },
     )
   })
 
