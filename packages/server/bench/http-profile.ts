@@ -5,28 +5,17 @@
  *
  *   tsx bench/http-profile.ts verify|sign|health SECONDS OUT_DIR
  */
-import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
 import { runLoad } from '../test/load-runner.js'
-import { signedVerifyBody, startServerProcess } from './server-process.js'
+import { benchRequest, startServerProcess } from './server-process.js'
 
 const [mode = 'verify', secondsArg = '5', outDir = os.tmpdir()] = process.argv.slice(2)
 const seconds = Number(secondsArg)
-const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
 const dataDir = await mkdtemp(join(os.tmpdir(), 'certus-http-profile-'))
 const { url, child } = await startServerProcess(dataDir, ['--cpu-prof', '--cpu-prof-dir', outDir])
-let counter = 0
-const signBody = () =>
-  JSON.stringify({ artifact: digestOf(`p ${counter++}`), artifact_type: 'file', subject: 'bench' })
-const verifyBody = await signedVerifyBody(url, 'verify')
-const request =
-  mode === 'sign'
-    ? { method: 'POST' as const, path: '/v1/sign', body: signBody }
-    : mode === 'health'
-      ? { method: 'GET' as const, path: '/v1/health' }
-      : { method: 'POST' as const, path: '/v1/verify', body: () => verifyBody }
+const request = await benchRequest(url, mode)
 await runLoad(url, request, { seconds: 1, connections: 64 })
 const result = await runLoad(url, request, { seconds, connections: 64 })
 console.log(

@@ -6,17 +6,15 @@
  *
  * `SERVER_NODE_ARGS` adds Node options to the server process (e.g. `--require ./count.cjs`).
  */
-import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
 import { runLoad } from '../test/load-runner.js'
-import { signedVerifyBody, startServerProcess } from './server-process.js'
+import { benchRequest, startServerProcess } from './server-process.js'
 
 const [mode = 'sign', secondsArg = '4'] = process.argv.slice(2)
 const TICKS = 100
-const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
 
 function threads(pid: number): Map<string, number> {
   const out = new Map<string, number>()
@@ -38,16 +36,7 @@ const { url, child } = await startServerProcess(
   dataDir,
   (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
 )
-let counter = 0
-const signBody = () =>
-  JSON.stringify({ artifact: digestOf(`t ${counter++}`), artifact_type: 'file', subject: 'bench' })
-const verifyBody = mode === 'verify' ? await signedVerifyBody(url, 'verify') : ''
-const request =
-  mode === 'sign'
-    ? { method: 'POST' as const, path: '/v1/sign', body: signBody }
-    : mode === 'health'
-      ? { method: 'GET' as const, path: '/v1/health' }
-      : { method: 'POST' as const, path: '/v1/verify', body: () => verifyBody }
+const request = await benchRequest(url, mode)
 await runLoad(url, request, { seconds: 1, connections: 64 })
 const before = threads(child.pid!)
 const selfBefore = process.cpuUsage()

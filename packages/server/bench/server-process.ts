@@ -62,3 +62,23 @@ export async function signedVerifyBody(url: string, label: string): Promise<stri
   }).then((response) => response.json())) as { bundle: unknown }
   return JSON.stringify({ artifact, bundle: signed.bundle })
 }
+
+/**
+ * The request the HTTP profiles load the server at `url` with: `POST /v1/sign` of fresh `sha256:` digests,
+ * `POST /v1/verify` of one bundle the server signs now, or `GET /v1/health` (the HTTP stack alone).
+ */
+export async function benchRequest(url: string, mode: string) {
+  let counter = 0
+  if (mode === 'sign') {
+    const body = () =>
+      JSON.stringify({
+        artifact: `sha256:${createHash('sha256').update(`load ${counter++}`).digest('hex')}`,
+        artifact_type: 'file',
+        subject: 'bench',
+      })
+    return { method: 'POST' as const, path: '/v1/sign', body }
+  }
+  if (mode === 'health') return { method: 'GET' as const, path: '/v1/health' }
+  const verifyBody = await signedVerifyBody(url, 'verify')
+  return { method: 'POST' as const, path: '/v1/verify', body: () => verifyBody }
+}
