@@ -51,7 +51,7 @@ export interface SigningThreads {
   ): Promise<Uint8Array>
   /**
    * The stock of ECDSA presignatures for `algorithm` these threads keep topped up while they run (one supply per
-   * algorithm), for signatures that need no deterministic nonce: the embedded log's signed entry timestamps.
+   * algorithm), for signatures that need no deterministic nonce: the embedded log's SETs and checkpoints.
    */
   presignatures(algorithm: 'ecdsa-p256' | 'ecdsa-p384'): EcdsaPresignatureSupply
   /** Stops the threads; requests still in flight fail with `SIGNER_SIGNING_FAILED`. */

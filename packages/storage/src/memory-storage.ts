@@ -26,8 +26,9 @@ import type { Storage, UnrecordedLeafQuery } from './storage.js'
  * A signed-artifact record as this backend keeps it: its JSON (bundle, predicates) as text. One string instead of an
  * object graph of ~40 objects per record, which the garbage collector would otherwise copy out of the young
  * generation and mark again and again while the process signs (issue 12: a signing server on this backend spent
- * ~20 % more of its main thread's time in GC keeping bundles as objects). Nothing a caller holds is stored: records
- * go in as their JSON text and come out parsed afresh, so callers can never mutate what is stored.
+ * 46–50 ms of its main thread in GC per 1,000 signings keeping bundles as objects, 36–49 ms keeping them as text;
+ * without bundles at all, 39–42). Nothing a caller holds is stored: records go in as their JSON text and come out
+ * parsed afresh, so callers can never mutate what is stored.
  */
 type StoredArtifact = Omit<SignedArtifact, 'bundle' | 'predicates'> & {
   bundleText: string

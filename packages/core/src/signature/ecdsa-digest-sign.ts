@@ -221,10 +221,12 @@ export function signEcdsaDigests(items: readonly EcdsaDigestToSign[]): Array<Uin
 }
 
 /**
- * @internal The inverses of `values` (each in [1, n-1]) modulo the curve's order n with one inversion: of their product, blinded by a
- * random factor b as in {@link signEcdsaDigest} ((P·b)⁻¹·b), so the variable-time inversion never sees the nonces.
+ * @internal The inverses of `values` (each in [1, n-1]) modulo the curve's order n with one inversion: of their
+ * product, blinded by a random factor b as in {@link signEcdsaDigest} ((P·b)⁻¹·b), so the variable-time inversion
+ * never sees the nonces.
  */
 export function invertAll(values: bigint[], spec: CurveSpec): bigint[] {
+  if (values.length === 0) return []
   const n = spec.order
   const prefix: bigint[] = new Array(values.length)
   let product = 1n
