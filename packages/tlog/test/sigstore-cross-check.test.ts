@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, sign } from 'node:crypto'
 import { createRequire } from 'node:module'
+import { createEcdsaPresignatures, readEcdsaPresignatures } from '@certus-trust/core/signing'
 import { toBundleTransparencyLogEntry } from '@certus-trust/log-protocol/entries'
 import { createMemoryStorage } from '@certus-trust/storage'
 import { bundleFromJSON } from '@sigstore/bundle'
@@ -69,6 +70,36 @@ describe('upstream @sigstore/verify accepts bundles carrying this log’s entrie
     await log.createEntry(hashedRekordEntry().proposed)
     trustedRoot = await log.exportTrustedRoot()
     bundle = buildBundle(entry, made.digest, made.signature)
+  })
+
+  it('verifies a bundle whose SET and checkpoint were finished from presignatures', async () => {
+    const presignatures = readEcdsaPresignatures('ecdsa-p256', createEcdsaPresignatures('ecdsa-p256', 8))
+    let taken = 0
+    const presigned = await createTransparencyLog({
+      storage: createMemoryStorage(),
+      baseUrl: 'https://tlog.certus.example:8443',
+      presignatures: {
+        take: () => {
+          const presignature = presignatures.pop()
+          if (presignature) taken += 1
+          return presignature
+        },
+      },
+    })
+    try {
+      const signed = hashedRekordEntry(p256Signer())
+      const entry = await presigned.createEntry(signed.proposed)
+      // The size-0 checkpoint, then this batch's SET and checkpoint.
+      expect(taken).toBe(3)
+      verifyUpstream(
+        buildBundle(entry, signed.digest, signed.signature),
+        signed.artifact,
+        await presigned.exportTrustedRoot(),
+        signed.signer.publicKeyPem,
+      )
+    } finally {
+      await presigned.close()
+    }
   })
 
   it('verifies the bundle with the exported trusted root', () => {
