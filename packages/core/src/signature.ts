@@ -5,7 +5,12 @@ export type { HashAlgorithm } from './signature/digest-length.js'
 export { DIGEST_LENGTH } from './signature/digest-length.js'
 export type { DigestSignatureOptions } from './signature/digest-signature.js'
 export { verifyDigestSignature } from './signature/digest-signature.js'
-export { type EcdsaDigestToSign, signEcdsaDigest, signEcdsaDigests } from './signature/ecdsa-digest-sign.js'
+export {
+  type EcdsaDigestToSign,
+  ecPrivateScalar,
+  signEcdsaDigest,
+  signEcdsaDigests,
+} from './signature/ecdsa-digest-sign.js'
 export type { EcdsaPresignature } from './signature/ecdsa-presign.js'
 export {
   createEcdsaPresignatures,

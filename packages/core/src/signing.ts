@@ -4,7 +4,12 @@
 // that skips the check of its own process's signatures, loads `./signing` and `./signature` only on demand.
 export type { HashAlgorithm } from './signature/digest-length.js'
 export { DIGEST_LENGTH } from './signature/digest-length.js'
-export { type EcdsaDigestToSign, signEcdsaDigest, signEcdsaDigests } from './signature/ecdsa-digest-sign.js'
+export {
+  type EcdsaDigestToSign,
+  ecPrivateScalar,
+  signEcdsaDigest,
+  signEcdsaDigests,
+} from './signature/ecdsa-digest-sign.js'
 export type { EcdsaPresignature } from './signature/ecdsa-presign.js'
 export {
   createEcdsaPresignatures,

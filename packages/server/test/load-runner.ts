@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 /** The part of autocannon's result we use (it ships no types). */
 export interface LoadResult {
   requests: { total: number; average: number }
-  latency: { p50: number; p99: number; average: number }
+  latency: { p50: number; p90: number; p99: number; max: number; average: number }
   errors: number
   timeouts: number
   non2xx: number

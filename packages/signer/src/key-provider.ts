@@ -1,5 +1,5 @@
 import { sign as nodeSign } from 'node:crypto'
-import { signEcdsaDigest, signRsaDigest } from '@certus-trust/core/signing'
+import { ecPrivateScalar, signEcdsaDigest, signRsaDigest } from '@certus-trust/core/signing'
 import { SignerError } from './errors.js'
 import {
   describeKey,
@@ -71,7 +71,6 @@ export function createLocalKeyProvider(
 ): LocalKeyProvider {
   const privateKey = loadPrivateKey(key, options)
   const info = describeKey(privateKey)
-  let ecScalar: Uint8Array | undefined
 
   const signMessage = async (data: Uint8Array): Promise<Uint8Array> => {
     try {
@@ -93,10 +92,10 @@ export function createLocalKeyProvider(
     switch (info.algorithm) {
       case 'ecdsa-p256':
       case 'ecdsa-p384': {
-        ecScalar ??= Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url')
+        const scalar = ecPrivateScalar(privateKey)
         return options.signingThreads
-          ? options.signingThreads.signEcdsaDigest(info.algorithm, ecScalar, digest)
-          : signEcdsaDigest(info.algorithm, ecScalar, digest)
+          ? options.signingThreads.signEcdsaDigest(info.algorithm, scalar, digest)
+          : signEcdsaDigest(info.algorithm, scalar, digest)
       }
       case 'rsa-pkcs1v15':
         return signRsa(() => signRsaDigest(privateKey, 'sha256', digest))

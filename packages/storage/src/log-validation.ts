@@ -8,8 +8,8 @@ import type { UnrecordedLeafQuery } from './storage.js'
 const MAX_TREE_ID = 9223372036854775807n
 /** A tree ID: a decimal string of a positive integer below 2^63 (BigInt() is only reached on digits). */
 const isTreeIdText = (value: string) => /^[1-9][0-9]{0,18}$/.test(value) && BigInt(value) <= MAX_TREE_ID
-/** A leaf or node index, a tree size: a non-negative safe integer. */
-const isIndex = (value: unknown): value is number =>
+/** A leaf or node index, a tree size, a log index: a non-negative safe integer. */
+export const isIndex = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 // Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
 const TreeIdSchema = z.lazy(() =>
@@ -37,11 +37,14 @@ const HashSchema = z.lazy(() =>
 // passes were ~2 % of a busy signing process's main thread). Each predicate accepts a subset of its schema
 // (property-tested in log-validation.test.ts), and reads each field once.
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+/** An object zod's `z.object` would read: not null, not an array. */
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 const isHash = (value: unknown): value is Uint8Array => value instanceof Uint8Array && value.length === 32
-const isValidDate = (value: unknown): value is Date => value instanceof Date && !Number.isNaN(value.getTime())
-const isTextOf = (value: unknown, min: number, max: number): value is string =>
+export const isValidDate = (value: unknown): value is Date =>
+  value instanceof Date && !Number.isNaN(value.getTime())
+/** {@link isStorableText} of `min` to `max` UTF-16 units, as the `StorableText` schemas accept. */
+export const isTextOf = (value: unknown, min: number, max: number): value is string =>
   typeof value === 'string' && value.length >= min && value.length <= max && isStorableText(value)
 
 /** `leaf` normalised without the schema, or `undefined` when the schema must judge it. */

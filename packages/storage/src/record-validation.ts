@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { copyJson } from '@certus-trust/core'
 import * as z from 'zod'
 import { StorageError } from './errors.js'
-import { isStorableText } from './log-validation.js'
+import { isIndex, isPlainObject, isStorableText, isTextOf, isValidDate } from './log-validation.js'
 import type {
   JsonValue,
   NewSignedArtifact,
@@ -15,6 +15,12 @@ import type {
 } from './records.js'
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+// Each pattern serves its schema and the plain check of the usual record (usualNewSignedArtifact) alike.
+const ARTIFACT_HASH = /^sha256:[0-9a-fA-F]{64}$/
+const ARTIFACT_TYPE = /^[a-z0-9][a-z0-9._+/-]{0,127}$/
+const ENTRY_UUID = /^(?:[0-9a-fA-F]{16})?[0-9a-fA-F]{64}$/
+const LOG_ID = /^[0-9a-fA-F]{64}$/
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
 const lower = (value: string) => value.toLowerCase()
 
 // Schemas are built on first use (z.lazy): importing this module builds none (start-up of `certus`, issue 11).
@@ -22,31 +28,17 @@ const UuidSchema = z.lazy(() =>
   z.string().transform(lower).pipe(z.string().regex(UUID_PATTERN, 'expected a UUID')),
 )
 const ArtifactHashSchema = z.lazy(() =>
-  z
-    .string()
-    .regex(/^sha256:[0-9a-fA-F]{64}$/, 'expected sha256:<64 hex digits>')
-    .transform(lower),
+  z.string().regex(ARTIFACT_HASH, 'expected sha256:<64 hex digits>').transform(lower),
 )
 const ArtifactTypeSchema = z.lazy(() =>
   z
     .string()
-    .regex(
-      /^[a-z0-9][a-z0-9._+/-]{0,127}$/,
-      'expected a lower-case type name such as sbom, provenance, container, file',
-    ),
+    .regex(ARTIFACT_TYPE, 'expected a lower-case type name such as sbom, provenance, container, file'),
 )
 const EntryUuidSchema = z.lazy(() =>
-  z
-    .string()
-    .regex(/^(?:[0-9a-fA-F]{16})?[0-9a-fA-F]{64}$/, 'expected a 64-hex UUID or an 80-hex entry ID')
-    .transform(lower),
+  z.string().regex(ENTRY_UUID, 'expected a 64-hex UUID or an 80-hex entry ID').transform(lower),
 )
-const LogIdSchema = z.lazy(() =>
-  z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits')
-    .transform(lower),
-)
+const LogIdSchema = z.lazy(() => z.string().regex(LOG_ID, 'expected 64 hex digits').transform(lower))
 const IndexSchema = z.lazy(() => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
 const DateSchema = z.lazy(() => z.date().refine((value) => !Number.isNaN(value.getTime()), 'invalid date'))
 const TextSchema = (max: number) =>
@@ -98,10 +90,7 @@ export const NewSignedArtifactSchema = z.lazy(() =>
     logId: LogIdSchema.optional(),
     predicates: PredicatesSchema.optional(),
     createdAt: DateSchema.optional(),
-    idempotencyKey: z
-      .string()
-      .regex(/^[\x21-\x7e]{1,255}$/, 'expected 1-255 printable ASCII characters')
-      .optional(),
+    idempotencyKey: z.string().regex(IDEMPOTENCY_KEY, 'expected 1-255 printable ASCII characters').optional(),
   }),
 )
 
@@ -211,16 +200,9 @@ export function normalizeNewSignedArtifact(input: NewSignedArtifact, now: Date =
   } as SignedArtifact)
 }
 
-const ARTIFACT_HASH = /^sha256:[0-9a-fA-F]{64}$/
-const ARTIFACT_TYPE = /^[a-z0-9][a-z0-9._+/-]{0,127}$/
-const ENTRY_UUID = /^(?:[0-9a-fA-F]{16})?[0-9a-fA-F]{64}$/
-const LOG_ID = /^[0-9a-fA-F]{64}$/
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
-const isText = (value: unknown, max: number): value is string =>
-  typeof value === 'string' && value.length >= 1 && value.length <= max && isStorableText(value)
+const isText = (value: unknown, max: number): value is string => isTextOf(value, 1, max)
 const isOptionalText = (value: unknown, max: number) => value === undefined || isText(value, max)
-const isOptionalIndex = (value: unknown) =>
-  value === undefined || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
+const isOptionalIndex = (value: unknown) => value === undefined || isIndex(value)
 const isOptionalMatch = (value: unknown, pattern: RegExp) =>
   value === undefined || (typeof value === 'string' && pattern.test(value))
 const lowerIfSet = (value: string | undefined) => value?.toLowerCase()
@@ -232,8 +214,8 @@ const lowerIfSet = (value: string | undefined) => value?.toLowerCase()
  * record-validation.property.test.ts).
  */
 function usualNewSignedArtifact(input: unknown, now: Date): SignedArtifact | undefined {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined
-  const fields = input as Record<string, unknown>
+  if (!isPlainObject(input)) return undefined
+  const fields = input
   const { id, artifactHash, artifactType, subject, signature, certificate, publicKey } = fields
   const { bundle, transparencyEntryUuid, logIndex, integratedTime, logId, predicates } = fields
   const { createdAt, idempotencyKey } = fields
@@ -245,8 +227,7 @@ function usualNewSignedArtifact(input: unknown, now: Date): SignedArtifact | und
   if (!isOptionalMatch(transparencyEntryUuid, ENTRY_UUID) || !isOptionalMatch(logId, LOG_ID)) return undefined
   if (!isOptionalIndex(logIndex) || !isOptionalIndex(integratedTime)) return undefined
   if (!isOptionalMatch(idempotencyKey, IDEMPOTENCY_KEY)) return undefined
-  if (createdAt !== undefined && !(createdAt instanceof Date && !Number.isNaN(createdAt.getTime())))
-    return undefined
+  if (createdAt !== undefined && !isValidDate(createdAt)) return undefined
   const bundleCopy = jsonValue(bundle)
   if (typeof bundleCopy !== 'object' || bundleCopy === null || Array.isArray(bundleCopy)) return undefined
   const predicatesCopy = predicates === undefined ? undefined : jsonValue(predicates)

@@ -1,5 +1,9 @@
-import { hash, type KeyObject } from 'node:crypto'
-import { type EcdsaPresignature, signWithEcdsaPresignature } from '@certus-trust/core/signing'
+import { hash } from 'node:crypto'
+import {
+  type EcdsaPresignature,
+  ecPrivateScalar,
+  signWithEcdsaPresignature,
+} from '@certus-trust/core/signing'
 import { signLogData } from '@certus-trust/log-protocol'
 import type { LogKeyPair } from './log-key.js'
 
@@ -10,18 +14,6 @@ import type { LogKeyPair } from './log-key.js'
 export interface PresignatureSource {
   /** A presignature no one was handed before, or `undefined` when none is in stock. */
   take(): EcdsaPresignature | undefined
-}
-
-// The log key's private scalar, exported once per key: a presignature is finished with it as bytes.
-const scalars = new WeakMap<KeyObject, Uint8Array>()
-
-function privateScalar(privateKey: KeyObject): Uint8Array {
-  let scalar = scalars.get(privateKey)
-  if (!scalar) {
-    scalar = new Uint8Array(Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url'))
-    scalars.set(privateKey, scalar)
-  }
-  return scalar
 }
 
 /**
@@ -41,7 +33,7 @@ export function signWithLogKey(
     try {
       return signWithEcdsaPresignature(
         presignature,
-        privateScalar(key.privateKey),
+        ecPrivateScalar(key.privateKey),
         hash('sha256', data, 'buffer'),
       )
     } catch {

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHmac, type KeyObject, randomBytes } from 'node:crypto'
 import { derInteger, derSequence } from '../der/writer.js'
 import { toBigInt, toBytes } from './big-endian.js'
 import { opensslBaseMultiply } from './openssl-base-multiply.js'
@@ -112,6 +112,22 @@ export function baseMultiplyX(spec: CurveSpec, k: bigint): bigint {
   return opensslBaseMultiply(spec.openssl, k, spec.bytes, spec.fieldBytes).x
 }
 
+// The scalar bytes of each EC private key, exported once per key object (a JWK export costs tens of µs).
+const scalarBytes = new WeakMap<KeyObject, Uint8Array>()
+
+/**
+ * The private scalar of an EC private key as big-endian bytes — what {@link signEcdsaDigest}, the signing threads
+ * and ECDSA presignatures take — exported once per key object. Secret: never log it.
+ */
+export function ecPrivateScalar(privateKey: KeyObject): Uint8Array {
+  let scalar = scalarBytes.get(privateKey)
+  if (!scalar) {
+    scalar = new Uint8Array(Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url'))
+    scalarBytes.set(privateKey, scalar)
+  }
+  return scalar
+}
+
 /** @internal The private scalar `secret` (big-endian bytes) as an integer, checked to lie in [1, n-1]. */
 export function privateScalar(spec: CurveSpec, secret: Uint8Array): bigint {
   const d = toBigInt(secret)
@@ -144,10 +160,8 @@ export function signEcdsaDigest(
   for (const k of rfc6979Nonces(spec, d, digest)) {
     const r = mod(baseMultiplyX(spec, k), n)
     if (r === 0n) continue
-    // k⁻¹ through a random blinding factor b: (k·b)⁻¹·b, so the (variable-time) inversion never sees k itself.
-    const b = mod(toBigInt(randomBytes(spec.bytes + 8)), n)
-    if (b === 0n) continue
-    const kInverse = mod(invert(mod(k * b, n), n) * b, n)
+    // k⁻¹ through a random blinding factor, so the (variable-time) inversion never sees k itself.
+    const kInverse = invertAll([k], spec)[0]!
     const s = mod(kInverse * (h + r * d), n)
     if (s === 0n) continue
     // Low-S form, as @noble/curves signs by default (verifiers accept either; this keeps signatures identical).
