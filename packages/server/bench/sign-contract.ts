@@ -15,15 +15,18 @@
  *   on worker threads (`CERTUS_TRUST_VERIFY_THREADS`, default one per core), so issue 12's bar, `http_verify_per_s`
  *   ≥ 0.8 × this, is the HTTP stack's price measured against one core's verification rate.
  *
- * After every in-process run the benchmark checks the log's promise: entries appended = signings acknowledged =
- * records stored. Human-readable tables go to stderr; with `--json` the last stdout line is one JSON object.
+ * Each cell runs in a fresh process of its own (the floor in this one, first), so that no cell, and no load generator,
+ * pays for another's garbage. After every in-process run the benchmark checks the log's promise: entries appended =
+ * signings acknowledged = records stored. Human-readable tables go to stderr; with `--json` the last stdout line is one JSON object.
  *
  *   pnpm --silent bench:sign --json        (CERTUS_BENCH_SECONDS=3 per cell by default)
  */
+import { spawn } from 'node:child_process'
 import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   type OpenedTrustService,
   openTrustService,
@@ -276,50 +279,99 @@ async function verifyInProcess(): Promise<number> {
   }
 }
 
+/** The cells, each measured in a fresh process of its own (see {@link runCell}). */
+const CELLS = {
+  memory: async () => ({ memory: await signInProcess('memory', async () => ({ kind: 'memory' })) }),
+  embedded: async () => ({
+    embedded: await signInProcess('embedded', async (dataDir) => defaultStorageConfig(dataDir)),
+  }),
+  postgres: async () => {
+    const database = await throwawayDatabase()
+    try {
+      return {
+        postgres: await signInProcess('postgres', async () => ({
+          kind: 'postgres',
+          connectionString: database.url,
+        })),
+      }
+    } finally {
+      await database.drop()
+    }
+  },
+  verify: async () => {
+    const inprocessVerify = await verifyInProcess()
+    report(`in-process verify: ${inprocessVerify.toFixed(0)}/s`)
+    return { inprocessVerify }
+  },
+  http: async () => {
+    const http = await httpBenchmarks()
+    report(
+      `HTTP sign: ${http.sign.toFixed(0)} req/s (p99 ${http.signP99} ms); HTTP verify: ${http.verify.toFixed(0)} req/s`,
+    )
+    return http
+  },
+} satisfies Record<string, () => Promise<Record<string, number>>>
+
+/**
+ * Runs one cell in a fresh process (this file with `--cell NAME`, under the same loader) and reads its figures from
+ * its last stdout line. Each cell gets a heap of its own: run in one process, a cell paid for the garbage the cells
+ * before it left (tenth session: major GCs of 10–30 ms in the benchmark's process during the HTTP cell, where
+ * autocannon runs, which counted as the server's latency and idled its connections).
+ */
+async function runCell(name: keyof typeof CELLS): Promise<Record<string, number>> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--cell', name],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  let stdout = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+  })
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
+  const last = stdout.trim().split('\n').pop() ?? ''
+  if (code !== 0 || !last.startsWith('{'))
+    throw new Error(`bench:sign cell ${name} failed (exit code ${code})`)
+  return JSON.parse(last) as Record<string, number>
+}
+
 async function main(): Promise<void> {
   report(
     `# bench:sign — Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ` +
-      `load ${os.loadavg()[0]?.toFixed(1)}, ${SECONDS}s per cell, ${IN_FLIGHT} in flight, ${SIGNING_THREADS} signing thread(s)\n`,
+      `load ${os.loadavg()[0]?.toFixed(1)}, ${SECONDS}s per cell, ${IN_FLIGHT} in flight, ${SIGNING_THREADS} signing thread(s), ` +
+      'each cell in a fresh process\n',
   )
   const floor = cryptoFloor()
   report(`crypto floor (P-256 sign + verify + sign, one core): ${floor.toFixed(0)}/s`)
-  const memory = await signInProcess('memory', async () => ({ kind: 'memory' }))
-  const embedded = await signInProcess('embedded', async (dataDir) => defaultStorageConfig(dataDir))
-  const database = await throwawayDatabase()
-  let postgres: number
-  try {
-    postgres = await signInProcess('postgres', async () => ({
-      kind: 'postgres',
-      connectionString: database.url,
-    }))
-  } finally {
-    await database.drop()
-  }
-  const inprocessVerify = await verifyInProcess()
-  report(`in-process verify: ${inprocessVerify.toFixed(0)}/s`)
-  const http = await httpBenchmarks()
-  report(
-    `HTTP sign: ${http.sign.toFixed(0)} req/s (p99 ${http.signP99} ms); HTTP verify: ${http.verify.toFixed(0)} req/s`,
-  )
+  const { memory } = await runCell('memory')
+  const { embedded } = await runCell('embedded')
+  const { postgres } = await runCell('postgres')
+  const { inprocessVerify } = await runCell('verify')
+  const http = await runCell('http')
 
   const result = {
     floor_per_s: Math.round(floor),
-    memory_per_s: Math.round(memory),
-    embedded_per_s: Math.round(embedded),
-    postgres_per_s: Math.round(postgres),
-    http_sign_per_s: Math.round(http.sign),
-    http_sign_p99_ms: http.signP99,
-    http_verify_per_s: Math.round(http.verify),
-    inprocess_verify_per_s: Math.round(inprocessVerify),
+    memory_per_s: Math.round(memory!),
+    embedded_per_s: Math.round(embedded!),
+    postgres_per_s: Math.round(postgres!),
+    http_sign_per_s: Math.round(http.sign!),
+    http_sign_p99_ms: http.signP99!,
+    http_verify_per_s: Math.round(http.verify!),
+    inprocess_verify_per_s: Math.round(inprocessVerify!),
   }
   report('\n| measure | per s | ÷ floor |\n|---|---:|---:|')
   for (const [name, value] of Object.entries(result)) {
     if (name.endsWith('_per_s'))
       report(`| ${name} | ${value} | ${(value / result.floor_per_s).toFixed(2)}× |`)
   }
-  report(`| http_sign_p99_ms | ${http.signP99} | |`)
-  report(`| http verify ÷ in-process verify | | ${(http.verify / inprocessVerify).toFixed(2)}× |`)
+  report(`| http_sign_p99_ms | ${result.http_sign_p99_ms} | |`)
+  report(`| http verify ÷ in-process verify | | ${(http.verify! / inprocessVerify!).toFixed(2)}× |`)
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`)
 }
 
-await main()
+const cell = process.argv.includes('--cell') ? process.argv[process.argv.indexOf('--cell') + 1] : undefined
+if (cell === undefined) await main()
+else if (cell in CELLS) process.stdout.write(`${JSON.stringify(await CELLS[cell as keyof typeof CELLS]())}\n`)
+else throw new Error(`unknown cell ${cell}: expected one of ${Object.keys(CELLS).join(', ')}`)
