@@ -2,12 +2,6 @@ import type { SqlDriver, SqlSession } from './driver.js'
 
 /** Largest number of calls one group transaction takes. */
 const MAX_GROUP = 256
-/**
- * Groups written at once. With one, every call that arrives while a group is written waits for that whole write
- * before its own starts (issue 12: 9.6 ms mean per record at 64 signings in flight, most of it waiting); with two,
- * the next group is written meanwhile, on another connection. Groups are independent writes, as from two processes.
- */
-const GROUPS_IN_FLIGHT = 2
 
 interface Call<I, T> {
   item: I
@@ -31,17 +25,15 @@ export interface GroupWriter<I, T> {
 }
 
 /**
- * Group commit for independent writes (records): calls that arrive while groups are being written wait and share
- * the next transaction — one COMMIT, so one WAL flush and one pool connection, for many writes, instead of one per
- * write; up to {@link GROUPS_IN_FLIGHT} groups are written at once. A group that fails is written again with each
- * call inside its own SAVEPOINT, so a call that fails (a conflict) undoes only its own writes and gets its own error;
- * the others commit. Every promise settles after the COMMIT (or with its error): a write is durable when its promise
- * resolves, exactly as alone.
+ * Group commit for independent writes (records): calls that arrive while a group is being written wait and
+ * share the next transaction — one COMMIT, so one WAL flush and one pool connection, for many writes, instead of one
+ * per write. A group that fails is written again with each call inside its own SAVEPOINT, so a call that fails (a
+ * conflict) undoes only its own writes and gets its own error; the others commit. Every promise settles after the COMMIT (or with its error): a write
+ * is durable when its promise resolves, exactly as alone.
  */
 export class GroupCommit<I, T> {
   readonly #queue: Array<Call<I, T>> = []
-  /** Groups being written now, each on its own pooled connection. */
-  #writing = 0
+  #running = false
 
   constructor(
     private readonly driver: SqlDriver,
@@ -51,18 +43,16 @@ export class GroupCommit<I, T> {
   run(item: I): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject })
-      this.#drain()
+      if (!this.#running) void this.#drain()
     })
   }
 
-  #drain(): void {
-    while (this.#writing < GROUPS_IN_FLIGHT && this.#queue.length > 0) {
-      this.#writing += 1
-      // #commit settles every call of its group itself and never rejects.
-      void this.#commit(this.#queue.splice(0, MAX_GROUP)).finally(() => {
-        this.#writing -= 1
-        this.#drain()
-      })
+  async #drain(): Promise<void> {
+    this.#running = true
+    try {
+      while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_GROUP))
+    } finally {
+      this.#running = false
     }
   }
 
