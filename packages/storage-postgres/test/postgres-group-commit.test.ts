@@ -74,6 +74,8 @@ describe.skipIf(!reachable)('PostgreSQL records: group commit of concurrent save
     )
     expect(new Set(clean.map((saved) => saved.id)).size).toBe(30)
     expect(clean.map((saved) => saved.subject)).toEqual(clean.map((_, offset) => `item ${200 + offset}`))
+    // What a save answers (the record it sent, not the row read back) is what a read of it returns.
+    for (const saved of clean) expect(await storage.getSignedArtifact(saved.id)).toEqual(saved)
     const again = await Promise.all([
       storage.saveSignedArtifact(record(300, 300, 'k300')),
       storage.saveSignedArtifact(record(300, 300, 'k300')),
