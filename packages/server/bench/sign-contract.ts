@@ -315,8 +315,8 @@ const CELLS = {
 /**
  * Runs one cell in a fresh process (this file with `--cell NAME`, under the same loader) and reads its figures from
  * its last stdout line. Each cell gets a heap of its own: run in one process, a cell paid for the garbage the cells
- * before it left (tenth session: major GCs of 10–30 ms in the benchmark's process during the HTTP cell, where
- * autocannon runs, which counted as the server's latency and idled its connections).
+ * before it left (eleventh session: major GCs of 11–30 ms in the benchmark's process during the HTTP sign load, where
+ * autocannon runs, counted as the server's latency; in alternating runs the effect stayed inside the host's noise).
  */
 async function runCell(name: keyof typeof CELLS): Promise<Record<string, number>> {
   const child = spawn(
@@ -373,5 +373,6 @@ async function main(): Promise<void> {
 
 const cell = process.argv.includes('--cell') ? process.argv[process.argv.indexOf('--cell') + 1] : undefined
 if (cell === undefined) await main()
-else if (cell in CELLS) process.stdout.write(`${JSON.stringify(await CELLS[cell as keyof typeof CELLS]())}\n`)
+else if (Object.hasOwn(CELLS, cell))
+  process.stdout.write(`${JSON.stringify(await CELLS[cell as keyof typeof CELLS]())}\n`)
 else throw new Error(`unknown cell ${cell}: expected one of ${Object.keys(CELLS).join(', ')}`)
