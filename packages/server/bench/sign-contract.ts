@@ -37,7 +37,7 @@ import { defaultStorageConfig } from '@certus-trust/service/storage'
 import { defaultSigningThreadCount } from '@certus-trust/signer'
 import pg from 'pg'
 import { type LoadResult, runLoad } from '../test/load-runner.js'
-import { startServerProcess } from './server-process.js'
+import { benchRequest, startServerProcess } from './server-process.js'
 
 const SECONDS = Number(process.env.CERTUS_BENCH_SECONDS ?? 3)
 const SIGNING_THREADS = Number(process.env.CERTUS_TRUST_SIGNING_THREADS ?? defaultSigningThreadCount())
@@ -190,13 +190,7 @@ function failuresOf(name: string, result: LoadResult): string[] {
 /** `POST /v1/sign` of fresh `sha256:` digests, 64 connections: requests per second and p99 latency. */
 function httpSign(): Promise<{ sign: number; signP99: number }> {
   return withServer(async (url) => {
-    let counter = 0
-    const request = {
-      method: 'POST',
-      path: '/v1/sign',
-      body: () =>
-        JSON.stringify({ artifact: digestOf(`http ${counter++}`), artifact_type: 'file', subject: 'bench' }),
-    } as const
+    const request = await benchRequest(url, 'sign')
     // One second of warm-up (JIT, key tables) before the measured run.
     const warmup = await runLoad(url, request, { seconds: 1, connections: IN_FLIGHT })
     const sign = await runLoad(url, request, { seconds: SECONDS, connections: IN_FLIGHT })
@@ -213,24 +207,17 @@ function httpSign(): Promise<{ sign: number; signP99: number }> {
  */
 function httpVerify(): Promise<{ verify: number }> {
   return withServer(async (url) => {
-    const artifact = digestOf('http verify')
-    const signed = await fetch(`${url}/v1/sign`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', connection: 'close' },
-      body: JSON.stringify({ artifact, artifact_type: 'file', subject: 'bench' }),
-    }).then((response) => response.json() as Promise<{ bundle: unknown }>)
-    const verifyBody = JSON.stringify({ artifact, bundle: signed.bundle })
+    const request = await benchRequest(url, 'verify')
     // A failed verification is also a 200: the load below must measure verifications that succeed.
-    const verdict = (await fetch(`${url}/v1/verify`, {
+    const verdict = (await fetch(`${url}${request.path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', connection: 'close' },
-      body: verifyBody,
+      headers: { 'content-type': 'application/json' },
+      body: request.body?.(),
     }).then((response) => response.json())) as { valid?: boolean }
     if (verdict.valid !== true)
       throw new Error(`HTTP verify: the benchmark's bundle did not verify (${JSON.stringify(verdict)})`)
     // One second of warm-up here too: the verification threads start on the first loaded turn, and each compiles
     // its own code (issue 12, eighth session: without it the measured run paid their start and JIT).
-    const request = { method: 'POST', path: '/v1/verify', body: () => verifyBody } as const
     await runLoad(url, request, { seconds: 1, connections: IN_FLIGHT })
     const verify = await runLoad(url, request, { seconds: SECONDS, connections: IN_FLIGHT })
     const failures = failuresOf('verify', verify)

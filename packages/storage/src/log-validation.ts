@@ -35,7 +35,7 @@ const HashSchema = z.lazy(() =>
 // The usual leaf, node and tree head — what the log writes on every batch — are checked with plain predicates
 // first; whatever they do not accept goes through the schemas, for the verdict and its issues (issue 12: the schema
 // passes were ~2 % of a busy signing process's main thread). Each predicate accepts a subset of its schema
-// (property-tested in log-validation.test.ts), and reads each field once.
+// (property-tested in log-validation.property.test.ts), and reads each field once.
 
 /** An object zod's `z.object` would read: not null, not an array. */
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>

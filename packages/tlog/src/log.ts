@@ -1,7 +1,6 @@
 // `@certus-trust/tlog/log`: the embedded log and timestamp authority without their HTTP APIs, so code that only
 // appends and reads (the service behind `certus sign`) does not load hono and the API factories (start-up, issue 11).
 // The main entry exports all of this too.
-
 export type { TlogErrorCode } from './errors.js'
 export { TlogError } from './errors.js'
 export type { PresignatureSource } from './log-signature.js'
